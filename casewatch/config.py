@@ -1,0 +1,104 @@
+"""Configuration: packaged defaults, a user's TOML file over them, overrides on top."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULTS = Path(__file__).with_name("defaults.toml")
+SOURCE_KINDS = {"inbox": ("path",), "document": ("path", "url")}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to fix."""
+
+
+@dataclass
+class Config:
+    """Everything a run needs to know, with paths resolved."""
+
+    path: Path | None
+    db: Path
+    digest_dir: Path
+    model: Path
+    timezone: str = "Asia/Shanghai"
+    sources: list[dict] = field(default_factory=list)
+
+    def source_location(self, source: dict) -> str:
+        """Where a source reads from (a folder, a file or a URL)."""
+        return str(source.get("url") or source.get("path") or "")
+
+
+def _read(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML in {path}: {exc}") from exc
+
+
+def _merge(base: dict, over: dict) -> dict:
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def _check_sources(sources: list, where: str, root: Path) -> list[dict]:
+    checked, names = [], set()
+    for n, source in enumerate(sources, start=1):
+        name, kind = source.get("name"), source.get("kind")
+        if not name:
+            raise ConfigError(f"{where}: source #{n} has no name")
+        if name in names:
+            raise ConfigError(f"{where}: two sources are named {name!r}")
+        if kind not in SOURCE_KINDS:
+            raise ConfigError(f"{where}: source {name!r} has kind {kind!r}; expected one of {sorted(SOURCE_KINDS)}")
+        if not any(source.get(key) for key in SOURCE_KINDS[kind]):
+            raise ConfigError(f"{where}: source {name!r} needs {' or '.join(SOURCE_KINDS[kind])}")
+        names.add(name)
+        source = dict(source)
+        if source.get("path"):
+            source["path"] = str((root / source["path"]).resolve())
+        checked.append(source)
+    return checked
+
+
+def find_config(path: str | Path | None = None) -> Path | None:
+    """The configuration file: the argument, else $CASEWATCH_CONFIG, else ./casewatch.toml."""
+    if path:
+        return Path(path)
+    if os.environ.get("CASEWATCH_CONFIG"):
+        return Path(os.environ["CASEWATCH_CONFIG"])
+    local = Path("casewatch.toml")
+    return local if local.exists() else None
+
+
+def load_config(
+    path: str | Path | None = None, *, db: str | Path | None = None, digest_dir: str | Path | None = None
+) -> Config:
+    """Load the configuration; `db` and `digest_dir` override the file's values."""
+    file = find_config(path)
+    data = _read(DEFAULTS)
+    root = Path.cwd()
+    if file is not None:
+        data = _merge(data, _read(file))
+        root = file.resolve().parent
+    where = str(file or DEFAULTS)
+    return Config(
+        path=file,
+        db=Path(db) if db else root / data["store"]["db"],
+        digest_dir=Path(digest_dir) if digest_dir else root / data["digest"]["dir"],
+        model=root / data["classify"]["model"],
+        timezone=data["digest"].get("timezone", "Asia/Shanghai"),
+        sources=_check_sources(data.get("sources", []), where, root),
+    )

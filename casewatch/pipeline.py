@@ -1,0 +1,85 @@
+"""The steps of a run as plain functions; flows/ wraps them as Prefect tasks.
+
+Each step opens the store itself from a path, so a step can run in a task, a
+worker process or a test without sharing a connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import classify
+import digests
+import store
+from scrapers import Document, SourceResult, collect_source, parse_document, sha256
+
+BATCH = 256
+
+
+def prepare_store(db_path: Path) -> None:
+    """Create the store's tables and the indicator lookup table."""
+    store.save_indicators(store.open_db(db_path), classify.INDICATORS)
+
+
+def collect(source: dict, db_path: Path) -> SourceResult:
+    """Collect one source, skipping documents the store has already read."""
+    return collect_source(source, store.known_documents(store.open_db(db_path)))
+
+
+def save(db_path: Path, result: SourceResult, source: dict, run: str, week: str) -> list[str]:
+    """Save a source's result; return the ids of the new articles."""
+    location = str(source.get("url") or source.get("path") or "")
+    return store.save_source_result(store.open_db(db_path), result, location, run, week, source.get("title"))
+
+
+def load_classifier(db_path: Path, model_path: Path) -> classify.Classifier:
+    """The model, retrained first if the corpus, the code or the analysts' labels changed."""
+    labels = store.human_labels(store.open_db(db_path))
+    extra = [classify.Example(text=r["body"], primary=r["indicator"], title=r["title"]) for r in labels]
+    return classify.load_model(model_path, extra)
+
+
+def classify_pending(
+    db_path: Path, model_path: Path, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Score every article the model has not seen; return how many were scored."""
+    db = store.open_db(db_path)
+    pending = store.unclassified(db)
+    if not pending:
+        return 0
+    model = load_classifier(db_path, model_path)
+    for start in range(0, len(pending), BATCH):
+        batch = pending[start : start + BATCH]
+        decisions = model.predict_many([(row["title"], row["body"]) for row in batch])
+        store.save_decisions(db, {row["id"]: d.as_json(row["id"]) | {"confidence": d.confidence} for row, d in zip(batch, decisions)})
+        if progress:
+            progress(min(start + BATCH, len(pending)), len(pending))
+    return len(pending)
+
+
+def write_digest(db_path: Path, week: str, digest_dir: Path) -> Path:
+    """Write the week's Markdown digest."""
+    return digests.write_digest(store.open_db(db_path), week, digest_dir)
+
+
+def ingest_files(paths: Sequence[Path], db_path: Path, source: str = "manual") -> SourceResult:
+    """Read compilation files given by hand into the store (already-read files are skipped)."""
+    db = store.open_db(db_path)
+    seen = store.known_documents(db)
+    result = SourceResult(source, "document")
+    for path in paths:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            result.errors.append(f"cannot read {path}: {exc.strerror or exc}")
+            continue
+        if sha256(data) in seen:
+            result.documents.append(Document(sha256(data), Path(path).name, str(path), source, "document", "seen"))
+            continue
+        articles, document = parse_document(data, Path(path).name, str(Path(path).resolve()), source)
+        result.articles.extend(articles)
+        result.documents.append(document)
+        if document.error:
+            result.errors.append(f"{document.name}: {document.error}")
+    return result

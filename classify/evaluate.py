@@ -1,0 +1,111 @@
+"""Figures for a classifier on labelled examples, and their text report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Sequence
+
+import numpy as np
+
+from .examples import Example, as_pairs
+from .model import Classifier, Decision
+from .taxonomy import BY_SLUG, SLUGS
+
+
+def score_decisions(
+    decisions: Sequence[Decision], examples: Sequence[Example], threshold: float | None = None
+) -> dict[str, Any]:
+    """Accuracy, top-3, macro-F1, per-indicator P/R, confusions and abstention figures."""
+    rows = [(d, e) for d, e in zip(decisions, examples) if e.primary is not None]
+    n = len(rows)
+    ranked = [sorted(SLUGS, key=lambda s: -d.scores[s]) for d, _ in rows]
+    top1 = [r[0] for r in ranked]
+    gold = [e.primary for _, e in rows]
+    correct = [p == g for p, g in zip(top1, gold)]
+    acceptable = [p == e.primary or p in e.secondary for p, (_, e) in zip(top1, rows)]
+    top3 = [g in r[:3] for g, r in zip(gold, ranked)]
+
+    per: dict[str, dict[str, float]] = {}
+    f1s = []
+    for slug in SLUGS:
+        tp = sum(p == slug and g == slug for p, g in zip(top1, gold))
+        fp = sum(p == slug and g != slug for p, g in zip(top1, gold))
+        fn = sum(p != slug and g == slug for p, g in zip(top1, gold))
+        support = tp + fn
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per[slug] = {"precision": precision, "recall": recall, "f1": f1, "support": support,
+                     "predicted": tp + fp}
+        if support:  # macro-F1 over the indicators present in the labels
+            f1s.append(f1)
+    confusions = Counter((g, p) for g, p in zip(gold, top1) if g != p)
+
+    confidence = np.array([d.confidence for d, _ in rows])
+    threshold = threshold if threshold is not None else _threshold_of(decisions)
+    kept = confidence >= threshold if n else np.array([], dtype=bool)
+    kept_correct = np.array(correct)[kept] if n else np.array([])
+    none_rows = [d for d, e in zip(decisions, examples) if e.primary is None]
+    return {
+        "n": n,
+        "n_unlabelled": len(none_rows),
+        "top1": _mean(correct),
+        "top1_primary_or_secondary": _mean(acceptable),
+        "top3": _mean(top3),
+        "macro_f1": float(np.mean(f1s)) if f1s else 0.0,
+        "per_indicator": per,
+        "confusions": [(g, p, c) for (g, p), c in confusions.most_common()],
+        "threshold": threshold,
+        "coverage": float(kept.mean()) if n else 0.0,
+        "precision_kept": float(kept_correct.mean()) if len(kept_correct) else 0.0,
+        "acceptable_kept": float(np.array(acceptable)[kept].mean()) if kept.any() else 0.0,
+        "none_abstained": _mean([d.primary is None for d in none_rows]) if none_rows else None,
+        "errors": [
+            {"id": e.id, "gold": e.primary, "predicted": p, "confidence": round(d.confidence, 3)}
+            for (d, e), p, ok in zip(rows, top1, correct) if not ok
+        ],
+    }
+
+
+def _mean(values: Sequence[bool]) -> float:
+    """Mean of booleans, 0 when empty."""
+    return float(np.mean(values)) if len(values) else 0.0
+
+
+def _threshold_of(decisions: Sequence[Decision]) -> float:
+    """Infer the threshold a decision list was made with (lowest kept confidence)."""
+    kept = [d.confidence for d in decisions if d.primary is not None]
+    return min(kept) if kept else 1.0
+
+
+def evaluate(clf: Classifier, examples: Sequence[Example]) -> dict[str, Any]:
+    """Predict every example and score the decisions against their labels."""
+    decisions = clf.predict_many(as_pairs(examples))
+    report = score_decisions(decisions, examples, clf.settings.threshold)
+    report["model"] = {k: clf.metadata.get(k) for k in ("code_version", "corpus_hash", "trained_at")}
+    return report
+
+
+def render_report(report: dict[str, Any]) -> str:
+    """Human-readable text of an evaluation report."""
+    lines = [
+        f"labelled cases: {report['n']} (plus {report['n_unlabelled']} labelled as no indicator)",
+        f"top-1 accuracy: {report['top1']:.3f}",
+        f"top-1 is primary or secondary: {report['top1_primary_or_secondary']:.3f}",
+        f"top-3 accuracy: {report['top3']:.3f}",
+        f"macro-F1: {report['macro_f1']:.3f}",
+        f"abstention threshold {report['threshold']:.3f}: coverage {report['coverage']:.3f}, "
+        f"precision on kept {report['precision_kept']:.3f}",
+        "",
+        f"{'indicator':<24}{'名称':<14}{'P':>7}{'R':>7}{'F1':>7}{'n':>5}",
+    ]
+    for slug, row in report["per_indicator"].items():
+        if row["support"] or row["predicted"]:
+            lines.append(
+                f"{slug:<24}{BY_SLUG[slug].name[:6]:<14}{row['precision']:>7.2f}"
+                f"{row['recall']:>7.2f}{row['f1']:>7.2f}{row['support']:>5}"
+            )
+    if report["confusions"]:
+        lines += ["", "confusions (labelled -> predicted, count):"]
+        lines += [f"  {g} -> {p}: {c}" for g, p, c in report["confusions"][:10]]
+    return "\n".join(lines)

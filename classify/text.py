@@ -1,0 +1,85 @@
+"""Text normalisation (Traditional -> Simplified, NFKC) and jieba tokenisation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import opencc
+import rjieba
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DOMAIN_WORDS_PATH = DATA_DIR / "domain_words.txt"
+
+_SPACES = re.compile(r"[ \t\u3000\xa0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+# Tokens that carry no topic: punctuation, bare numbers, single Latin letters.
+_NOISE = re.compile(r"^(?:[\W_]+|\d+(?:\.\d+)?|[a-zA-Z])$")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> opencc.OpenCC:
+    """The shared OpenCC Traditional-to-Simplified converter."""
+    return opencc.OpenCC("t2s")
+
+
+def normalise(text: str) -> str:
+    """Return `text` in Simplified Chinese, NFKC-folded, with tidy whitespace."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _converter().convert(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def read_domain_words(path: Path = DOMAIN_WORDS_PATH) -> list[str]:
+    """Read the domain dictionary: one term a line, `#` starts a comment."""
+    if not path.exists():
+        return []
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word = line.split("#", 1)[0].strip()
+        if word:
+            words.append(normalise(word.split()[0]))
+    return words
+
+
+def domain_words_hash(path: Path = DOMAIN_WORDS_PATH) -> str:
+    """Hash of the domain dictionary, so a changed dictionary retrains the model."""
+    return hashlib.sha256(path.read_bytes() if path.exists() else b"").hexdigest()[:16]
+
+
+_lock = threading.Lock()
+_jieba: rjieba.Jieba | None = None
+
+
+def _segmenter() -> rjieba.Jieba:
+    """A private rjieba instance with the domain dictionary loaded (built once)."""
+    global _jieba
+    if _jieba is None:
+        with _lock:
+            if _jieba is None:
+                seg = rjieba.Jieba()
+                for word in read_domain_words():
+                    # Weight domain terms above the words they would split into.
+                    seg.add_word(word, max(seg.suggest_freq(word), 1000), None)
+                _jieba = seg
+    return _jieba
+
+
+def cut(text: str) -> list[str]:
+    """Segment already-normalised text into jieba words (punctuation included)."""
+    return _segmenter().cut(text, True)
+
+
+def tokenize(text: str) -> list[str]:
+    """Jieba words of normalised text without punctuation and bare numbers.
+
+    Module-level so a fitted TfidfVectorizer(tokenizer=tokenize) pickles.
+    """
+    return [w for w in _segmenter().cut(text, True) if not _NOISE.match(w) and not w.isspace()]

@@ -1,0 +1,105 @@
+"""The shape of the store, as data: tables, keys and foreign keys.
+
+Applied idempotently by `store.db.open_db`; Datasette shows the labels of the
+lookup tables (`indicators.name`, `sources.name`) through the foreign keys.
+"""
+
+from __future__ import annotations
+
+TABLES: dict[str, dict] = {
+    "indicators": {
+        "columns": {"slug": str, "number": int, "name": str, "description": str},
+        "pk": "slug",
+    },
+    "sources": {
+        "columns": {
+            "name": str,
+            "title": str,
+            "kind": str,
+            "location": str,
+            "last_run": str,
+            "last_status": str,
+            "last_error": str,
+        },
+        "pk": "name",
+    },
+    "documents": {
+        "columns": {
+            "sha256": str,
+            "name": str,
+            "url": str,
+            "source": str,
+            "kind": str,
+            "status": str,
+            "error": str,
+            "articles": int,
+            "problems": str,
+            "first_seen": str,
+        },
+        "pk": "sha256",
+        "foreign_keys": [("source", "sources", "name")],
+    },
+    "articles": {
+        "columns": {
+            "id": str,
+            "title": str,
+            "body": str,
+            "url": str,
+            "source": str,
+            "region": str,
+            "province": str,
+            "city": str,
+            "issuer": str,
+            "published": str,
+            "week": str,
+            "indicator": str,
+            "confidence": float,
+            "secondary": str,
+            "terms": str,
+            "scores": str,
+            "label_source": str,
+            "classified_at": str,
+            "document": str,
+            "position": int,
+            "first_seen": str,
+        },
+        "pk": "id",
+        "foreign_keys": [
+            ("source", "sources", "name"),
+            ("indicator", "indicators", "slug"),
+            ("document", "documents", "sha256"),
+        ],
+    },
+    "labels": {
+        "columns": {"article_id": str, "indicator": str, "labelled_at": str, "note": str},
+        "pk": "article_id",
+        "foreign_keys": [("article_id", "articles", "id"), ("indicator", "indicators", "slug")],
+    },
+    "runs": {
+        "columns": {
+            "id": str,
+            "week": str,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "new_articles": int,
+            "classified": int,
+            "errors": int,
+            "digest": str,
+        },
+        "pk": "id",
+    },
+    "fetch_errors": {
+        "columns": {"id": int, "run": str, "source": str, "error": str, "at": str},
+        "pk": "id",
+        "foreign_keys": [("source", "sources", "name"), ("run", "runs", "id")],
+    },
+}
+
+INDEXES: list[tuple[str, list[str]]] = [
+    ("articles", ["week"]),
+    ("articles", ["indicator"]),
+    ("articles", ["source"]),
+    ("articles", ["region"]),
+    ("fetch_errors", ["run"]),
+]

@@ -1,0 +1,71 @@
+"""Shared fixtures: the bundled samples, a fresh store, a trained model, Prefect's harness."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "data" / "samples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def sample(prefix: str) -> Path:
+    """The bundled sample compilation whose name starts with `prefix`."""
+    return next(SAMPLES.glob(f"{prefix}_*.txt"))
+
+
+@pytest.fixture(scope="session")
+def sample_text():
+    """Text of a bundled sample compilation, by its number ("001" …)."""
+    return lambda prefix: sample(prefix).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A fresh store in a temporary file."""
+    import store
+
+    return store.open_db(tmp_path / "test.db")
+
+
+@pytest.fixture(scope="session")
+def model_path(tmp_path_factory):
+    """A model trained once per session, shared by tests that classify."""
+    import classify
+
+    path = tmp_path_factory.mktemp("model") / "indicators.joblib"
+    classify.load_model(path)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path, model_path):
+    """A working directory with a config, an inbox holding copies of the samples, and a trained model."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for path in SAMPLES.glob("*.txt"):
+        shutil.copy(path, inbox / path.name)
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copy(model_path, models / "indicators.joblib")
+    (tmp_path / "casewatch.toml").write_text(
+        '[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n[classify]\nmodel = "models/indicators.joblib"\n'
+        '[[sources]]\nname = "inbox"\nkind = "inbox"\npath = "inbox"\n',
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """Prefect's test harness: a temporary API and database for the session's flow runs."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
