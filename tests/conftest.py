@@ -26,6 +26,12 @@ def sample_text():
     return lambda prefix: sample(prefix).read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    """The bundled sample compilations."""
+    return SAMPLES
+
+
 @pytest.fixture
 def db(tmp_path):
     """A fresh store in a temporary file."""

@@ -1,0 +1,94 @@
+"""The command line, end to end, in a temporary project directory."""
+
+from __future__ import annotations
+
+import shutil
+
+import sqlite_utils
+from click.testing import CliRunner
+
+from casewatch.cli import cli
+
+
+def invoke(*args, **kwargs):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kwargs)
+
+
+def test_weekly_run_end_to_end_then_again_changes_nothing(project, prefect_harness, monkeypatch):
+    monkeypatch.chdir(project)
+    result = invoke("run", "--week", "2026-W48")
+    assert result.exit_code == 0, result.output
+    assert "week 2026-W48: 79 new article(s), 79 classified, 0 source error(s)" in result.output
+    assert f"digest:   {project / 'out' / '2026-W48.md'}" in result.output
+
+    db = sqlite_utils.Database(project / "cw.db")
+    assert db["articles"].count == 79
+    counts = dict(db.execute("select substr(url, -24, 3), count(*) from articles group by 1").fetchall())
+    assert counts == {"001": 30, "002": 38, "003": 1, "004": 10}
+    assert db["articles"].count_where("week = '2026-W48' and classified_at is not null") == 79
+    assert db["indicators"].count == 18
+    before = list(db["articles"].rows)
+
+    digest = (project / "out" / "2026-W48.md").read_text(encoding="utf-8")
+    assert digest.startswith("# 营商环境改革案例周报 · 2026年第48周")
+    assert "本周新收录 **79** 篇" in digest
+    assert digest.index("## 1. 企业开办") < digest.index("## 17. 政务服务") < digest.index("## 待复核")
+
+    again = invoke("run", "--week", "2026-W48")
+    assert again.exit_code == 0, again.output
+    assert "0 new article(s), 0 classified" in again.output
+    assert list(db["articles"].rows) == before
+    assert (project / "out" / "2026-W48.md").read_text(encoding="utf-8") == digest
+
+
+def test_db_and_digest_dir_options_override_the_config(project, prefect_harness, monkeypatch, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    monkeypatch.setenv("CASEWATCH_CONFIG", str(project / "casewatch.toml"))
+    monkeypatch.chdir(elsewhere)
+    result = invoke("run", "--week", "2026-W01", "--db", str(elsewhere / "x.db"), "--digest-dir", str(elsewhere / "d"))
+    assert result.exit_code == 0, result.output
+    assert sqlite_utils.Database(elsewhere / "x.db")["articles"].count == 79
+    assert (elsewhere / "d" / "2026-W01.md").exists()
+    assert not (project / "cw.db").exists()
+
+
+def test_ingest_adds_files_by_hand_once(project, samples_dir, monkeypatch):
+    monkeypatch.chdir(project)
+    path = next(samples_dir.glob("004_*.txt"))
+    shutil.copy(path, project / "copy.txt")
+    first = invoke("ingest", str(path), "--db", "hand.db", "--week", "2026-W48")
+    assert first.exit_code == 0, first.output
+    assert "10 new article(s), 10 classified" in first.output
+    again = invoke("ingest", str(project / "copy.txt"), "--db", "hand.db")
+    assert "copy.txt: seen, 0 article(s)" in again.output
+    assert sqlite_utils.Database(project / "hand.db")["articles"].count == 10
+
+
+def test_ingest_of_a_broken_file_fails_with_one_line(project, monkeypatch):
+    monkeypatch.chdir(project)
+    (project / "broken.pdf").write_bytes(b"%PDF-1.4 nonsense")
+    result = CliRunner().invoke(cli, ["ingest", "broken.pdf", "--db", "hand.db"])
+    assert result.exit_code == 1
+    assert "broken.pdf: failed, 0 article(s) (corrupt or unreadable PDF" in result.output
+    db = sqlite_utils.Database(project / "hand.db")
+    assert db["documents"].get(db["documents"].pks and list(db["documents"].rows)[0]["sha256"])["status"] == "failed"
+    assert db["fetch_errors"].count == 1
+
+
+def test_errors_are_one_line_without_traceback(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["run", "--config", "missing.toml"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["error: cannot read configuration missing.toml: No such file or directory"]
+    (tmp_path / "bad.toml").write_text('[[sources]]\nname = "x"\nkind = "ftp"\n')
+    result = CliRunner().invoke(cli, ["run", "--config", "bad.toml"])
+    assert result.output.startswith("error: bad.toml: source 'x' has kind 'ftp'") and "Traceback" not in result.output
+    result = CliRunner().invoke(cli, ["run", "--config", "bad.toml", "--week", "2026-W99"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_every_command_has_help_text():
+    for name, command in cli.commands.items():
+        assert command.help and command.help.strip(), name
+        result = invoke(name, "--help")
+        assert result.exit_code == 0 and command.help.splitlines()[0] in result.output
