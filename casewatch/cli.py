@@ -105,6 +105,130 @@ def ingest(paths, config_path, db, source, week) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@config_option
+@db_option
+@click.option("--digest-dir", type=click.Path(file_okay=False), help="Where digests are written (default: from the configuration).")
+@week_option
+def digest(config_path, db, digest_dir, week) -> None:
+    """Write the Markdown digest of a week again from the store."""
+    from . import pipeline
+
+    config = load_config(config_path, db=db, digest_dir=digest_dir)
+    if not config.db.exists():
+        raise FileNotFoundError(f"no database at {config.db}: run `casewatch run` first")
+    click.echo(pipeline.write_digest(config.db, current_week(config, week), config.digest_dir))
+
+
+@cli.command()
+@config_option
+@click.option("--cron", default="0 7 * * 1", show_default=True, help="When to run, in Asia/Shanghai time.")
+def serve(config_path, cron) -> None:
+    """Serve the weekly flow on a cron schedule until stopped (Ctrl-C)."""
+    from prefect import serve as prefect_serve
+
+    from flows.weekly import weekly_deployment
+
+    config = load_config(config_path)
+    prefect_serve(weekly_deployment(config.path, cron, config.timezone))
+
+
+@cli.command("classify")
+@click.option("--jsonl", is_flag=True, help='Read JSON lines {"id", "title"?, "text"}; write one decision per line.')
+@config_option
+@db_option
+def classify_text(jsonl, config_path, db) -> None:
+    """Classify text from stdin and print the decision as JSON."""
+    from . import pipeline
+
+    config = load_config(config_path, db=db)
+    model = pipeline.load_classifier(config.db, config.model)
+    if not jsonl:
+        decision = model.predict(sys.stdin.read())
+        click.echo(json.dumps(decision.as_json(), ensure_ascii=False, indent=2))
+        return
+    for batch in read_jsonl_batches(sys.stdin):
+        for item, decision in zip(batch, model.predict_many([(i.get("title"), i["text"]) for i in batch])):
+            click.echo(json.dumps(decision.as_json(item.get("id")), ensure_ascii=False))
+
+
+def read_jsonl_batches(stream, size: int = 512):
+    """Batches of JSON objects with a "text", read line by line from `stream`."""
+    batch = []
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"stdin line {number}: not JSON: {exc.msg}") from exc
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise ValueError(f'stdin line {number}: expected an object with a "text" string')
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--card", type=click.Path(dir_okay=False), help="Where to write the model card (default: classify/MODEL_CARD.md).")
+def train(config_path, db, card) -> None:
+    """Retrain the indicator model, with the analysts' labels, and write the model card."""
+    import classify
+
+    from . import pipeline
+
+    config = load_config(config_path, db=db)
+    card = Path(card) if card else Path(classify.__file__).with_name("MODEL_CARD.md")
+    extra = pipeline.human_examples(config.db)
+    classify.train_model(config.model, extra, card_path=card)
+    click.echo(f"model: {config.model} ({len(extra)} analyst label(s) added to the corpus)")
+    click.echo(f"model card: {card}")
+
+
+@cli.command()
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="Labelled JSONL: text, primary, optional title and secondary.")
+@config_option
+@db_option
+def evaluate(data, config_path, db) -> None:
+    """Print the model's figures on a labelled JSONL file."""
+    import classify
+
+    from . import pipeline
+
+    config = load_config(config_path, db=db)
+    model = pipeline.load_classifier(config.db, config.model)
+    click.echo(classify.render_report(classify.evaluate(model, classify.read_examples(data))))
+
+
+@cli.command()
+@click.argument("article_id", required=False)
+@click.argument("slug", required=False)
+@click.option("--import", "import_path", type=click.Path(exists=True, dir_okay=False), help="A JSONL or CSV file of corrections (id, indicator).")
+@click.option("--note", help="Why the label was changed.")
+@config_option
+@db_option
+def label(article_id, slug, import_path, note, config_path, db) -> None:
+    """Record an analyst's indicator for an article; it overrides the model and trains the next one."""
+    from . import pipeline
+
+    config = load_config(config_path, db=db)
+    if import_path:
+        pairs = pipeline.read_corrections(Path(import_path))
+    elif article_id and slug:
+        pairs = [(article_id, slug)]
+    else:
+        raise click.UsageError("give ARTICLE_ID SLUG, or --import FILE")
+    if not config.db.exists():
+        raise FileNotFoundError(f"no database at {config.db}")
+    count = pipeline.save_labels(config.db, pairs, note)
+    click.echo(f"{count} label(s) saved; the next run retrains the model with them")
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli()

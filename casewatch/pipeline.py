@@ -33,11 +33,55 @@ def save(db_path: Path, result: SourceResult, source: dict, run: str, week: str)
     return store.save_source_result(store.open_db(db_path), result, location, run, week, source.get("title"))
 
 
+def human_examples(db_path: Path) -> list[classify.Example]:
+    """The analysts' labels in the store, as training examples (none if there is no store yet)."""
+    if not Path(db_path).exists():
+        return []
+    labels = store.human_labels(store.open_db(db_path))
+    return [classify.Example(text=r["body"], primary=r["indicator"], title=r["title"]) for r in labels]
+
+
 def load_classifier(db_path: Path, model_path: Path) -> classify.Classifier:
     """The model, retrained first if the corpus, the code or the analysts' labels changed."""
-    labels = store.human_labels(store.open_db(db_path))
-    extra = [classify.Example(text=r["body"], primary=r["indicator"], title=r["title"]) for r in labels]
-    return classify.load_model(model_path, extra)
+    return classify.load_model(model_path, human_examples(db_path))
+
+
+def read_corrections(path: Path) -> list[tuple[str, str]]:
+    """(article id, indicator slug) pairs from a JSONL or CSV file of corrections."""
+    import csv
+    import json
+
+    text = Path(path).read_text(encoding="utf-8-sig")
+    if Path(path).suffix.lower() == ".csv":
+        rows = list(csv.DictReader(text.splitlines()))
+    else:
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{number}: not JSON: {exc.msg}") from exc
+    pairs = []
+    for number, row in enumerate(rows, start=1):
+        key, slug = row.get("id") or row.get("article_id"), row.get("indicator") or row.get("slug")
+        if not key or not slug:
+            raise ValueError(f"{path}: row {number} needs an id and an indicator")
+        pairs.append((str(key), str(slug)))
+    return pairs
+
+
+def save_labels(db_path: Path, pairs: Sequence[tuple[str, str]], note: str | None = None) -> int:
+    """Record human labels after checking every slug and id; return how many were saved."""
+    db = store.open_db(db_path)
+    for key, slug in pairs:
+        if slug not in classify.SLUGS:
+            raise ValueError(f"unknown indicator {slug!r}; expected one of: {', '.join(classify.SLUGS)}")
+        if not db["articles"].count_where("id = ?", [key]):
+            raise KeyError(f"no article with id {key!r} in {db_path}")
+    for key, slug in pairs:
+        store.save_label(db, key, slug, note)
+    return len(pairs)
 
 
 def classify_pending(

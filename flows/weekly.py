@@ -100,3 +100,15 @@ def weekly(
         "db": str(config.db),
         "digest": str(digest),
     }
+
+
+def weekly_deployment(config_path: Path | None, cron: str = "0 7 * * 1", timezone: str = "Asia/Shanghai"):
+    """The weekly flow as a deployment on a cron schedule, for `serve` or a work pool."""
+    from prefect.schedules import Cron
+
+    return weekly.to_deployment(
+        name="casewatch-weekly",
+        schedules=[Cron(cron, timezone=timezone)],
+        parameters={"config_path": str(Path(config_path).resolve()) if config_path else None},
+        description="Collect, classify, store and digest the week's business-environment cases.",
+    )

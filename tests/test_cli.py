@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import sqlite_utils
@@ -92,3 +93,72 @@ def test_every_command_has_help_text():
         assert command.help and command.help.strip(), name
         result = invoke(name, "--help")
         assert result.exit_code == 0 and command.help.splitlines()[0] in result.output
+
+
+def test_classify_jsonl_writes_one_decision_per_line(project, monkeypatch):
+    import classify
+
+    monkeypatch.chdir(project)
+    lines = [
+        {"id": "a", "title": "纳税服务", "text": "推行电子税务局，增值税申报和出口退税全程网上办理。"},
+        {"id": 7, "text": "不动产登记与交易、缴税一窗受理，登记时间压缩至1个工作日。"},
+    ]
+    stdin = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n"
+    result = invoke("classify", "--jsonl", input=stdin)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [o["id"] for o in out] == ["a", 7]
+    for decision in out:
+        assert {"id", "primary", "scores", "secondary", "terms"} <= set(decision)
+        assert list(decision["scores"]) == list(classify.SLUGS)
+        assert decision["primary"] in classify.SLUGS + (None,)
+    assert out[0]["primary"] == "taxes"
+
+
+def test_classify_jsonl_rejects_a_bad_line_with_its_number(project, monkeypatch):
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["classify", "--jsonl"], input='{"text": "好"}\nnot json\n')
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith("error: stdin line 2: not JSON")
+
+
+def test_label_overrides_the_model_and_retrains_the_next_model(project, samples_dir, monkeypatch):
+    import classify
+
+    monkeypatch.chdir(project)
+    invoke("ingest", str(next(samples_dir.glob("004_*.txt"))), "--db", "cw.db", "--week", "2026-W48")
+    db = sqlite_utils.Database(project / "cw.db")
+    row = next(db["articles"].rows_where("title = ?", ["“互联网+不动产登记”制度创新"]))
+    model_file = project / "models" / "indicators.joblib"
+    before = classify.Classifier.load(model_file).metadata["extra_hash"]
+
+    result = invoke("label", row["id"], "insolvency", "--note", "test")
+    assert result.exit_code == 0, result.output
+    labelled = db["articles"].get(row["id"])
+    assert (labelled["indicator"], labelled["label_source"]) == ("insolvency", "human")
+
+    invoke("ingest", str(next(samples_dir.glob("001_*.txt"))), "--db", "cw.db")  # new articles: retrain
+    model = classify.Classifier.load(model_file)
+    assert model.metadata["extra_hash"] != before and model.metadata["n_extra"] == 1
+    assert db["articles"].get(row["id"])["indicator"] == "insolvency"  # not overwritten by the model
+
+
+def test_label_import_checks_slugs_before_saving(project, samples_dir, monkeypatch):
+    monkeypatch.chdir(project)
+    invoke("ingest", str(next(samples_dir.glob("004_*.txt"))), "--db", "cw.db")
+    ids = [r["id"] for r in sqlite_utils.Database(project / "cw.db")["articles"].rows][:2]
+    (project / "fix.csv").write_text(f"id,indicator\n{ids[0]},taxes\n{ids[1]},no_such_slug\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["label", "--import", "fix.csv"])
+    assert result.exit_code == 1 and "unknown indicator 'no_such_slug'" in result.output
+    assert sqlite_utils.Database(project / "cw.db")["labels"].count == 0
+    (project / "fix.jsonl").write_text(json.dumps({"id": ids[0], "indicator": "taxes"}) + "\n", encoding="utf-8")
+    assert invoke("label", "--import", "fix.jsonl").output.startswith("1 label(s) saved")
+
+
+def test_weekly_deployment_runs_mondays_in_shanghai(project):
+    from flows import weekly_deployment
+
+    deployment = weekly_deployment(project / "casewatch.toml")
+    schedule = deployment.schedules[0].schedule
+    assert (schedule.cron, schedule.timezone) == ("0 7 * * 1", "Asia/Shanghai")
+    assert deployment.parameters == {"config_path": str(project / "casewatch.toml")}
