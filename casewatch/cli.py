@@ -39,6 +39,17 @@ db_option = click.option("--db", type=click.Path(dir_okay=False), help="SQLite d
 week_option = click.option("--week", help="ISO week YYYY-Www (default: the current week in Asia/Shanghai).")
 
 
+def check_writable(*folders: Path) -> None:
+    """Fail early, in one line, when an output folder cannot be created or written."""
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create {folder}: {exc.strerror or exc}") from exc
+        if not os.access(folder, os.W_OK):
+            raise ConfigError(f"cannot write to {folder}")
+
+
 def current_week(config, week: str | None) -> str:
     from digests import parse_week, week_of
 
@@ -63,6 +74,9 @@ def run(config_path, db, digest_dir, week) -> None:
     """Run the weekly flow once: collect, classify, store and write the digest."""
     config = load_config(config_path, db=db, digest_dir=digest_dir)
     week = current_week(config, week)
+    check_writable(config.db.parent, config.digest_dir, config.model.parent)
+    if not config.sources:
+        click.echo(f"warning: no [[sources]] in {config.path or 'the configuration'}; the digest will be empty", err=True)
     from flows.weekly import weekly
 
     summary = weekly(config_path=str(config.path) if config.path else None, db=str(config.db), digest_dir=str(config.digest_dir), week=week)

@@ -86,6 +86,9 @@ def test_errors_are_one_line_without_traceback(tmp_path, monkeypatch):
     assert result.output.startswith("error: bad.toml: source 'x' has kind 'ftp'") and "Traceback" not in result.output
     result = CliRunner().invoke(cli, ["run", "--config", "bad.toml", "--week", "2026-W99"])
     assert result.exit_code == 1 and "Traceback" not in result.output
+    (tmp_path / "file").write_text("not a folder")
+    result = CliRunner().invoke(cli, ["run", "--db", "file/x.db", "--week", "2026-W48"])
+    assert (result.exit_code, result.output.strip()) == (1, "error: cannot create file: File exists")
 
 
 def test_every_command_has_help_text():
