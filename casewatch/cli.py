@@ -36,6 +36,9 @@ config_option = click.option(
     help="Configuration file (default: $CASEWATCH_CONFIG or ./casewatch.toml).",
 )
 db_option = click.option("--db", type=click.Path(dir_okay=False), help="SQLite database (default: from the configuration).")
+digest_dir_option = click.option(
+    "--digest-dir", type=click.Path(file_okay=False), help="Where digests are written (default: from the configuration)."
+)
 week_option = click.option("--week", help="ISO week YYYY-Www (default: the current week in Asia/Shanghai).")
 
 
@@ -68,7 +71,7 @@ def cli() -> None:
 @cli.command()
 @config_option
 @db_option
-@click.option("--digest-dir", type=click.Path(file_okay=False), help="Where digests are written (default: from the configuration).")
+@digest_dir_option
 @week_option
 def run(config_path, db, digest_dir, week) -> None:
     """Run the weekly flow once: collect, classify, store and write the digest."""
@@ -122,7 +125,7 @@ def ingest(paths, config_path, db, source, week) -> None:
 @cli.command()
 @config_option
 @db_option
-@click.option("--digest-dir", type=click.Path(file_okay=False), help="Where digests are written (default: from the configuration).")
+@digest_dir_option
 @week_option
 def digest(config_path, db, digest_dir, week) -> None:
     """Write the Markdown digest of a week again from the store."""
