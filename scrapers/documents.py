@@ -112,6 +112,19 @@ def parse_document(data: bytes, name: str, url: str, source: str, kind: str = "d
     except ScrapeError as exc:
         document.status, document.error = "failed", str(exc)
         return [], document
+    try:
+        articles = articles_from_text(text, url, source, document)
+    except Exception as exc:  # a bug meeting odd input must not stop the other documents
+        document.status, document.error = "failed", f"cannot split into cases: {type(exc).__name__}: {exc}"
+        return [], document
+    document.articles = len(articles)
+    if not articles:
+        document.status, document.error = "failed", "no article found in the document"
+    return articles, document
+
+
+def articles_from_text(text: str, url: str, source: str, document: Document) -> list[Article]:
+    """Split a document's text into cases and turn them into articles."""
     cases, document.problems = split_compilation(text)
     articles = []
     for position, case in enumerate((c for c in cases if c.title and c.body), start=1):
@@ -131,7 +144,4 @@ def parse_document(data: bytes, name: str, url: str, source: str, kind: str = "d
                 position=position,
             )
         )
-    document.articles = len(articles)
-    if not articles:
-        document.status, document.error = "failed", "no article found in the document"
-    return articles, document
+    return articles

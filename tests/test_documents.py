@@ -107,3 +107,19 @@ def test_inbox_skips_documents_already_read(tmp_path):
 def test_missing_inbox_folder_is_an_error_not_a_crash(tmp_path):
     result = collect_inbox("mail", tmp_path / "nowhere", seen=set())
     assert result.status == "failed" and "does not exist" in result.errors[0]
+
+
+def test_a_splitter_bug_fails_one_document_not_the_inbox(tmp_path, monkeypatch):
+    import scrapers.documents
+
+    def explode(text):
+        if "炸" in text:
+            raise IndexError("list index out of range")
+        return scrapers.compilation.split_compilation(text)
+
+    monkeypatch.setattr(scrapers.documents, "split_compilation", explode)
+    (tmp_path / "a.txt").write_text(CASES, encoding="utf-8")
+    (tmp_path / "b.txt").write_text("炸", encoding="utf-8")
+    result = collect_inbox("mail", tmp_path, seen=set())
+    assert len(result.articles) == 2
+    assert result.errors == ["b.txt: cannot split into cases: IndexError: list index out of range"]
