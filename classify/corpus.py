@@ -11,13 +11,15 @@ from .taxonomy import INDICATORS
 from .text import DATA_DIR, normalise
 
 CORPUS_DIR = DATA_DIR / "corpus"
-UNIT_SIZES = ("section", "item", "subitem", "line")
+UNIT_SIZES = ("section", "item", "subitem", "line", "item+subitem")
 
 _SECTION = re.compile(r"(?m)^([一二三四五六七八九十]+)、\n")
 _PART = re.compile(r"^[一二三四五六]、\s*(最佳实践城市|最佳指标|创新做法|典型案例)\s*$")
 _ITEM = re.compile(r"^\d+、\s*(.+)$")
 # A city case whose number was lost ("南昌市—提速增效…").
 _UNNUMBERED_CASE = re.compile(r"^\S{1,12}[市区县省州]\s*[—-]")
+# "银川市—" in front of a case heading names a best-practice city, not a topic.
+_CITY_PREFIX = re.compile(r"^\S{1,12}?[市区县省州]\s*[—-]\s*")
 _SUBITEM = re.compile(r"^\(\d+\)\s*(.*)$")
 _BULLET = re.compile(r"^[●•·]\s*(.*)$")
 _TRAILER = re.compile(r"(?m)^(更多内容|最新汇编|免责声明)")
@@ -111,7 +113,8 @@ def _parse_section(number: int, body: str) -> Section:
             item = _ITEM.match(line)
             if item or (part == "典型案例" and _UNNUMBERED_CASE.match(line)):
                 kind = "practice" if part == "创新做法" else "case"
-                current = Unit(kind=kind, heading=(item.group(1) if item else line).strip())
+                heading = (item.group(1) if item else line).strip()
+                current = Unit(kind=kind, heading=_CITY_PREFIX.sub("", heading))
                 units.append(current)
                 continue
             if current is None:
@@ -153,6 +156,10 @@ def section_units(section: Section, size: str = "item") -> list[tuple[str, str]]
     """
     if size not in UNIT_SIZES:
         raise ValueError(f"unit size must be one of {UNIT_SIZES}")
+    if size == "item+subitem":
+        return section_units(section, "item") + [
+            unit for unit in section_units(section, "subitem") if not unit[0].endswith("/overview")
+        ]
     slug = section.slug
     items = [(f"{slug}/overview", None, section.overview())]
     items += [(f"{slug}/practice{i}", u, "") for i, u in enumerate(section.practices)]

@@ -46,6 +46,14 @@ def score_decisions(
     kept = confidence >= threshold if n else np.array([], dtype=bool)
     kept_correct = np.array(correct)[kept] if n else np.array([])
     none_rows = [d for d, e in zip(decisions, examples) if e.primary is None]
+    # Secondary indicators: predicted ones that are labelled (primary or secondary),
+    # and labelled secondaries that the decision names (as primary or secondary).
+    sec_pred = sum(len(d.secondary) for d, _ in rows)
+    sec_hit = sum(len(set(d.secondary) & {e.primary, *e.secondary}) for d, e in rows)
+    sec_gold = sum(len(e.secondary) for _, e in rows)
+    sec_found = sum(
+        len(set(e.secondary) & {p, *d.secondary}) for (d, e), p in zip(rows, top1)
+    )
     return {
         "n": n,
         "n_unlabelled": len(none_rows),
@@ -59,6 +67,8 @@ def score_decisions(
         "coverage": float(kept.mean()) if n else 0.0,
         "precision_kept": float(kept_correct.mean()) if len(kept_correct) else 0.0,
         "acceptable_kept": float(np.array(acceptable)[kept].mean()) if kept.any() else 0.0,
+        "secondary_precision": sec_hit / sec_pred if sec_pred else None,
+        "secondary_recall": sec_found / sec_gold if sec_gold else None,
         "none_abstained": _mean([d.primary is None for d in none_rows]) if none_rows else None,
         "errors": [
             {"id": e.id, "gold": e.primary, "predicted": p, "confidence": round(d.confidence, 3)}
@@ -70,6 +80,11 @@ def score_decisions(
 def _mean(values: Sequence[bool]) -> float:
     """Mean of booleans, 0 when empty."""
     return float(np.mean(values)) if len(values) else 0.0
+
+
+def _fmt(value: float | None) -> str:
+    """Three decimals, or n/a."""
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def _threshold_of(decisions: Sequence[Decision]) -> float:
@@ -96,6 +111,8 @@ def render_report(report: dict[str, Any]) -> str:
         f"macro-F1: {report['macro_f1']:.3f}",
         f"abstention threshold {report['threshold']:.3f}: coverage {report['coverage']:.3f}, "
         f"precision on kept {report['precision_kept']:.3f}",
+        f"secondary indicators: precision {_fmt(report['secondary_precision'])}, "
+        f"recall {_fmt(report['secondary_recall'])}",
         "",
         f"{'indicator':<24}{'名称':<14}{'P':>7}{'R':>7}{'F1':>7}{'n':>5}",
     ]
@@ -105,6 +122,8 @@ def render_report(report: dict[str, Any]) -> str:
                 f"{slug:<24}{BY_SLUG[slug].name[:6]:<14}{row['precision']:>7.2f}"
                 f"{row['recall']:>7.2f}{row['f1']:>7.2f}{row['support']:>5}"
             )
+    if report["n_unlabelled"]:
+        lines.insert(6, f"labelled 'no indicator' cases abstained on: {_fmt(report['none_abstained'])}")
     if report["confusions"]:
         lines += ["", "confusions (labelled -> predicted, count):"]
         lines += [f"  {g} -> {p}: {c}" for g, p, c in report["confusions"][:10]]

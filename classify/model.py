@@ -31,17 +31,19 @@ class Settings:
     """Everything that shapes a trained model; recorded in its metadata."""
 
     unit: str = "item"  # corpus unit size, see corpus.UNIT_SIZES
-    model: str = "logreg"  # "logreg" (saga) or "svm" (LinearSVC, one-vs-rest)
-    c: float = 10.0  # inverse regularisation of the linear model
-    word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] = (2, 3)
+    model: str = "svm"  # "svm" (LinearSVC, one-vs-rest) or "logreg" (saga)
+    c: float = 0.5  # inverse regularisation of the linear model
+    word_ngrams: tuple[int, int] = (1, 1)
+    char_ngrams: tuple[int, int] = (1, 3)
     calibration: str = "sigmoid"  # or "none" for raw logistic-regression probabilities
     title_repeat: int = 2  # a title says more per character than the body
     chunk_chars: int = 200  # paragraphs are merged into chunks of at least this size
     doc_weight: float = 0.5  # weight of the whole-article score against the chunk average
     threshold: float = 0.3  # abstain below this confidence (chosen from data at training)
-    secondary_share: float = 0.25  # share of chunk text an indicator must lead to be secondary
-    secondary_score: float = 0.2  # or the article score it must reach
+    target_precision: float = 0.92  # what the threshold is chosen to reach on held-out units
+    secondary_share: float = 0.3  # share of chunk text an indicator must lead to be secondary
+    secondary_score: float = 0.25  # or the article score it must reach
+    max_secondary: int = 3
     max_terms: int = 8
 
 
@@ -159,7 +161,9 @@ class Classifier:
             if col >= 0:
                 coef[row] = base.coef_[col]
         self._coef = coef
+        self._coef_mean = coef.mean(axis=0)
         self._names = self.features.get_feature_names_out()
+        self._is_word = np.char.startswith(self._names.astype(str), "words__")
         return self
 
     # -- prediction ----------------------------------------------------------
@@ -184,9 +188,10 @@ class Classifier:
         s = self.settings
         docs, owners, chunks = [], [], []
         for index, (title, text) in enumerate(items):
-            doc = article_text(title, text, s.title_repeat)
-            docs.append(doc)
-            body_chunks = split_chunks(normalise(text or ""), s.chunk_chars)
+            body = normalise(text or "")
+            head = normalise(title or "")
+            docs.append("\n".join([head] * s.title_repeat + [body]) if head else body)
+            body_chunks = split_chunks(body, s.chunk_chars)
             if len(body_chunks) > 1:
                 chunks.extend(body_chunks)
                 owners.extend([index] * len(body_chunks))
@@ -221,7 +226,7 @@ class Classifier:
             secondary = [
                 SLUGS[i] for i in order
                 if i != top and (share[i] >= s.secondary_share or scores[i] >= s.secondary_score)
-            ]
+            ][: s.max_secondary]
         return Decision(
             primary=primary,
             confidence=confidence,
@@ -231,10 +236,15 @@ class Classifier:
         )
 
     def explain(self, x: Any, row: int) -> list[str]:
-        """Terms of one vectorised article that pushed most towards indicator `row`."""
+        """Words of one vectorised article that pushed it most towards indicator `row`.
+
+        A word's push is its TF-IDF value times how much more indicator `row` weighs it
+        than the average indicator does, so words every indicator uses drop out.
+        """
         x = x.tocsr() if hasattr(x, "tocsr") else x
-        idx, vals = x.indices, x.data
-        contrib = vals * self._coef[row, idx]
+        idx = x.indices[self._is_word[x.indices]]
+        vals = x[0, idx].toarray().ravel() if len(idx) else np.zeros(0)
+        contrib = vals * (self._coef[row, idx] - self._coef_mean[idx])
         terms: list[str] = []
         for k in np.argsort(-contrib):
             if contrib[k] <= 0 or len(terms) >= self.settings.max_terms:
@@ -248,14 +258,20 @@ class Classifier:
     def top_terms(self, n: int = 10) -> dict[str, list[str]]:
         """The highest-weighted word features per indicator (what the model learned)."""
         out = {}
-        words = np.array([str(n_).startswith("words__") for n_ in self._names])
         for row, slug in enumerate(SLUGS):
-            weights = np.where(words, self._coef[row], -np.inf)
-            best = np.argsort(-weights)[:n]
-            out[slug] = [str(self._names[i]).split("__", 1)[1] for i in best if weights[i] > 0]
+            weights = np.where(self._is_word, self._coef[row], -np.inf)
+            best = np.argsort(-weights)
+            names = [str(self._names[i]).split("__", 1)[1] for i in best[: 3 * n] if weights[i] > 0]
+            out[slug] = [w for w in names if len(w) > 1][:n]
         return out
 
     # -- persistence ---------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle state without training-time diagnostics (out-of-fold predictions)."""
+        state = dict(self.__dict__)
+        state.pop("out_of_fold", None)
+        return state
+
     def save(self, path: str | Path) -> None:
         """Write the classifier and its metadata as one artefact."""
         path = Path(path)

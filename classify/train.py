@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -10,28 +11,47 @@ from .corpus import corpus_path, file_hash, read_corpus, section_units
 from .examples import LABELS_DIR, Example, examples_hash, labels_hash
 from .model import Classifier, Settings, article_text, code_version, new_metadata
 from .text import domain_words_hash
+from .validate import choose_threshold, out_of_fold
 
 log = logging.getLogger(__name__)
 
 
-def training_data(
-    extra: Sequence[Example] = (), settings: Settings | None = None, corpus: Path | None = None
-) -> tuple[list[str], list[str], list[str]]:
-    """Normalised texts, slugs and group ids from the corpus units plus labelled extras."""
-    settings = settings or Settings()
-    texts, labels, groups = [], [], []
-    for section in read_corpus(corpus):
-        for group, text in section_units(section, settings.unit):
-            texts.append(article_text(None, text))
-            labels.append(section.slug)
-            groups.append(group)
-    for number, example in enumerate(extra):
-        if example.primary is None:
-            continue  # "fits no indicator" cannot teach any indicator
-        texts.append(article_text(example.title, example.text, settings.title_repeat))
-        labels.append(example.primary)
-        groups.append(f"extra/{number}")
-    return texts, labels, groups
+class TrainingSet:
+    """Corpus sections plus analysts' examples, cut into units of any size."""
+
+    def __init__(self, extra: Sequence[Example] = (), corpus: Path | None = None) -> None:
+        """Read the corpus once; keep the labelled extras (those with a primary)."""
+        self.sections = read_corpus(corpus)
+        self.extra = [e for e in extra if e.primary is not None]
+
+    def units(self, size: str, title_repeat: int = 2) -> list[tuple[str, str, str]]:
+        """(group, slug, normalised text) units; each extra example is its own group."""
+        out = [
+            (group, section.slug, article_text(None, text))
+            for section in self.sections
+            for group, text in section_units(section, size)
+        ]
+        out += [
+            (f"extra/{n}", e.primary, article_text(e.title, e.text, title_repeat))
+            for n, e in enumerate(self.extra)
+        ]
+        return out
+
+    def for_groups(self, settings: Settings):
+        """A function giving (texts, labels) of the units in a set of groups."""
+        whole_sections = settings.unit == "section"
+        units = self.units("item" if whole_sections else settings.unit, settings.title_repeat)
+
+        def select(groups: set[str]) -> tuple[list[str], list[str]]:
+            kept = [(t, y) for g, y, t in units if g in groups]
+            if whole_sections:  # one text per indicator from its kept items
+                joined: dict[str, list[str]] = {}
+                for t, y in kept:
+                    joined.setdefault(y, []).append(t)
+                kept = [("\n".join(ts), y) for y, ts in joined.items()]
+            return [t for t, _ in kept], [y for _, y in kept]
+
+        return select
 
 
 def expected_metadata(extra: Sequence[Example] = (), corpus: Path | None = None) -> dict[str, str]:
@@ -48,16 +68,23 @@ def expected_metadata(extra: Sequence[Example] = (), corpus: Path | None = None)
 def fit_classifier(
     extra: Sequence[Example] = (), settings: Settings | None = None, corpus: Path | None = None
 ) -> Classifier:
-    """Train a classifier on the corpus plus `extra` (not saved)."""
-    settings = settings or Settings()
-    texts, labels, _ = training_data(extra, settings, corpus)
+    """Train on the corpus plus `extra`, with the threshold chosen by grouped CV (not saved)."""
+    settings = replace(settings or Settings())
+    data = TrainingSet(extra, corpus)
+    held_out = data.units("item", settings.title_repeat)
+    oof = out_of_fold(held_out, data.for_groups(settings), settings)
+    settings.threshold = round(choose_threshold(oof.confidence, oof.correct, settings.target_precision), 4)
+    texts, labels = data.for_groups(settings)({g for g, _, _ in held_out})
     clf = Classifier(settings).fit(texts, labels)
     clf.metadata = new_metadata(
         settings,
         **expected_metadata(extra, corpus),
         n_train=len(texts),
-        n_extra=sum(e.primary is not None for e in extra),
+        n_extra=len(data.extra),
+        cv_accuracy=round(oof.accuracy(), 4),
+        cv_case_accuracy=round(oof.accuracy("/case"), 4),
     )
+    clf.out_of_fold = oof
     return clf
 
 
