@@ -108,7 +108,9 @@ def ingest(paths, config_path, db, source, week) -> None:
     pipeline.prepare_store(config.db)
     run = uuid.uuid4().hex[:12]
     store.start_run(store.open_db(config.db), run, week)
-    result = pipeline.ingest_files([Path(p) for p in paths], config.db, source)
+    result, skipped = pipeline.ingest_files([Path(p) for p in paths], config.db, source)
+    for path in skipped:
+        click.echo(f"{path.name}: already read, skipped")
     for document in result.documents:
         click.echo(f"{document.name}: {document.status}, {document.articles} article(s)" + (f" ({document.error})" if document.error else ""))
     new = pipeline.save(config.db, result, {"name": source}, run, week)

@@ -12,7 +12,7 @@ from pathlib import Path
 import classify
 import digests
 import store
-from scrapers import Document, SourceResult, collect_source, parse_document, sha256
+from scrapers import SourceResult, collect_file, collect_source
 
 BATCH = 256
 
@@ -107,23 +107,14 @@ def write_digest(db_path: Path, week: str, digest_dir: Path) -> Path:
     return digests.write_digest(store.open_db(db_path), week, digest_dir)
 
 
-def ingest_files(paths: Sequence[Path], db_path: Path, source: str = "manual") -> SourceResult:
-    """Read compilation files given by hand into the store (already-read files are skipped)."""
-    db = store.open_db(db_path)
-    seen = store.known_documents(db)
+def ingest_files(paths: Sequence[Path], db_path: Path, source: str = "manual") -> tuple[SourceResult, list[Path]]:
+    """Read compilation files given by hand; return the result and the files already read before."""
+    seen = store.known_documents(store.open_db(db_path))
     result = SourceResult(source, "document")
+    skipped = []
     for path in paths:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            result.errors.append(f"cannot read {path}: {exc.strerror or exc}")
-            continue
-        if sha256(data) in seen:
-            result.documents.append(Document(sha256(data), Path(path).name, str(path), source, "document", "seen"))
-            continue
-        articles, document = parse_document(data, Path(path).name, str(Path(path).resolve()), source)
-        result.articles.extend(articles)
-        result.documents.append(document)
-        if document.error:
-            result.errors.append(f"{document.name}: {document.error}")
-    return result
+        before = len(result.documents)
+        collect_file(result, str(Path(path).resolve()), seen)
+        if len(result.documents) == before:
+            skipped.append(Path(path))
+    return result, skipped

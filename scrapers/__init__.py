@@ -4,7 +4,7 @@ from .compilation import split_compilation
 from .documents import SUFFIXES, extract_text, parse_document, sha256
 from .records import Article, Case, Document, ScrapeError, SourceResult
 from .regions import Region, find_region
-from .sources import collect_inbox, collect_source
+from .sources import collect_file, collect_inbox, collect_source
 
 __all__ = [
     "SUFFIXES",
@@ -14,6 +14,7 @@ __all__ = [
     "Region",
     "ScrapeError",
     "SourceResult",
+    "collect_file",
     "collect_inbox",
     "collect_source",
     "extract_text",

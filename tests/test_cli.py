@@ -61,7 +61,7 @@ def test_ingest_adds_files_by_hand_once(project, samples_dir, monkeypatch):
     assert first.exit_code == 0, first.output
     assert "10 new article(s), 10 classified" in first.output
     again = invoke("ingest", str(project / "copy.txt"), "--db", "hand.db")
-    assert "copy.txt: seen, 0 article(s)" in again.output
+    assert "copy.txt: already read, skipped" in again.output
     assert sqlite_utils.Database(project / "hand.db")["articles"].count == 10
 
 
