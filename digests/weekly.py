@@ -42,6 +42,7 @@ class Digest:
     failures: list[dict]
     total: int
     sources: int
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def classified(self) -> int:
@@ -74,6 +75,8 @@ def build_digest(
     review = Section(None, None, "待复核")
     for article in articles:
         item = dict(article, summary=summarise(article["body"]))
+        item.setdefault("secondary", [])
+        item.setdefault("terms", [])
         sections.get(article["indicator"], review).articles.append(item)
     return Digest(
         week=week,
@@ -86,6 +89,7 @@ def build_digest(
         failures=list(failures),
         total=len(articles),
         sources=len({a["source"] for a in articles}),
+        names={i["slug"]: i["name"] for i in indicators},
     )
 
 

@@ -183,7 +183,10 @@ def week_articles(db: sqlite_utils.Database, week: str) -> list[dict]:
         "where a.week = ? order by coalesce(a.confidence, 0) desc, a.source, a.position",
         [week],
     )
-    return [dict(row, secondary=json.loads(row["secondary"] or "[]")) for row in rows]
+    return [
+        dict(row, secondary=json.loads(row["secondary"] or "[]"), terms=json.loads(row["terms"] or "[]"))
+        for row in rows
+    ]
 
 
 def start_run(db: sqlite_utils.Database, run: str, week: str) -> None:

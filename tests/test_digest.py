@@ -58,3 +58,14 @@ def test_summary_skips_subtitles_and_section_headings():
     body = "一、主要做法\n\n推动办事简约高效\n\n潜江市立足群众简单办事、简单办成一件事的需求，推行一事联办。后续内容。"
     assert summarise(body) == "潜江市立足群众简单办事、简单办成一件事的需求，推行一事联办。"
     assert summarise("很" * 100).endswith("…") and len(summarise("很" * 100)) == 70
+
+
+def test_entries_show_secondary_indicators_terms_and_human_labels():
+    articles = [
+        article("政银合作不动产抵押登记", "property_registration", 0.8, secondary=["credit"], terms=["不动产登记", "抵押"]),
+        article("人工改过的案例", "taxes", 1.0, label_source="human"),
+    ]
+    text = render_markdown(build_digest("2026-W48", articles, INDICATORS, []))
+    assert "· 来源：inbox · 置信度 0.80 · 兼及：获得信贷\n" in text
+    assert "  关键词：不动产登记、抵押\n" in text
+    assert "- **人工改过的案例**（浙江省杭州市）· 来源：inbox · 人工标注\n" in text
