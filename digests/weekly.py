@@ -15,6 +15,8 @@ from .weeks import parse_week, week_range
 
 BAR = "█"
 MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>|#]")
+# Optional fields of an article as the template reads them.
+ENTRY_DEFAULTS = {"secondary": [], "terms": [], "label_source": None, "region": None, "confidence": None}
 SENTENCE_RE = re.compile(r"^(.+?[。！？；])")
 
 
@@ -74,9 +76,7 @@ def build_digest(
     sections = {i["slug"]: Section(i["number"], i["slug"], i["name"]) for i in indicators}
     review = Section(None, None, "待复核")
     for article in articles:
-        item = dict(article, summary=summarise(article["body"]))
-        item.setdefault("secondary", [])
-        item.setdefault("terms", [])
+        item = {**ENTRY_DEFAULTS, **article, "summary": summarise(article["body"])}
         sections.get(article["indicator"], review).articles.append(item)
     return Digest(
         week=week,
