@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlite_utils
 
 from scrapers import Article, SourceResult
+from scrapers.text import to_simplified
 
 from .schema import INDEXES, TABLES
 
@@ -50,6 +51,11 @@ def article_id(title: str, body: str) -> str:
     """A stable id from the content: the same case from two files is one article."""
     text = re.sub(r"\s+", "", title) + "\n" + re.sub(r"\s+", "", body)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def search_text(title: str, body: str) -> str:
+    """Title and body in Simplified Chinese, for substring search (纳税 finds 納稅 too)."""
+    return to_simplified(f"{title}\n{body}")
 
 
 def save_indicators(db: sqlite_utils.Database, indicators: Iterable) -> None:
@@ -116,6 +122,7 @@ def save_articles(db: sqlite_utils.Database, articles: Sequence[Article], week: 
     for article in articles:
         row = asdict(article)
         row["id"] = article_id(article.title, article.body)
+        row["search_text"] = search_text(article.title, article.body)
         rows.setdefault(row["id"], row)
     if not rows:
         return []

@@ -62,6 +62,7 @@ TABLES: dict[str, dict] = {
             "document": str,
             "position": int,
             "first_seen": str,
+            "search_text": str,
         },
         "pk": "id",
         "foreign_keys": [
