@@ -7,9 +7,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .data import text_keys
 from .examples import Example, as_pairs
 from .model import Classifier, Decision
 from .taxonomy import BY_SLUG, SLUGS
+from .train import refit_without
 
 
 def score_decisions(
@@ -41,9 +43,8 @@ def score_decisions(
             f1s.append(f1)
     confusions = Counter((g, p) for g, p in zip(gold, top1) if g != p)
 
-    confidence = np.array([d.confidence for d, _ in rows])
-    threshold = threshold if threshold is not None else _threshold_of(decisions)
-    kept = confidence >= threshold if n else np.array([], dtype=bool)
+    # Kept = not abstained; pooled decisions of several models each used their own threshold.
+    kept = np.array([d.primary is not None for d, _ in rows], dtype=bool)
     kept_correct = np.array(correct)[kept] if n else np.array([])
     none_rows = [d for d, e in zip(decisions, examples) if e.primary is None]
     # Secondary indicators: predicted ones that are labelled (primary or secondary),
@@ -87,29 +88,70 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def _threshold_of(decisions: Sequence[Decision]) -> float:
-    """Infer the threshold a decision list was made with (lowest kept confidence)."""
-    kept = [d.confidence for d in decisions if d.primary is not None]
-    return min(kept) if kept else 1.0
+def cross_fitted(clf: Classifier, examples: Sequence[Example]) -> tuple[Classifier, int]:
+    """The model to score `examples` with, and how many of them it was trained on.
+
+    When some examples are among the model's training articles (by text fingerprint),
+    the model is refitted without them, with the same settings and selection procedure,
+    so no figure comes from a model that saw the cases it is scored on.
+    """
+    trained = set(clf.metadata.get("training_keys") or ())
+    keys = [text_keys(e.text) for e in examples]
+    seen = sum(bool(k & trained) for k in keys)
+    if not seen:
+        return clf, 0
+    return refit_without(clf, set().union(*keys)), seen
+
+
+def cross_fitted_decisions(clf: Classifier, examples: Sequence[Example]) -> tuple[list[Decision], dict[str, Any]]:
+    """Decisions on `examples` from a model that did not train on them, and the report."""
+    model, seen = cross_fitted(clf, examples)
+    decisions = model.predict_many(as_pairs(examples))
+    report = score_decisions(decisions, examples, model.settings.threshold)
+    report["model"] = {k: clf.metadata.get(k) for k in ("code_version", "corpus_hash", "trained_at")}
+    report["seen_in_training"] = seen
+    report["refit_removed"] = model.metadata.get("refit_removed", 0) if seen else 0
+    report["secondary_rule"] = (model.settings.secondary_share, model.settings.secondary_score)
+    return decisions, report
 
 
 def evaluate(clf: Classifier, examples: Sequence[Example]) -> dict[str, Any]:
-    """Predict every example and score the decisions against their labels."""
-    decisions = clf.predict_many(as_pairs(examples))
-    report = score_decisions(decisions, examples, clf.settings.threshold)
-    report["model"] = {k: clf.metadata.get(k) for k in ("code_version", "corpus_hash", "trained_at")}
-    return report
+    """Predict every example with a model that did not train on it, and score the decisions."""
+    return cross_fitted_decisions(clf, examples)[1]
+
+
+def evaluate_by_file(
+    clf: Classifier, files: dict[str, Sequence[Example]]
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Cross-fitted reports per labels file (as `evaluate` gives them) and pooled over the files.
+
+    Each file is scored by a model refitted without that file (leave one file out);
+    the pooled report scores all those decisions together.
+    """
+    per_file, decisions, examples = {}, [], []
+    for name, file_examples in files.items():
+        found, per_file[name] = cross_fitted_decisions(clf, file_examples)
+        decisions += found
+        examples += list(file_examples)
+    pooled = score_decisions(decisions, examples, None)
+    pooled["seen_in_training"] = sum(r["seen_in_training"] for r in per_file.values())
+    pooled["decisions"] = decisions
+    return per_file, pooled
 
 
 def render_report(report: dict[str, Any]) -> str:
     """Human-readable text of an evaluation report."""
+    seen = report.get("seen_in_training", 0)
     lines = [
+        f"cross-fitted: {seen} of these {report['n'] + report['n_unlabelled']} cases were in the model's "
+        f"training data; scored with a model refitted without them (same settings and selection)"
+        if seen else "the model did not train on any of these cases; scored with it directly",
         f"labelled cases: {report['n']} (plus {report['n_unlabelled']} labelled as no indicator)",
         f"top-1 accuracy: {report['top1']:.3f}",
         f"top-1 is primary or secondary: {report['top1_primary_or_secondary']:.3f}",
         f"top-3 accuracy: {report['top3']:.3f}",
         f"macro-F1: {report['macro_f1']:.3f}",
-        f"abstention threshold {report['threshold']:.3f}: coverage {report['coverage']:.3f}, "
+        f"abstention threshold {_fmt(report['threshold'])}: coverage {report['coverage']:.3f}, "
         f"precision on kept {report['precision_kept']:.3f}",
         f"secondary indicators: precision {_fmt(report['secondary_precision'])}, "
         f"recall {_fmt(report['secondary_recall'])}",
@@ -123,7 +165,7 @@ def render_report(report: dict[str, Any]) -> str:
                 f"{row['recall']:>7.2f}{row['f1']:>7.2f}{row['support']:>5}"
             )
     if report["n_unlabelled"]:
-        lines.insert(6, f"labelled 'no indicator' cases abstained on: {_fmt(report['none_abstained'])}")
+        lines.insert(7, f"labelled 'no indicator' cases abstained on: {_fmt(report['none_abstained'])}")
     if report["confusions"]:
         lines += ["", "confusions (labelled -> predicted, count):"]
         lines += [f"  {g} -> {p}: {c}" for g, p, c in report["confusions"][:10]]

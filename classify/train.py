@@ -1,57 +1,21 @@
-"""Build training data from the corpus and analysts' labels; train, cache and reload models."""
+"""Train on the corpus and labelled real articles, choosing threshold and secondary rule inside."""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
-from .corpus import corpus_path, file_hash, read_corpus, section_units
+from .corpus import corpus_path, file_hash
+from .data import EXTRA, LABELS, TrainingSet
 from .examples import LABELS_DIR, Example, examples_hash, labels_hash
-from .model import Classifier, Settings, article_text, code_version, new_metadata
+from .model import Classifier, Settings, code_version, new_metadata
 from .text import domain_words_hash
-from .validate import choose_threshold, out_of_fold
+from .validate import out_of_fold, secondary_rule_from, threshold_from
 
 log = logging.getLogger(__name__)
-
-
-class TrainingSet:
-    """Corpus sections plus analysts' examples, cut into units of any size."""
-
-    def __init__(self, extra: Sequence[Example] = (), corpus: Path | None = None) -> None:
-        """Read the corpus once; keep the labelled extras (those with a primary)."""
-        self.sections = read_corpus(corpus)
-        self.extra = [e for e in extra if e.primary is not None]
-
-    def units(self, size: str, title_repeat: int = 2) -> list[tuple[str, str, str]]:
-        """(group, slug, normalised text) units; each extra example is its own group."""
-        out = [
-            (group, section.slug, article_text(None, text))
-            for section in self.sections
-            for group, text in section_units(section, size)
-        ]
-        out += [
-            (f"extra/{n}", e.primary, article_text(e.title, e.text, title_repeat))
-            for n, e in enumerate(self.extra)
-        ]
-        return out
-
-    def for_groups(self, settings: Settings):
-        """A function giving (texts, labels) of the units in a set of groups."""
-        whole_sections = settings.unit == "section"
-        units = self.units("item" if whole_sections else settings.unit, settings.title_repeat)
-
-        def select(groups: set[str]) -> tuple[list[str], list[str]]:
-            kept = [(t, y) for g, y, t in units if g in groups]
-            if whole_sections:  # one text per indicator from its kept items
-                joined: dict[str, list[str]] = {}
-                for t, y in kept:
-                    joined.setdefault(y, []).append(t)
-                kept = [("\n".join(ts), y) for y, ts in joined.items()]
-            return [t for t, _ in kept], [y for _, y in kept]
-
-        return select
 
 
 def expected_metadata(extra: Sequence[Example] = (), corpus: Path | None = None) -> dict[str, str]:
@@ -65,27 +29,66 @@ def expected_metadata(extra: Sequence[Example] = (), corpus: Path | None = None)
     }
 
 
+def fit_on(data: TrainingSet, settings: Settings | None = None) -> Classifier:
+    """Fit on `data` with the whole selection procedure run inside it.
+
+    Grouped 5-fold CV over the training units (corpus practices and city cases held out
+    whole; real articles one by one, or a labels file at a time, per `real_groups`)
+    gives held-out predictions; on them the abstention threshold is chosen (precision
+    target on held-out real articles when there are enough, else on all units), then
+    the secondary rule. The final model is fitted on all of `data`.
+    """
+    base = replace(settings or Settings())
+    settings = replace(base)
+    units = data.units("item", settings.real_groups)
+    select = data.selector(settings)
+    oof = out_of_fold(units, select, settings)
+    threshold, basis = threshold_from(oof, settings.target_precision)
+    settings.threshold = round(threshold, 4)
+    share, score, secondary_basis = secondary_rule_from(oof, settings)
+    settings.secondary_share, settings.secondary_score = share, score
+    texts, labels, weights = select({u.group for u in units})
+    clf = Classifier(settings).fit(texts, labels, weights)
+    clf.metadata = {
+        "n_train": len(texts),
+        "n_labels": data.count(LABELS),
+        "n_extra": data.count(EXTRA),
+        "threshold_basis": basis,
+        "secondary_basis": secondary_basis,
+        "cv_accuracy": round(oof.accuracy(), 4),
+        "cv_case_accuracy": round(oof.accuracy("/case"), 4),
+        "cv_real_accuracy": round(oof.accuracy("real"), 4),
+        "training_keys": data.keys(),
+    }
+    clf.training, clf.base_settings = data, base
+    clf.out_of_fold = oof
+    return clf
+
+
 def fit_classifier(
     extra: Sequence[Example] = (), settings: Settings | None = None, corpus: Path | None = None
 ) -> Classifier:
-    """Train on the corpus plus `extra`, with the threshold chosen by grouped CV (not saved)."""
-    settings = replace(settings or Settings())
-    data = TrainingSet(extra, corpus)
-    held_out = data.units("item", settings.title_repeat)
-    oof = out_of_fold(held_out, data.for_groups(settings), settings)
-    settings.threshold = round(choose_threshold(oof.confidence, oof.correct, settings.target_precision), 4)
-    texts, labels = data.for_groups(settings)({g for g, _, _ in held_out})
-    clf = Classifier(settings).fit(texts, labels)
+    """Train on the corpus, the labels files and `extra`, with its metadata (not saved)."""
+    started = time.perf_counter()
+    clf = fit_on(TrainingSet.build(extra, corpus), settings)
     clf.metadata = new_metadata(
-        settings,
-        **expected_metadata(extra, corpus),
-        n_train=len(texts),
-        n_extra=len(data.extra),
-        cv_accuracy=round(oof.accuracy(), 4),
-        cv_case_accuracy=round(oof.accuracy("/case"), 4),
+        clf.settings, **expected_metadata(extra, corpus), **clf.metadata,
+        fit_seconds=round(time.perf_counter() - started, 2),
     )
-    clf.out_of_fold = oof
     return clf
+
+
+def refit_without(clf: Classifier, keys: Iterable[str]) -> Classifier:
+    """The same model refitted, with the same settings and selection, without articles matching `keys`."""
+    if clf.training is None:
+        raise ValueError("this model does not carry its training set; retrain it to refit")
+    data = clf.training.without(keys)
+    refit = fit_on(data, clf.base_settings)
+    hashes = {k: clf.metadata.get(k) for k in ("corpus_hash", "labels_hash", "extra_hash", "domain_words_hash")}
+    refit.metadata = new_metadata(
+        refit.settings, **hashes, **refit.metadata, refit_removed=len(clf.training.real) - len(data.real)
+    )
+    return refit
 
 
 def train_model(
@@ -100,7 +103,7 @@ def train_model(
     if card_path is not None:
         from .card import write_model_card
 
-        write_model_card(clf, card_path, extra=extra, corpus=corpus)
+        write_model_card(clf, card_path)
     return clf
 
 

@@ -1,66 +1,114 @@
-"""Grouped cross-validation on the corpus and the data-driven abstention threshold."""
+"""Grouped cross-validation inside the training data, and the choices made from it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
 
 import numpy as np
-from sklearn.model_selection import GroupKFold
 
-from .model import Classifier, Settings
+from .data import Unit
+from .model import Classifier, Settings, secondary_indices
 from .taxonomy import SLUGS
+
+# Fewest held-out real articles (with a primary) to choose the threshold on them alone.
+MIN_REAL_FOR_THRESHOLD = 30
+# Fewest labelled secondaries among held-out real articles to tune the secondary rule.
+MIN_SECONDARIES_TO_TUNE = 8
+SHARE_GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 2.0)  # 2.0: rule off
+SCORE_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 2.0)
 
 
 @dataclass
 class OutOfFold:
-    """Held-out predictions: for each unit its label, group, top-3 slugs and confidence."""
+    """Held-out predictions: per unit its label, group, real flag, scores and chunk shares."""
 
-    labels: list[str]
-    groups: list[str]
-    ranked: list[list[str]]
-    confidence: np.ndarray
+    units: list[Unit]
+    scores: np.ndarray
+    shares: np.ndarray
+    labels: list[str] = field(init=False)
+    groups: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Derive labels and groups from the units."""
+        self.labels = [u.slug for u in self.units]
+        self.groups = [u.group for u in self.units]
+
+    @property
+    def real(self) -> np.ndarray:
+        """Mask of real articles (labelled cases and corrections)."""
+        return np.array([u.real for u in self.units], dtype=bool)
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """Top score of each held-out unit."""
+        return self.scores.max(axis=1) if len(self.scores) else np.zeros(0)
 
     @property
     def correct(self) -> np.ndarray:
         """Whether each held-out unit's top-1 is its label."""
-        return np.array([r[0] == y for r, y in zip(self.ranked, self.labels)])
+        return np.array([SLUGS[int(i)] == y for i, y in zip(self.scores.argmax(axis=1), self.labels)])
+
+    def mask(self, kind: str | None = None) -> np.ndarray:
+        """Units of a kind: None (all), "real", "corpus" or a group substring ("/case")."""
+        if kind == "real":
+            return self.real
+        if kind == "corpus":
+            return ~self.real
+        return np.array([kind is None or kind in g for g in self.groups], dtype=bool)
 
     def accuracy(self, kind: str | None = None) -> float:
-        """Top-1 accuracy, optionally only on units whose group contains `kind` ("/case")."""
-        mask = np.array([kind is None or kind in g for g in self.groups])
-        return float(self.correct[mask].mean()) if mask.any() else 0.0
+        """Top-1 accuracy on the units of a kind (0 when there are none)."""
+        m = self.mask(kind)
+        return float(self.correct[m].mean()) if m.any() else 0.0
 
-    def top3(self) -> float:
-        """Share of units whose label is among the top three."""
-        return float(np.mean([y in r[:3] for r, y in zip(self.ranked, self.labels)]))
+    def top3(self, kind: str | None = None) -> float:
+        """Share of units of a kind whose label is among the top three."""
+        m = self.mask(kind)
+        top = np.argsort(-self.scores, axis=1)[:, :3]
+        hits = np.array([SLUGS.index(y) in row for y, row in zip(self.labels, top)])
+        return float(hits[m].mean()) if m.any() else 0.0
+
+
+def assign_folds(units: Sequence[Unit], folds: int, seed: int = 0) -> np.ndarray:
+    """Fold of each unit, holding out whole groups.
+
+    Corpus practices/cases, corrections and (with `real_groups="case"`) single labelled
+    articles are shuffled over the folds. Whole labels files (`real_groups="file"`, a
+    week's compilation each) go to different folds, so a fold's held-out real articles
+    come from a compilation its model never saw.
+    """
+    groups = list(dict.fromkeys(u.group for u in units))
+    files = [g for g in groups if g.startswith("labels/") and g.count("/") == 1]
+    rest = [g for g in groups if g not in set(files)]
+    rng = np.random.default_rng(seed)
+    fold_of = {g: i % folds for i, g in enumerate(files)}
+    offset = len(files)
+    for i, g in enumerate(rng.permutation(rest)):
+        fold_of[str(g)] = (offset + i) % folds
+    return np.array([fold_of[u.group] for u in units])
 
 
 def out_of_fold(
-    test: Sequence[tuple[str, str, str]],
-    train_units,
+    units: Sequence[Unit],
+    select: Callable[[set[str]], tuple[list[str], list[str], list[float]]],
     settings: Settings,
     folds: int = 5,
     seed: int = 0,
 ) -> OutOfFold:
-    """Grouped k-fold: hold out whole practices/cases, train on the rest, predict them.
-
-    `test` holds (group, slug, text) units to predict; `train_units(groups)` returns
-    the (texts, labels) to train on for a set of kept groups, at the settings' unit size.
-    """
-    groups = np.array([g for g, _, _ in test])
-    labels = np.array([y for _, y, _ in test])
-    ranked: list[list[str]] = [[] for _ in test]
-    confidence = np.zeros(len(test))
-    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train_idx, test_idx in splitter.split(groups, labels, groups):
-        texts, ys = train_units(set(groups[train_idx]))
-        clf = Classifier(settings).fit(texts, ys)
-        decisions = clf.predict_many([(None, test[i][2]) for i in test_idx])
-        for i, d in zip(test_idx, decisions):
-            ranked[i] = sorted(SLUGS, key=lambda s: -d.scores[s])[:3]
-            confidence[i] = d.confidence
-    return OutOfFold(list(labels), list(groups), ranked, confidence)
+    """Grouped k-fold: train on the other folds' groups (via `select`), score the held-out units."""
+    fold = assign_folds(units, folds, seed)
+    scores = np.zeros((len(units), len(SLUGS)))
+    shares = np.zeros((len(units), len(SLUGS)))
+    for k in range(folds):
+        test = np.flatnonzero(fold == k)
+        if not len(test):
+            continue
+        texts, ys, weights = select({u.group for u, f in zip(units, fold) if f != k})
+        clf = Classifier(settings).fit(texts, ys, weights)
+        s, sh, _ = clf.score_many([(units[i].title, units[i].body) for i in test])
+        scores[test], shares[test] = s, sh
+    return OutOfFold(list(units), scores, shares)
 
 
 def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target: float) -> float:
@@ -68,7 +116,7 @@ def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target: float)
 
     Falls back to the threshold with the best precision when none reaches it.
     """
-    order = np.argsort(-confidence)
+    order = np.argsort(-confidence, kind="stable")
     conf, ok = confidence[order], correct[order].astype(float)
     precision = np.cumsum(ok) / np.arange(1, len(ok) + 1)
     # Keep-the-top-k prefixes, only where the next confidence is strictly lower.
@@ -78,6 +126,67 @@ def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target: float)
         return float(conf[meets[-1]])
     best = np.flatnonzero(valid)[np.argmax(precision[valid])]
     return float(conf[best])
+
+
+def threshold_from(oof: OutOfFold, target: float) -> tuple[float, str]:
+    """The abstention threshold and what it was chosen on (held-out real articles if enough)."""
+    real = oof.real
+    if real.sum() >= MIN_REAL_FOR_THRESHOLD:
+        basis, m = f"held-out real articles (n={int(real.sum())})", real
+    else:
+        basis, m = f"all held-out units (n={len(real)}; too few real articles)", np.ones(len(real), bool)
+    return choose_threshold(oof.confidence[m], oof.correct[m], target), basis
+
+
+def secondary_figures(
+    scores: np.ndarray, shares: np.ndarray, units: Sequence[Unit], settings: Settings
+) -> tuple[float, float, float]:
+    """Secondary precision, recall and F1 of the rule in `settings`, counted as `score_decisions` does."""
+    predicted = hit = gold = found = 0
+    for s, sh, u in zip(scores, shares, units):
+        top = int(s.argmax())
+        kept = s[top] >= settings.threshold
+        secondary = {SLUGS[i] for i in secondary_indices(s, sh, settings)} if kept else set()
+        predicted += len(secondary)
+        hit += len(secondary & {u.slug, *u.secondary})
+        gold += len(u.secondary)
+        found += len(set(u.secondary) & (secondary | {SLUGS[top]}))
+    precision = hit / predicted if predicted else 0.0
+    recall = found / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def _smoothed_f1(scores: np.ndarray, shares: np.ndarray, units: Sequence[Unit], settings: Settings) -> float:
+    """F1 with add-one smoothed precision, so a rule naming one lucky secondary does not win."""
+    precision, recall, _ = secondary_figures(scores, shares, units, settings)
+    predicted = sum(
+        len(secondary_indices(s, sh, settings)) for s, sh in zip(scores, shares) if s.max() >= settings.threshold
+    )
+    precision = (precision * predicted + 1) / (predicted + 2)
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def secondary_rule_from(oof: OutOfFold, settings: Settings) -> tuple[float, float, str]:
+    """(share, score) of the secondary rule with the best F1 on held-out real articles.
+
+    Keeps the settings' rule when too few secondaries are labelled among them.
+    """
+    idx = np.flatnonzero(oof.real)
+    units = [oof.units[i] for i in idx]
+    n_gold = sum(len(u.secondary) for u in units)
+    if n_gold < MIN_SECONDARIES_TO_TUNE:
+        return settings.secondary_share, settings.secondary_score, f"default ({n_gold} labelled secondaries held out)"
+    best = (settings.secondary_share, settings.secondary_score, -1.0)
+    # Strictest rules first, so a tie keeps the rule that names fewer secondaries.
+    for share in sorted(SHARE_GRID, reverse=True):
+        for score in sorted(SCORE_GRID, reverse=True):
+            trial = replace(settings, secondary_share=share, secondary_score=score)
+            f1 = _smoothed_f1(oof.scores[idx], oof.shares[idx], units, trial)
+            if f1 > best[2] + 1e-12:
+                best = (share, score, f1)
+    share, score, f1 = best
+    return share, score, f"best smoothed F1 {f1:.3f} on held-out real articles ({n_gold} labelled secondaries)"
 
 
 def abstention_curve(
