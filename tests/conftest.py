@@ -45,7 +45,7 @@ def model_path(tmp_path_factory):
     """A model trained once per session, shared by tests that classify."""
     import classify
 
-    path = tmp_path_factory.mktemp("model") / "indicators.joblib"
+    path = tmp_path_factory.mktemp("model") / "indicators.pkl"
     classify.load_model(path)
     return path
 
@@ -59,9 +59,9 @@ def project(tmp_path, model_path):
         shutil.copy(path, inbox / path.name)
     models = tmp_path / "models"
     models.mkdir()
-    shutil.copy(model_path, models / "indicators.joblib")
+    shutil.copy(model_path, models / "indicators.pkl")
     (tmp_path / "casewatch.toml").write_text(
-        '[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n[classify]\nmodel = "models/indicators.joblib"\n'
+        '[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n[classify]\nmodel = "models/indicators.pkl"\n'
         '[[sources]]\nname = "inbox"\nkind = "inbox"\npath = "inbox"\n',
         encoding="utf-8",
     )

@@ -132,7 +132,7 @@ def test_label_overrides_the_model_and_retrains_the_next_model(project, samples_
     invoke("ingest", str(next(samples_dir.glob("004_*.txt"))), "--db", "cw.db", "--week", "2026-W48")
     db = sqlite_utils.Database(project / "cw.db")
     row = next(db["articles"].rows_where("title = ?", ["“互联网+不动产登记”制度创新"]))
-    model_file = project / "models" / "indicators.joblib"
+    model_file = project / "models" / "indicators.pkl"
     before = classify.Classifier.load(model_file).metadata["extra_hash"]
 
     result = invoke("label", row["id"], "insolvency", "--note", "test")
