@@ -56,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--model", type=Path, default=Path(tempfile.gettempdir()) / "casewatch-bench.joblib")
+    parser.add_argument("--model", type=Path, default=Path(tempfile.gettempdir()) / "casewatch-bench.pkl")
     args = parser.parse_args()
 
     clf = load_model(args.model)  # trains once if needed; not part of the timings
