@@ -45,3 +45,9 @@ def test_readme_lists_the_indicators_in_order():
 
     rows = re.findall(r"^\| (\d+) \| (\w+) \| (.+?) \|$", README, re.M)
     assert [(int(n), slug, name) for n, slug, name in rows] == [(i.number, i.slug, i.name) for i in classify.INDICATORS]
+
+
+def test_readme_shows_the_run_summary_the_cli_prints():
+    # tests/test_cli.py asserts the CLI prints exactly this line on the bundled samples.
+    assert "week 2026-W48: 79 new article(s), 79 classified, 0 source error(s)\n" in README
+    assert "digest:   /path/to/casewatch/reports/2026-W48.md" in README
