@@ -53,6 +53,17 @@ def check_writable(*folders: Path) -> None:
             raise ConfigError(f"cannot write to {folder}")
 
 
+def show_progress(logger: str) -> None:
+    """Print a library's progress messages (INFO and above) on stderr."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    log = logging.getLogger(logger)
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
 def current_week(config, week: str | None) -> str:
     from digests import parse_week, week_of
 
@@ -202,6 +213,7 @@ def train(config_path, db, card) -> None:
     from . import pipeline
 
     config = load_config(config_path, db=db)
+    show_progress("classify")
     card = Path(card) if card else Path(classify.__file__).with_name("MODEL_CARD.md")
     extra = pipeline.human_examples(config.db)
     classify.train_model(config.model, extra, card_path=card)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import statistics
 import time
 from dataclasses import replace
@@ -17,6 +18,8 @@ from .model import Classifier, Settings
 from .taxonomy import BY_SLUG, SLUGS
 from .train import fit_on
 from .validate import abstention_curve
+
+log = logging.getLogger(__name__)
 
 CARD_PATH = Path(__file__).resolve().parent / "MODEL_CARD.md"
 
@@ -65,6 +68,7 @@ def leave_one_file_out(
     """Per-file and pooled reports of `settings` when each file is held out; seconds per file."""
     per_file, decisions, examples, seconds = {}, [], [], []
     for name, ex in sets.items():
+        log.info("refitting without %s.jsonl (%d cases) to score it", name, len(ex))
         started = time.perf_counter()
         clf = fit_on(data.without(set().union(*(text_keys(e.text) for e in ex))), settings)
         found = clf.predict_many(as_pairs(ex))
@@ -268,7 +272,8 @@ def _alternatives(
         "|---|---|---|---|---|---|---|---|",
     ]
     results = [("chosen", chosen, seconds_chosen)]
-    for name, change in ALTERNATIVES.items():
+    for number, (name, change) in enumerate(ALTERNATIVES.items(), start=1):
+        log.info("alternative %d/%d: %s", number, len(ALTERNATIVES), name)
         _, r, seconds = leave_one_file_out(data, replace(base, **change), sets)
         results.append((name, r, seconds))
     for name, r, seconds in results:

@@ -98,11 +98,13 @@ def train_model(
     corpus: Path | None = None,
 ) -> Classifier:
     """Always retrain, save to `path`, and write the model card to `card_path` if given."""
+    log.info("training the indicator model (%d analyst label(s) added)", len(extra))
     clf = fit_classifier(extra, corpus=corpus)
     clf.save(path)
     if card_path is not None:
         from .card import write_model_card
 
+        log.info("writing the model card: leave-one-file-out refits of every variant (a few minutes)")
         write_model_card(clf, card_path)
     return clf
 
