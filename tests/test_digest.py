@@ -44,7 +44,7 @@ def test_digest_lists_indicators_in_official_order_with_review_and_failures():
     assert headings[18] == "## 18. 包容普惠创新（0 篇）"
     assert headings[19:] == ["## 待复核：未能确定指标的案例（1 篇）", "## 采集失败的来源"]
     assert "2026年11月23日至11月29日（2026-W48） · 本周新收录 **3** 篇，已归入指标 2 篇，待复核 1 篇；采集失败的来源 1 个。" in text
-    assert "- **开办企业一日办结**（浙江省杭州市）· 来源：inbox · 置信度 0.70" in text
+    assert "- **开办企业一日办结**（浙江省杭州市）· 来源：inbox · 置信度 0.70\\\n  正文第一句" in text
     assert "- 某省政府网站：HTTP 404" in text
     assert text.count("本周暂无。") == 16
 
@@ -66,6 +66,6 @@ def test_entries_show_secondary_indicators_terms_and_human_labels():
         article("人工改过的案例", "taxes", 1.0, label_source="human"),
     ]
     text = render_markdown(build_digest("2026-W48", articles, INDICATORS, []))
-    assert "· 来源：inbox · 置信度 0.80 · 兼及：获得信贷\n" in text
-    assert "  关键词：不动产登记、抵押\n" in text
-    assert "- **人工改过的案例**（浙江省杭州市）· 来源：inbox · 人工标注\n" in text
+    # Each entry is three lines joined by hard line breaks (a backslash at the end).
+    assert "· 来源：inbox · 置信度 0.80 · 兼及：获得信贷\\\n  正文第一句，说明改革的主要内容和成效。\\\n  关键词：不动产登记、抵押\n" in text
+    assert "- **人工改过的案例**（浙江省杭州市）· 来源：inbox · 人工标注\\\n" in text
