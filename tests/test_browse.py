@@ -45,7 +45,7 @@ def test_search_finds_two_character_words_and_phrases_in_either_script(tmp_path,
         datasette = Datasette([str(tmp_path / "casewatch.db")], metadata=yaml.safe_load(METADATA.read_text(encoding="utf-8")))
         response = await datasette.client.get("/casewatch/search.json", params={"q": q, "_shape": "objects"})
         assert response.status_code == 200
-        return {row["title"] for row in response.json()["rows"]}
+        return {row["标题"] for row in response.json()["rows"]}
 
     tax = asyncio.run(search("纳税"))
     assert "銅川市構建稅費服務矩陣助推營商環境突破提升" in tax  # a Traditional case, found in Simplified
