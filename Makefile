@@ -19,6 +19,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_classify.py
 
 $(STAMP): pyproject.toml constraints.txt
+	@echo "installing casewatch and its dependencies into $(VENV) (about a minute the first time)..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
