@@ -103,9 +103,12 @@ def should_join(previous: str, last_line: str, unit: Unit) -> bool:
     end, start = previous[-1], unit.text[0]
     if end in TERMINAL or end in CLOSERS or is_heading(unit.text):
         return False
-    if start in CONTINUATION or end in OPENERS or unit.after_break:
+    if is_heading(previous) and len(previous) < FULL_LINE:  # "一、实施时间" before a page break
+        return False
+    if start in CONTINUATION or end in OPENERS:
         return True
-    return len(last_line) >= FULL_LINE
+    # A line cut by a page break filled the page's last line; a short one is a heading.
+    return len(last_line) >= (FULL_LINE // 2 if unit.after_break else FULL_LINE)
 
 
 def join_text(left: str, right: str) -> str:

@@ -135,3 +135,11 @@ def test_toc_is_only_parsed_after_a_toc_heading(sample_text):
 @pytest.mark.parametrize("numeral, value", [("一", 1), ("九", 9), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23)])
 def test_chinese_numerals(numeral, value):
     assert chinese_numeral(numeral) == value
+
+
+def test_a_short_heading_before_a_page_break_stays_a_heading():
+    text = "甲省：案例\n一、实施时间\n- 2 -\n从 2021 年 11 月起，建立制度。\n流程再造\n\f\n在线打破部门职能边框。\n"
+    units = split_units(text)
+    from scrapers.text import join_units
+
+    assert join_units(units) == ["甲省：案例", "一、实施时间", "从 2021 年 11 月起，建立制度。", "流程再造", "在线打破部门职能边框。"]
