@@ -17,6 +17,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_classify.py
+	$(BIN)/python bench/bench_pipeline.py
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "installing casewatch and its dependencies into $(VENV) (about a minute the first time)..."
