@@ -105,7 +105,7 @@ def render_card(clf: Classifier) -> str:
         f"characters {tuple(s.char_ngrams)}, side by side; a class-balanced linear "
         f"{'SVM (LinearSVC)' if s.model == 'svm' else 'logistic regression'} with C={s.c},",
         f"probabilities calibrated with CalibratedClassifierCV ({s.calibration}, 3 folds).",
-        f"Trained on the corpus units and on every labelled real article (`data/labels/*.jsonl` and",
+        "Trained on the corpus units and on every labelled real article (`data/labels/*.jsonl` and",
         f"analysts' corrections), a real article weighing {s.real_weight:g}x a corpus unit.",
         f"An article is scored whole (title repeated {s.title_repeat}x) and in paragraph chunks of",
         f">= {s.chunk_chars} characters; scores = {s.doc_weight} x whole + {1 - s.doc_weight:g} x "
