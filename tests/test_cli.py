@@ -72,7 +72,7 @@ def test_ingest_of_a_broken_file_fails_with_one_line(project, monkeypatch):
     assert result.exit_code == 1
     assert "broken.pdf: failed, 0 article(s) (corrupt or unreadable PDF" in result.output
     db = sqlite_utils.Database(project / "hand.db")
-    assert db["documents"].get(db["documents"].pks and list(db["documents"].rows)[0]["sha256"])["status"] == "failed"
+    assert [(d["name"], d["status"]) for d in db["documents"].rows] == [("broken.pdf", "failed")]
     assert db["fetch_errors"].count == 1
 
 
