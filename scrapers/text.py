@@ -131,21 +131,19 @@ def join_units(units: list[Unit]) -> list[str]:
     return paragraphs
 
 
-def drop_boilerplate(paragraphs: list[str]) -> list[str]:
-    """Remove a trailing advert."""
-    kept = paragraphs
-    tail_start = max(0, len(kept) - 20)
-    for i in range(tail_start, len(kept)):
-        if ADVERT_RE.search(kept[i]) and len(kept[i]) < 60:
-            cut = i - 1 if i > 0 and re.fullmatch(r"《[^》]+》", kept[i - 1]) else i
-            return kept[:cut]
-    return kept
+def drop_advert(paragraphs: list[str]) -> list[str]:
+    """Remove an advert after the last case (and the book title that announces it)."""
+    for i in range(max(0, len(paragraphs) - 20), len(paragraphs)):
+        if ADVERT_RE.search(paragraphs[i]) and len(paragraphs[i]) < 60:
+            cut = i - 1 if i > 0 and re.fullmatch(r"《[^》]+》", paragraphs[i - 1]) else i
+            return paragraphs[:cut]
+    return paragraphs
 
 
 def render_body(units: list[Unit]) -> str:
     """The body text of a case: clean paragraphs separated by blank lines."""
     units = [u for u in units if not BOILERPLATE_RE.match(u.text)]
-    return "\n\n".join(drop_boilerplate(join_units(units)))
+    return "\n\n".join(drop_advert(join_units(units)))
 
 
 def find_date(text: str) -> str | None:
