@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zhtext import chinese_numeral
+
 from .taxonomy import INDICATORS
 from .text import DATA_DIR, normalise
 
@@ -77,17 +79,6 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
-def _chinese_number(numeral: str) -> int:
-    """Value of a Chinese numeral from 一 to 九十九."""
-    digits = "一二三四五六七八九"
-    if numeral == "十":
-        return 10
-    if "十" in numeral:
-        tens, _, ones = numeral.partition("十")
-        return (digits.index(tens) + 1 if tens else 1) * 10 + (digits.index(ones) + 1 if ones else 0)
-    return digits.index(numeral) + 1
-
-
 def _parse_section(number: int, body: str) -> Section:
     """Parse one section body (everything after its `N、` line)."""
     lines = [line for line in body.split("\n") if line.strip()]
@@ -136,7 +127,7 @@ def parse_corpus(text: str) -> list[Section]:
         text = text[: trailer.start()]
     pieces = _SECTION.split(text)
     sections = [
-        _parse_section(_chinese_number(pieces[i]), pieces[i + 1]) for i in range(1, len(pieces) - 1, 2)
+        _parse_section(chinese_numeral(pieces[i]), pieces[i + 1]) for i in range(1, len(pieces) - 1, 2)
     ]
     if [s.number for s in sections] != list(range(1, len(INDICATORS) + 1)):
         raise ValueError(f"corpus has sections {[s.number for s in sections]}, expected 1..18")

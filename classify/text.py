@@ -6,11 +6,11 @@ import hashlib
 import re
 import threading
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 
-import opencc
 import rjieba
+
+from zhtext import to_simplified
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DOMAIN_WORDS_PATH = DATA_DIR / "domain_words.txt"
@@ -21,16 +21,10 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 _NOISE = re.compile(r"^(?:[\W_]+|\d+(?:\.\d+)?|[a-zA-Z])$")
 
 
-@lru_cache(maxsize=1)
-def _converter() -> opencc.OpenCC:
-    """The shared OpenCC Traditional-to-Simplified converter."""
-    return opencc.OpenCC("t2s")
-
-
 def normalise(text: str) -> str:
     """Return `text` in Simplified Chinese, NFKC-folded, with tidy whitespace."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = _converter().convert(text)
+    text = to_simplified(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))

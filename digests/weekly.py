@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 import store
+from zhtext import is_heading
 
 from .weeks import parse_week, week_range
 
@@ -64,7 +65,7 @@ def summarise(body: str, limit: int = 70) -> str:
 
 def is_heading_like(paragraph: str) -> bool:
     """Short numbered lines such as "一、主要做法" or "（一）共享数据"."""
-    return len(paragraph) < 30 and bool(re.match(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])", paragraph))
+    return len(paragraph) < 30 and is_heading(paragraph)
 
 
 def build_digest(

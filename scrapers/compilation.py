@@ -17,13 +17,14 @@ from difflib import SequenceMatcher
 
 from .records import Case
 from .regions import find_region
-from .text import TERMINAL, Unit, find_date, is_heading, render_body, split_units
+from zhtext import chinese_numeral, is_heading
+
+from .text import TERMINAL, Unit, find_date, render_body, split_units
 
 TOC_TITLE_RE = re.compile(r"^目\s*录$")
 TOC_ENTRY_RE = re.compile(r"^(?P<title>.*?\S)(?:\s*[.．…·]{2,}\s*|\s+)(?P<page>\d{1,4})$")
 TOC_LEADERS_RE = re.compile(r"^(?P<title>.*?\S)\s*[.．…·]{3,}$")
 CASE_RE = re.compile(r"^案例\s*(\d{1,3})\s*[:：]\s*(?P<title>\S.*)$")
-NUMERALS = "一二三四五六七八九十"
 NUMBERED_RE = re.compile(r"^(?P<num>[一二三四五六七八九十]{1,3})、\s*(?P<title>\S.{1,60})$")
 POLICY_RE = re.compile(
     r"^关于.+的.{0,6}(意见|通知|决定|方案|办法|规定|措施|细则|规划)$|实施意见$|若干措施$|行动方案$|工作方案$"
@@ -31,16 +32,6 @@ POLICY_RE = re.compile(
 ISSUER_RE = re.compile(r"^\S{2,30}(局|委员会|办公室|法院|检察院|中心|厅|委|政府|公司|银行|协会)$")
 SOURCE_LINE_RE = re.compile(r"^[(（]?\s*来源\s*[:：]\s*(?P<issuer>[^\s\d)）]{2,30})")
 REGION_HEADING_RE = re.compile(r"^\S{2,14}[:：]\S.{2,60}$")
-
-
-def chinese_numeral(text: str) -> int:
-    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23."""
-    if text == "十":
-        return 10
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (NUMERALS.index(tens) + 1 if tens else 1) * 10 + (NUMERALS.index(ones) + 1 if ones else 0)
-    return NUMERALS.index(text) + 1
 
 
 def _compact(text: str) -> str:

@@ -10,13 +10,57 @@ class ScrapeError(Exception):
 
 
 @dataclass
+class Extracted:
+    """The text of a document as its reader found it, before splitting.
+
+    `layout` tells the splitter which line breaks are real:
+    - "wrapped": lines are the layout's lines (PDF); a paragraph may be broken
+      over several of them and `\f` marks a page break;
+    - "lines": plain text, where lines may or may not be hard-wrapped (TXT);
+    - "blocks": every line is a block of the source (a DOCX paragraph or table
+      row, an HTML block element) and is never joined to the next.
+    """
+
+    text: str
+    layout: str = "lines"
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Furniture:
+    """Text of a document that belongs to no case, and what it is.
+
+    kind: "running_header", "page_number", "toc", "cover", "footer", "advert",
+    "boilerplate" (share widgets, editor credits) or "preamble" (text before the
+    first case that is not a cover).
+    """
+
+    kind: str
+    text: str
+
+
+@dataclass
 class Case:
-    """One case cut out of a compilation, before source details are attached."""
+    """One case cut out of a compilation, before source details are attached.
+
+    `header` holds the lines between the title and the body that were read as
+    metadata (issuing bodies, a source or date line): they are part of the case.
+    """
 
     title: str
     body: str
     issuer: str | None = None
     published: str | None = None
+    header: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Split:
+    """A document's text cut into cases; every character is in a case or in `furniture`."""
+
+    cases: list[Case] = field(default_factory=list)
+    furniture: list[Furniture] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -47,8 +91,10 @@ class Document:
     kind: str
     status: str = "ok"
     error: str | None = None
+    error_type: str | None = None
     articles: int = 0
     problems: list[str] = field(default_factory=list)
+    furniture: list[Furniture] = field(default_factory=list)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .text import to_simplified
+from zhtext import to_simplified
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MUNICIPALITIES = {"11", "12", "31", "50"}

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+
+from zhtext import is_heading
 
 # A paragraph that ends with one of these is complete.
 TERMINAL = set("。！？；：!?;:…")
@@ -25,14 +26,6 @@ CONTINUATION = set("，。、；：）)”’》」』,.;:!?！？")
 # paragraph is indented by two. A fragment at least that long was cut by the layout.
 FULL_LINE = 24
 
-HEADING_RE = re.compile(
-    r"^(?:[一二三四五六七八九十百]+[、.．]"
-    r"|[（(][一二三四五六七八九十\d]+[）)]"
-    r"|\d{1,2}\s*[、.．](?!\d)"
-    r"|[一二三四五六七八九十]+是"
-    r"|第[一二三四五六七八九十百\d]+[章节条部分篇]"
-    r"|案例\s*\d+)"
-)
 PAGE_NUMBER_RE = re.compile(
     r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]"
     r"|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
@@ -61,11 +54,6 @@ class Unit:
 def clean_line(line: str) -> str:
     """Collapse runs of spaces and strip the line."""
     return SPACES_RE.sub(" ", line).strip()
-
-
-def is_heading(text: str) -> bool:
-    """True for lines that open a numbered section (一、 （一） 1. 一是 案例1 …)."""
-    return bool(HEADING_RE.match(text))
 
 
 def find_running_headers(lines: list[str], min_repeats: int = 3) -> set[str]:
@@ -153,15 +141,3 @@ def find_date(text: str) -> str | None:
         if 1 <= month <= 12 and 1 <= day <= 31:
             return f"{year:04d}-{month:02d}-{day:02d}"
     return None
-
-
-@lru_cache(maxsize=1)
-def _converter():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional to Simplified Chinese (OpenCC), for matching names."""
-    return _converter().convert(text)

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlite_utils
 
 from scrapers import Article, SourceResult
-from scrapers.text import to_simplified
+from zhtext import to_simplified
 
 from .schema import INDEXES, TABLES
 

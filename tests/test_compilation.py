@@ -7,7 +7,8 @@ import re
 import pytest
 
 from scrapers import split_compilation
-from scrapers.compilation import chinese_numeral, parse_toc
+from scrapers.compilation import parse_toc
+from zhtext import chinese_numeral
 from scrapers.text import split_units
 
 RUNNING_HEADER = "营商智库：每周案例汇编（11.08-11.14）"
