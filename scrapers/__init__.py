@@ -2,7 +2,7 @@
 
 from .compilation import split_compilation
 from .documents import SUFFIXES, extract_text, parse_document, sha256
-from .records import Article, Case, Document, ScrapeError, SourceResult
+from .records import Article, Case, Document, Extracted, Furniture, ScrapeError, SourceResult, Split
 from .regions import Region, find_region
 from .sources import collect_file, collect_inbox, collect_source
 
@@ -11,9 +11,12 @@ __all__ = [
     "Article",
     "Case",
     "Document",
+    "Extracted",
+    "Furniture",
     "Region",
     "ScrapeError",
     "SourceResult",
+    "Split",
     "collect_file",
     "collect_inbox",
     "collect_source",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from .records import Case
+from .records import Case, Split
 from .regions import find_region
 from zhtext import chinese_numeral, is_heading
 
@@ -167,9 +167,13 @@ def single_article(units: list[Unit]) -> Case:
     return Case(title=title, body=render_body(rest), issuer=issuer, published=published)
 
 
-def split_compilation(text: str) -> tuple[list[Case], list[str]]:
-    """Cut a compilation into cases; also return problems worth reporting."""
-    units = split_units(text)
+def split_compilation(text: str, layout: str = "lines") -> Split:
+    """Cut a compilation into cases, naming the furniture left over and the problems met."""
+    cases, problems = _split(split_units(text))
+    return Split(cases=cases, problems=problems)
+
+
+def _split(units: list[Unit]) -> tuple[list[Case], list[str]]:
     toc = parse_toc(units)
     if toc:
         entries, body_start = toc

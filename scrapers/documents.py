@@ -125,7 +125,8 @@ def parse_document(data: bytes, name: str, url: str, source: str, kind: str = "d
 
 def articles_from_text(text: str, url: str, source: str, document: Document) -> list[Article]:
     """Split a document's text into cases and turn them into articles."""
-    cases, document.problems = split_compilation(text)
+    split = split_compilation(text)
+    cases, document.problems, document.furniture = split.cases, split.problems, split.furniture
     articles = []
     for position, case in enumerate((c for c in cases if c.title and c.body), start=1):
         region = find_region(case.title, case.issuer, case.body)

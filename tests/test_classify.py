@@ -265,7 +265,8 @@ def test_labels_002_are_the_cases_the_splitter_finds():
     from scrapers import split_compilation
 
     path = next((LABELS_DIR.parent / "samples").glob("002_*.txt"))
-    cases, _ = split_compilation(path.read_text(encoding="utf-8"))
+    split = split_compilation(path.read_text(encoding="utf-8"))
+    cases = split.cases
     rows = [json.loads(line) for line in (LABELS_DIR / "002.jsonl").read_text("utf-8").splitlines()]
     assert [r["id"] for r in rows] == [f"002-{n:02d}" for n in range(1, 39)]
     assert [r["title"] for r in rows] == [c.title for c in cases]

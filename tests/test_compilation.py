@@ -15,7 +15,8 @@ RUNNING_HEADER = "营商智库：每周案例汇编（11.08-11.14）"
 
 
 def titles(prefix, sample_text):
-    cases, problems = split_compilation(sample_text(prefix))
+    split = split_compilation(sample_text(prefix))
+    cases, problems = split.cases, split.problems
     assert problems == []
     return [c.title for c in cases], cases
 
@@ -98,7 +99,8 @@ def test_page_numbers_and_form_feeds_mark_page_breaks():
         "汇编名称（11.01-11.07）\n后半句在这里。\n\f汇编名称（11.01-11.07）\n乙市：第二个案例\n正文。\n"
         "第 2 页\n汇编名称（11.01-11.07）\n"
     )
-    cases, problems = split_compilation(text)
+    split = split_compilation(text)
+    cases, problems = split.cases, split.problems
     assert problems == []
     assert [c.title for c in cases] == ["甲省：第一个案例", "乙市：第二个案例"]
     assert cases[0].body == "这一段在页面底部被截断，下一页接着写的内容还没有结束，所以后半句在这里。"
@@ -107,7 +109,8 @@ def test_page_numbers_and_form_feeds_mark_page_breaks():
 
 def test_missing_heading_is_reported_not_silently_dropped():
     text = "目录\n甲省：第一个案例\t1\n乙市：不存在的标题\t2\n\n甲省：第一个案例\n正文一。\n"
-    cases, problems = split_compilation(text)
+    split = split_compilation(text)
+    cases, problems = split.cases, split.problems
     assert [c.title for c in cases] == ["甲省：第一个案例"]
     assert problems == ["heading not found for table-of-contents entry '乙市：不存在的标题'"]
 
@@ -118,7 +121,8 @@ def test_region_headings_split_a_compilation_without_toc():
         "江苏省镇江市：财政局巧用加减乘除\n正文第二篇。\n"
         "辽宁省朝阳市：四大专项行动\n正文第三篇。\n"
     )
-    cases, _ = split_compilation(text)
+    split = split_compilation(text)
+    cases = split.cases
     assert [c.title for c in cases] == [
         "吉林省四平市：创新开展承诺制审批",
         "江苏省镇江市：财政局巧用加减乘除",

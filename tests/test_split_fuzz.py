@@ -32,7 +32,8 @@ def mangled(text: str, seed: int) -> str:
 @pytest.mark.parametrize("seed", range(5))
 def test_mangled_compilations_split_without_error(sample_text, prefix, seed):
     text = mangled(sample_text(prefix), seed)
-    cases, problems = split_compilation(text)
+    split = split_compilation(text)
+    cases, problems = split.cases, split.problems
     assert cases, "every non-empty document yields at least one case"
     # What the document says once page furniture is gone; joined lines stay adjacent in it.
     compact = re.sub(r"\s+", "", "".join(line for line in text.splitlines() if line not in FURNITURE))
@@ -46,5 +47,6 @@ def test_mangled_compilations_split_without_error(sample_text, prefix, seed):
 
 @pytest.mark.parametrize("text", ["", "\n\n\f\n", "目录\n", "一、\n二、\n三、", "案例1：\n案例2：", "- 1 -\n- 2 -"])
 def test_degenerate_documents(text):
-    cases, _ = split_compilation(text)
+    split = split_compilation(text)
+    cases = split.cases
     assert all(c.title is not None and c.body is not None for c in cases)
