@@ -105,7 +105,8 @@ def save_source_result(
             if not document.sha256:
                 continue
             row = asdict(document)
-            row["problems"] = json.dumps(row["problems"], ensure_ascii=False) if row["problems"] else None
+            for key in ("problems", "furniture"):
+                row[key] = json.dumps(row[key], ensure_ascii=False) if row[key] else None
             row["first_seen"] = seen_at
             db["documents"].upsert(row, pk="sha256")
         new_ids = save_articles(db, result.articles, week, seen_at)
