@@ -1,41 +1,78 @@
-"""Split a compilation's text into its cases.
+"""Split a compilation's text into its cases, accounting for every line.
 
-Four shapes are recognised, tried in this order:
+Shapes recognised, tried in this order:
 - a table of contents (目录 with dot leaders and page numbers): each entry is a case,
   found in the body by its heading, which may differ slightly from the entry;
 - "案例N：标题" headings;
 - a policy document ("关于…的实施意见"): one article, whatever its sections;
-- sequential "一、" … "十、" headings, each with optional issuing-body lines;
+- "一、" "二、" … headings that title cases (naming places or reforms, or followed by
+  issuing bodies), as opposed to the numbered sections of one case (一、基本情况 …);
 - "省份（市）：标题" headings;
-anything else is one article.
+anything else is one article, and the split says that no case heading was found.
+
+Every line of the text ends up in exactly one place: a case's title, header or
+body, or a piece of named furniture (cover, table of contents, running header, page
+number, footer, advert…). `unaccounted` checks that, character by character.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from difflib import SequenceMatcher
 
-from .records import Case, Split
-from .regions import find_region
 from zhtext import chinese_numeral, is_heading
 
-from .text import TERMINAL, Unit, find_date, render_body, split_units
+from .records import Case, Furniture, Split
+from .regions import find_region
+from .text import TERMINAL, Lines, Unit, find_date, find_tail, render_body, split_units
 
 TOC_TITLE_RE = re.compile(r"^目\s*录$")
 TOC_ENTRY_RE = re.compile(r"^(?P<title>.*?\S)(?:\s*[.．…·]{2,}\s*|\s+)(?P<page>\d{1,4})$")
 TOC_LEADERS_RE = re.compile(r"^(?P<title>.*?\S)\s*[.．…·]{3,}$")
-CASE_RE = re.compile(r"^案例\s*(\d{1,3})\s*[:：]\s*(?P<title>\S.*)$")
-NUMBERED_RE = re.compile(r"^(?P<num>[一二三四五六七八九十]{1,3})、\s*(?P<title>\S.{1,60})$")
+CASE_RE = re.compile(r"^案例\s*(\d+)\s*[:：]\s*(?P<title>\S.*)$")
+NUMBERED_RE = re.compile(r"^(?P<num>[一二三四五六七八九十百千零〇]+)、\s*(?P<title>\S.{0,60})$")
 POLICY_RE = re.compile(
     r"^关于.+的.{0,6}(意见|通知|决定|方案|办法|规定|措施|细则|规划)$|实施意见$|若干措施$|行动方案$|工作方案$"
 )
 ISSUER_RE = re.compile(r"^\S{2,30}(局|委员会|办公室|法院|检察院|中心|厅|委|政府|公司|银行|协会)$")
 SOURCE_LINE_RE = re.compile(r"^[(（]?\s*来源\s*[:：]\s*(?P<issuer>[^\s\d)）]{2,30})")
 REGION_HEADING_RE = re.compile(r"^\S{2,14}[:：]\S.{2,60}$")
+# Titles of the sections of one case or one policy, not of cases.
+SECTION_RE = re.compile(
+    r"^(?:基本情况|主要做法|具体做法|工作做法|经验做法|做法|取得成效|工作成效|主要成效|成效|实施成效|经验启示|启示"
+    r"|下一步(?:工作|打算|计划)?|背景|改革背景|存在问题|主要问题|问题|总体要求|主要目标|工作目标|基本原则|指导思想"
+    r"|主要内容|实施时间|工作措施|主要措施|具体措施|重点任务|主要任务|保障措施|组织保障|组织实施|工作要求|附则"
+    r"|创新做法|典型做法|亮点|特色亮点|推广价值|案例简介|简介|概况|经验|意义)[。：:]?$"
+)
+# Words that name a reform or a practice: such titles head cases.
+CASE_WORD_RE = re.compile(r"改革|模式|机制|平台|一件事|集成|创新|试点|服务|办|“")
+# A heading that wraps onto a second line: the second line is short and no sentence.
+WRAPPED_TITLE_MAX = 40
+TITLE_MAX = 90
+# How far ahead a table-of-contents entry's heading is searched for.
+TOC_SEARCH_WINDOW = 3000
 
 
 def _compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+def unaccounted(text: str, split: Split) -> Counter:
+    """Characters of `text` found in no case and no furniture (empty when nothing was lost).
+
+    Whitespace is not counted: joining lines and paragraphs changes it by design.
+    """
+    placed = Counter()
+    for case in split.cases:
+        if not case.derived_title:
+            placed.update(_compact(case.title))
+        placed.update(_compact("".join(case.header)))
+        placed.update(_compact(case.body))
+    for piece in split.furniture:
+        placed.update(_compact(piece.text))
+    source = Counter(_compact(text.replace("\f", "")))
+    return (source - placed) + (placed - source)
 
 
 def heading_score(entry: str, line: str) -> float:
@@ -51,8 +88,8 @@ def heading_score(entry: str, line: str) -> float:
     return score
 
 
-def parse_toc(units: list[Unit]) -> tuple[list[str], int] | None:
-    """The TOC entries and the index of the first unit after the TOC."""
+def parse_toc(units: list[Unit]) -> tuple[int, list[str], int] | None:
+    """Index of the TOC heading, the TOC entries, and the index of the first unit after the TOC."""
     limit = max(40, len(units) // 4)
     start = next((i for i, u in enumerate(units[:limit]) if TOC_TITLE_RE.match(u.text)), None)
     if start is None:
@@ -65,28 +102,29 @@ def parse_toc(units: list[Unit]) -> tuple[list[str], int] | None:
             break
         entries.append(re.sub(r"[.．…·]+$", "", match.group("title")).strip())
         i += 1
-    return (entries, i) if len(entries) >= 2 else None
+    return (start, entries, i) if len(entries) >= 2 else None
 
 
 def locate_headings(
     entries: list[str], units: list[Unit], start: int
-) -> tuple[list[tuple[str, int, int]], list[str]]:
-    """For each entry found in the body: (entry, first unit, last unit of its heading)."""
-    found: list[tuple[str, int, int]] = []
+) -> tuple[list[tuple[int, int, int]], list[str]]:
+    """For each entry found in the body: (entry index, first unit, last unit of its heading)."""
+    found: list[tuple[int, int, int]] = []
     problems: list[str] = []
     cursor = start
-    for entry in entries:
+    for n, entry in enumerate(entries):
         hit = None
-        for i in range(cursor, len(units)):
+        size = len(_compact(entry))
+        for i in range(cursor, min(len(units), cursor + TOC_SEARCH_WINDOW)):
             text = units[i].text
-            if len(_compact(text)) > 2 * len(_compact(entry)) + 10:
+            if len(_compact(text)) > 2 * size + 10:
                 continue
             alone = heading_score(entry, text)
             wrapped = heading_score(entry, text + units[i + 1].text) if i + 1 < len(units) else 0.0
             if alone >= 0.8:  # a heading wrapped over two lines scores higher with both
-                hit = (entry, i, i + 1) if wrapped > alone else (entry, i, i)
+                hit = (n, i, i + 1) if wrapped > alone else (n, i, i)
             elif wrapped >= 0.8 and wrapped > heading_score(entry, units[i + 1].text) + 0.05:
-                hit = (entry, i, i + 1)
+                hit = (n, i, i + 1)
             if hit:
                 break
         if hit is None:
@@ -97,94 +135,187 @@ def locate_headings(
     return found, problems
 
 
-def split_by_toc(units: list[Unit], entries: list[str], body_start: int) -> tuple[list[Case], list[str]]:
-    """Cases titled by the TOC entries, cut at their headings in the body."""
-    headings, problems = locate_headings(entries, units, body_start)
-    cases = []
-    for n, (title, _, last) in enumerate(headings):
-        end = headings[n + 1][1] if n + 1 < len(headings) else len(units)
-        cases.append(Case(title=title, body=render_body(units[last + 1 : end])))
-    return cases, problems
+class Splitter:
+    """Cuts one document's lines into cases and furniture; every unit is placed once."""
+
+    def __init__(self, lines: Lines) -> None:
+        self.lines = lines
+        self.end, tail = find_tail(lines.units)
+        self.units = lines.units[: self.end]
+        self.split = Split(furniture=list(lines.furniture))
+        self.tail = tail
+
+    def furnish(self, kind: str, units: list[Unit]) -> None:
+        """Record units as furniture of one kind."""
+        self.split.furniture.extend(Furniture(kind, u.text) for u in units)
+
+    def add_case(self, title: str, units: list[Unit], header: list[str] | None = None, **fields) -> None:
+        """A case from its title and body units (boilerplate among them becomes furniture)."""
+        body, boilerplate = render_body(units, self.lines)
+        self.split.furniture.extend(boilerplate)
+        self.split.cases.append(Case(title=title, body=body, header=header or [], **fields))
+
+    def finish(self, problems: list[str] = ()) -> Split:
+        """The split, with the tail furniture and any problems."""
+        self.split.furniture.extend(self.tail)
+        self.split.problems.extend(problems)
+        return self.split
+
+    def run(self) -> Split:
+        """Try each shape in turn."""
+        units = self.units
+        toc = parse_toc(units)
+        if toc:
+            return self.by_toc(*toc)
+        starts = case_headings(units)
+        if len(starts) >= 2:
+            return self.at(starts, lambda u: CASE_RE.match(u.text).group("title").strip())
+        if units and POLICY_RE.search(units[0].text):
+            return self.single()
+        starts = numbered_headings(units)
+        if len(starts) >= 2 and self.numbered_are_cases(starts):
+            return self.at(starts, lambda u: NUMBERED_RE.match(u.text).group("title").strip())
+        starts = region_headings(units)
+        if len(starts) >= 3:
+            return self.at(starts, lambda u: u.text)
+        return self.single(searched=True)
+
+    def by_toc(self, toc_start: int, entries: list[str], body_start: int) -> Split:
+        """Cases titled by the TOC entries, cut at their headings in the body."""
+        units = self.units
+        self.furnish("cover", units[:toc_start])
+        self.furnish("toc", units[toc_start : toc_start + 1])
+        headings, problems = locate_headings(entries, units, body_start)
+        titled = {n for n, _, _ in headings}
+        for n, entry in enumerate(entries):
+            line = units[toc_start + 1 + n].text
+            # The entry becomes the case's title; the dot leaders and page number stay furniture.
+            self.split.furniture.append(Furniture("toc", line.replace(entry, "", 1) if n in titled else line))
+        first = headings[0][1] if headings else len(units)
+        self.furnish("preamble", units[body_start:first])
+        for k, (n, first_unit, last_unit) in enumerate(headings):
+            end = headings[k + 1][1] if k + 1 < len(headings) else len(units)
+            # The heading as printed in the body: the TOC entry stands for it as title.
+            self.furnish("heading", units[first_unit : last_unit + 1])
+            self.add_case(entries[n], units[last_unit + 1 : end])
+        return self.finish(problems)
+
+    def at(self, starts: list[int], title_of) -> Split:
+        """Cases from heading positions; a title wrapped onto a second line is made whole,
+        and issuing-body lines under a heading become the case's issuer."""
+        units = self.units
+        self.furnish("preamble", units[: starts[0]])
+        for n, start in enumerate(starts):
+            end = starts[n + 1] if n + 1 < len(starts) else len(units)
+            title = title_of(units[start])
+            title_prefix = units[start].text[: len(units[start].text) - len(title)]
+            body_start = start + 1
+            if wraps_onto(units, start, end):  # as the publishers' TOCs write it: "标题 副标题"
+                title += " " + units[body_start].text
+                body_start += 1
+            if title_prefix:
+                self.split.furniture.append(Furniture("numbering", title_prefix))
+            header = []
+            while body_start < end and ISSUER_RE.match(units[body_start].text):
+                header.append(units[body_start].text)
+                body_start += 1
+            self.add_case(title, units[body_start:end], header, issuer="、".join(header) or None)
+        return self.finish()
+
+    def single(self, searched: bool = False) -> Split:
+        """The whole text as one article: the first line is its title if it looks like one."""
+        units = self.units
+        if not units:
+            return self.finish()
+        head = units[0].text
+        title_like = len(head) <= 80 and head[-1] not in "。；;"
+        # Without a title line, the first words of the text stand for one (a copy, not a move).
+        title = head if title_like else head[:40]
+        rest = units[1:] if title_like else units
+        header, issuer, published = [], None, None
+        while rest and len(header) < 3 and (credit := SOURCE_LINE_RE.match(rest[0].text) or _date_line(rest[0].text)):
+            header.append(rest[0].text)
+            if isinstance(credit, re.Match):
+                issuer = issuer or credit.group("issuer").strip()
+            published = published or find_date(rest[0].text)
+            rest = rest[1:]
+        published = published or next((d for u in rest[:3] if (d := find_date(u.text))), None)
+        self.add_case(title, rest, header, issuer=issuer, published=published, derived_title=not title_like)
+        problems = ["no case headings found: the document is kept as one case"] if searched and len(rest) > 3 else []
+        return self.finish(problems)
+
+    def numbered_are_cases(self, starts: list[int]) -> bool:
+        """Whether "一、…" headings title cases of a compilation, not sections of one text."""
+        titles = [NUMBERED_RE.match(self.units[i].text).group("title") for i in starts]
+        if any(SECTION_RE.match(t) or len(t) <= 4 for t in titles):
+            return False
+        with_issuer = sum(1 for i in starts if i + 1 < len(self.units) and ISSUER_RE.match(self.units[i + 1].text))
+        case_like = sum(1 for t in titles if find_region(t).province or CASE_WORD_RE.search(t))
+        if len(starts) >= 3:
+            return case_like + with_issuer >= len(starts) // 2 + 1 or len(starts) >= 5
+        return case_like == len(starts) or with_issuer == len(starts)
 
 
-def split_at(units: list[Unit], starts: list[int], titles: list[str]) -> list[Case]:
-    """Cases from heading positions; issuing-body lines under a heading go to `issuer`."""
-    cases = []
-    for n, (start, title) in enumerate(zip(starts, titles)):
-        end = starts[n + 1] if n + 1 < len(starts) else len(units)
-        body_start = start + 1
-        issuers = []
-        while body_start < end and ISSUER_RE.match(units[body_start].text):
-            issuers.append(units[body_start].text)
-            body_start += 1
-        cases.append(Case(title, render_body(units[body_start:end]), "、".join(issuers) or None))
-    return cases
+def _date_line(text: str) -> bool:
+    """A line that is little more than a date (and a time or a source)."""
+    return len(text) <= 40 and find_date(text) is not None and text[-1] not in TERMINAL
 
 
-def case_headings(units: list[Unit]) -> tuple[list[int], list[str]]:
-    """Positions and titles of "案例N：" headings."""
-    hits = [(i, CASE_RE.match(u.text)) for i, u in enumerate(units)]
-    hits = [(i, m.group("title").strip()) for i, m in hits if m]
-    return [i for i, _ in hits], [t for _, t in hits]
+def wraps_onto(units: list[Unit], start: int, end: int) -> bool:
+    """Whether the heading at `start` continues on the next line (a title wrapped in two)."""
+    if start + 2 >= end:
+        return False
+    heading, nxt, after = units[start].text, units[start + 1].text, units[start + 2].text
+    return (
+        heading[-1] not in TERMINAL | set("”’」』）)】》")
+        and len(nxt) <= WRAPPED_TITLE_MAX
+        and nxt[-1] not in TERMINAL
+        and not is_heading(nxt)
+        and not ISSUER_RE.match(nxt)
+        and not SOURCE_LINE_RE.match(nxt)
+        and len(heading) + len(nxt) <= TITLE_MAX
+        and len(after) > len(nxt)  # what follows is the body, not another short line
+    )
 
 
-def numbered_headings(units: list[Unit]) -> tuple[list[int], list[str]]:
-    """Positions and titles of the top-level "一、" "二、" … sequence."""
-    starts, titles, expected = [], [], 1
+def case_headings(units: list[Unit]) -> list[int]:
+    """Positions of "案例N：" headings."""
+    return [i for i, u in enumerate(units) if CASE_RE.match(u.text)]
+
+
+def numbered_headings(units: list[Unit]) -> list[int]:
+    """Positions of the top-level "一、" "二、" … sequence of short headings."""
+    starts, expected = [], 1
     for i, unit in enumerate(units):
         match = NUMBERED_RE.match(unit.text)
-        if match and match.group("title")[-1] not in TERMINAL and chinese_numeral(match.group("num")) == expected:
+        if not match:
+            continue
+        title = match.group("title")
+        # A heading that runs on into its paragraph ("一、积极推进改革。自2018年…") is no title.
+        if title[-1] in TERMINAL or "。" in title:
+            continue
+        try:
+            number = chinese_numeral(match.group("num"))
+        except ValueError:
+            continue
+        if number == expected:
             starts.append(i)
-            titles.append(match.group("title").strip())
             expected += 1
-    return starts, titles
+    return starts
 
 
-def region_headings(units: list[Unit]) -> tuple[list[int], list[str]]:
+def region_headings(units: list[Unit]) -> list[int]:
     """Positions of "省份（市）：标题" headings that name a real place."""
-    starts, titles = [], []
+    starts = []
     for i, unit in enumerate(units):
         text = unit.text
         if REGION_HEADING_RE.match(text) and text[-1] not in TERMINAL and not is_heading(text):
             prefix = re.split(r"[:：]", text, maxsplit=1)[0]
             if find_region(prefix).province:
                 starts.append(i)
-                titles.append(text)
-    return starts, titles
-
-
-def single_article(units: list[Unit]) -> Case:
-    """The whole text as one article: the first line is its title if it looks like one."""
-    if not units:
-        return Case(title="", body="")
-    head = units[0].text
-    title_like = len(head) <= 80 and head[-1] not in "。；;"
-    title = head if title_like else head[:40]
-    rest = units[1:] if title_like else units
-    published = next((d for u in rest[:3] if (d := find_date(u.text))), None)
-    credit = next((m for u in rest[:3] if (m := SOURCE_LINE_RE.match(u.text))), None)
-    issuer = credit.group("issuer").strip() if credit else None
-    return Case(title=title, body=render_body(rest), issuer=issuer, published=published)
+    return starts
 
 
 def split_compilation(text: str, layout: str = "lines") -> Split:
     """Cut a compilation into cases, naming the furniture left over and the problems met."""
-    cases, problems = _split(split_units(text))
-    return Split(cases=cases, problems=problems)
-
-
-def _split(units: list[Unit]) -> tuple[list[Case], list[str]]:
-    toc = parse_toc(units)
-    if toc:
-        entries, body_start = toc
-        return split_by_toc(units, entries, body_start)
-    starts, titles = case_headings(units)
-    if len(starts) >= 2:
-        return split_at(units, starts, titles), []
-    if units and POLICY_RE.search(units[0].text):
-        return [single_article(units)], []
-    for finder in (numbered_headings, region_headings):
-        starts, titles = finder(units)
-        if len(starts) >= 3:
-            return split_at(units, starts, titles), []
-    return [single_article(units)], []
+    return Splitter(split_units(text, layout)).run()

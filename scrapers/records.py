@@ -45,6 +45,8 @@ class Case:
 
     `header` holds the lines between the title and the body that were read as
     metadata (issuing bodies, a source or date line): they are part of the case.
+    `derived_title` is set when the document had no title line and the title is
+    the first words of the body (a copy, not text of its own).
     """
 
     title: str
@@ -52,6 +54,7 @@ class Case:
     issuer: str | None = None
     published: str | None = None
     header: list[str] = field(default_factory=list)
+    derived_title: bool = False
 
 
 @dataclass

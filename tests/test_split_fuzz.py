@@ -8,10 +8,11 @@ import re
 import pytest
 
 from scrapers import split_compilation
+from scrapers.compilation import unaccounted
+from scrapers.text import clean_line
 
 
 HEADER = "汇编（11.01-11.07）"
-FURNITURE = ["- 3 -", "\f", "12", HEADER]
 
 
 def mangled(text: str, seed: int) -> str:
@@ -35,8 +36,11 @@ def test_mangled_compilations_split_without_error(sample_text, prefix, seed):
     split = split_compilation(text)
     cases, problems = split.cases, split.problems
     assert cases, "every non-empty document yields at least one case"
+    assert not unaccounted(text, split), "every character is in a case or in named furniture"
     # What the document says once page furniture is gone; joined lines stay adjacent in it.
-    compact = re.sub(r"\s+", "", "".join(line for line in text.splitlines() if line not in FURNITURE))
+    furniture = {piece.text for piece in split.furniture if piece.kind in ("running_header", "page_number")}
+    lines = (clean_line(line) for line in text.replace("\f", "\n").splitlines())
+    compact = re.sub(r"\s+", "", "".join(line for line in lines if line not in furniture))
     for case in cases:
         assert case.title.strip()
         # Bodies only hold text from the document (joined lines may lose their breaks).
