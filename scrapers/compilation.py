@@ -35,7 +35,7 @@ NUMBERED_RE = re.compile(r"^(?P<num>[一二三四五六七八九十百千零〇]
 POLICY_RE = re.compile(
     r"^关于.+的.{0,6}(意见|通知|决定|方案|办法|规定|措施|细则|规划)$|实施意见$|若干措施$|行动方案$|工作方案$"
 )
-ISSUER_RE = re.compile(r"^\S{2,30}(局|委员会|办公室|法院|检察院|中心|厅|委|政府|公司|银行|协会)$")
+ISSUER_RE = re.compile(r"^[^\s，。,；;：:！？]{2,30}(局|委员会|办公室|法院|检察院|中心|厅|委|政府|公司|银行|协会)$")
 SOURCE_LINE_RE = re.compile(r"^[(（]?\s*来源\s*[:：]\s*(?P<issuer>[^\s\d)）]{2,30})")
 REGION_HEADING_RE = re.compile(r"^\S{2,14}[:：]\S.{2,60}$")
 # Titles of the sections of one case or one policy, not of cases.
@@ -176,7 +176,7 @@ class Splitter:
         if len(starts) >= 2 and self.numbered_are_cases(starts):
             return self.at(starts, lambda u: NUMBERED_RE.match(u.text).group("title").strip())
         starts = region_headings(units)
-        if len(starts) >= 3:
+        if len(starts) >= 2:
             return self.at(starts, lambda u: u.text)
         return self.single(searched=True)
 

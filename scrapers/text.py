@@ -145,7 +145,9 @@ def learn_width(units: list[Unit]) -> int | None:
 
 def split_units(text: str, layout: str = "lines") -> Lines:
     """Lines without page furniture; form feeds, headers and page numbers mark breaks."""
-    raw = [clean_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    # A form feed ends a page wherever it stands, also in the middle of a line.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\f\n")
+    raw = [clean_line(line) for line in text.split("\n")]
     paged = layout != "blocks"  # HTML and DOCX have no pages: a lone number there is content
     headers = find_running_headers(raw) if paged else set()
     lines = Lines(units=[], layout=layout)
