@@ -2,6 +2,7 @@
 
 from .compilation import split_compilation
 from .documents import SUFFIXES, parse_document, sha256, unread_key
+from .isolate import parse_document_isolated
 from .limits import Limits
 from .readers import decode_text, extract_document
 from .records import (
@@ -43,6 +44,7 @@ __all__ = [
     "fetch_bytes",
     "find_region",
     "parse_document",
+    "parse_document_isolated",
     "sha256",
     "split_compilation",
     "unread_key",

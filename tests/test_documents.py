@@ -90,12 +90,12 @@ def test_html_page_text_with_gbk_meta_charset():
 def test_inbox_records_a_broken_file_and_keeps_going(tmp_path):
     (tmp_path / "good.txt").write_text(CASES, encoding="utf-8")
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
-    (tmp_path / "notes.xlsx").write_bytes(b"ignored: not a supported type")
+    (tmp_path / "notes.xlsx").write_bytes(b"recorded as skipped: not a supported type")
     result = collect_inbox("mail", tmp_path, seen=set())
     assert len(result.articles) == 2
     assert result.status == "partial"
     assert len(result.errors) == 1 and result.errors[0].startswith("broken.pdf: corrupt or unreadable PDF")
-    assert {d.name: d.status for d in result.documents} == {"broken.pdf": "failed", "good.txt": "ok"}
+    assert {d.name: d.status for d in result.documents} == {"broken.pdf": "failed", "good.txt": "ok", "notes.xlsx": "skipped"}
 
 
 def test_inbox_skips_documents_already_read(tmp_path):
