@@ -28,9 +28,10 @@ DEFAULT_LIMITS = Limits()
 
 
 def describe_bytes(size: int) -> str:
-    """A size as people say it: 1 GiB, 50 MB, 812 bytes."""
+    """A size as people say it: 2 GiB, 3.2 GB, 24.3 MB, 812 bytes."""
     if size >= GiB and size % GiB == 0:
         return f"{size // GiB} GiB"
-    if size >= 1_000_000:
-        return f"{size / 1_000_000:g} MB"
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{size} bytes"

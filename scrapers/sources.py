@@ -159,7 +159,7 @@ def collect_inbox(name: str, folder: str | Path, seen: set[str], limits: Limits 
             collect_file(result, location, seen, limits)
         elif not _is_dir(entry):
             why = f"unsupported type {suffix!r}" if suffix else "unsupported type (no suffix)"
-            result.documents.append(Document(unread_key(location), entry.name, location, name, "inbox", "skipped", why))
+            result.documents.append(Document(unread_key(location), entry.name, location, name, result.kind, "skipped", why))
     return result
 
 
