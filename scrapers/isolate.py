@@ -16,6 +16,7 @@ import signal
 from typing import Callable
 
 from .documents import describe_failure, parse_document, sha256
+from .readers import one_line
 from .limits import DEFAULT_LIMITS, Limits, describe_bytes
 from .records import Article, Document, WorkerDied
 
@@ -56,7 +57,14 @@ def parse_document_isolated(
     worker = context.Process(
         target=_work, args=(sender, parse, (data, name, url, source, kind, limits), limits.memory), daemon=True
     )
-    worker.start()
+    try:
+        worker.start()
+    except Exception as exc:  # no forkserver (its start failed, a sandbox forbids it): read without isolation
+        sender.close()
+        receiver.close()
+        articles, document = parse(data, name, url, source, kind, limits)
+        document.problems.append(f"read without a worker process, so without time and memory limits: {one_line(exc)}")
+        return articles, document
     sender.close()  # so that the worker's death reads as end of file here
     try:
         if not receiver.poll(limits.timeout):

@@ -311,9 +311,17 @@ def _drop_furniture(root) -> None:
         e for e in root.iterdescendants()
         if not isinstance(e.tag, str) or e.tag in DROPPED_TAGS or FURNITURE_RE.search(f"{e.get('class', '')} {e.get('id', '')}")
     ]  # fmt: skip
+    total = _text_size(root)
     for element in doomed:
+        # Names lie ("main-nav-wrapper" around a whole page): furniture never holds most of the text.
+        if isinstance(element.tag, str) and element.tag not in ("script", "style") and _text_size(element) * 2 > total:
+            continue
         if element.getparent() is not None:
             element.drop_tree()  # keeps the tail text, which belongs to the parent
+
+
+def _text_size(element) -> int:
+    return sum(len("".join(text.split())) for text in element.itertext())
 
 
 class _Lines:

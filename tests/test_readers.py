@@ -94,6 +94,11 @@ def test_page_without_a_known_container_is_read_whole_without_furniture():
     ]
 
 
+def test_furniture_names_never_drop_most_of_the_page():
+    html = "<body><div class='main-nav-wrapper'><p>案例1：某市推行改革</p><p>某市推进改革。</p></div><div class='nav'>首页</div></body>"
+    assert lines_of(extracted(html.encode(), "a.html").text) == ["案例1：某市推行改革", "某市推进改革。"]
+
+
 # --- DOCX ---------------------------------------------------------------------------
 
 
