@@ -1,10 +1,25 @@
 """Collect case articles from configured sources and split compilations into cases."""
 
 from .compilation import split_compilation
-from .documents import SUFFIXES, extract_text, parse_document, sha256
-from .records import Article, Case, Document, Extracted, Furniture, ScrapeError, SourceResult, Split
+from .documents import SUFFIXES, parse_document, sha256, unread_key
+from .isolate import parse_document_isolated
+from .limits import Limits
+from .readers import decode_text, extract_document
+from .records import (
+    Article,
+    Case,
+    Document,
+    Extracted,
+    Furniture,
+    LimitExceeded,
+    NotRegularFile,
+    ScrapeError,
+    SourceResult,
+    Split,
+    WorkerDied,
+)
 from .regions import Region, find_region
-from .sources import collect_file, collect_inbox, collect_source
+from .sources import collect_file, collect_inbox, collect_source, fetch_bytes
 
 __all__ = [
     "SUFFIXES",
@@ -13,16 +28,24 @@ __all__ = [
     "Document",
     "Extracted",
     "Furniture",
+    "LimitExceeded",
+    "Limits",
+    "NotRegularFile",
     "Region",
     "ScrapeError",
     "SourceResult",
     "Split",
+    "WorkerDied",
     "collect_file",
     "collect_inbox",
     "collect_source",
-    "extract_text",
+    "decode_text",
+    "extract_document",
+    "fetch_bytes",
     "find_region",
     "parse_document",
+    "parse_document_isolated",
     "sha256",
     "split_compilation",
+    "unread_key",
 ]

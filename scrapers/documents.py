@@ -1,19 +1,16 @@
-"""Read compilation files (TXT, PDF, DOCX, HTML) and cut them into articles."""
+"""Parse one compilation document into articles and the record of the document, never raising."""
 
 from __future__ import annotations
 
 import hashlib
-import io
-import re
-from pathlib import Path
 
 from .compilation import split_compilation
-from .records import Article, Document, ScrapeError
+from .limits import Limits
+from .readers import SUFFIXES, extract_document, one_line
+from .records import Article, Document, ScrapeError, Split
 from .regions import find_region
 
-SUFFIXES = {".txt", ".pdf", ".docx", ".html", ".htm"}
-# GB2312 and GBK labels are decoded as their superset: real pages use characters beyond them.
-GB_LABELS = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "euc-cn"}
+__all__ = ["SUFFIXES", "describe_failure", "parse_document", "sha256", "unread_key"]
 
 
 def sha256(data: bytes) -> str:
@@ -21,101 +18,50 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def decode_text(data: bytes, declared: str | None = None) -> str:
-    """Decode bytes: BOM, then the declared encoding, then UTF-8, then detection."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
-    candidates = []
-    if declared:
-        declared = declared.strip().lower()
-        candidates.append("gb18030" if declared in GB_LABELS else declared)
-    candidates.append("utf-8")
-    for encoding in candidates:
-        try:
-            return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise ScrapeError("cannot detect the text encoding")
-    encoding = "gb18030" if best.encoding.lower() in GB_LABELS else best.encoding
-    return data.decode(encoding, errors="replace")
+def unread_key(location: str) -> str:
+    """The stable key of a document whose bytes could not be read: derived from where it is."""
+    return sha256(("unread:" + location).encode())
 
 
-def extract_pdf(data: bytes) -> str:
-    """Text of a PDF, pages separated by form feeds (page breaks)."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise ScrapeError(f"corrupt or unreadable PDF: {exc}") from exc
-    if not any(p.strip() for p in pages):
-        raise ScrapeError("PDF has no extractable text (scanned images?)")
-    return "\f".join(pages)
+def describe_failure(exc: BaseException) -> tuple[str, str]:
+    """One clear line for the failure and the name of the exception type that caused it."""
+    if isinstance(exc, MemoryError):
+        return "ran out of memory", "MemoryError"
+    if isinstance(exc, RecursionError):
+        return "structure nested too deeply to read", "RecursionError"
+    if isinstance(exc, ScrapeError):
+        # A plain ScrapeError wraps the library error it explains; its type says more.
+        cause = exc.__cause__ if type(exc) is ScrapeError and exc.__cause__ is not None else exc
+        return str(exc), type(cause).__name__
+    return f"{type(exc).__name__}: {one_line(exc)}", type(exc).__name__
 
 
-def extract_docx(data: bytes) -> str:
-    """Paragraphs and table cells of a Word document, one per line."""
-    import zipfile
-
-    import docx
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ScrapeError(f"corrupt or unreadable DOCX: {exc}") from exc
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" ".join(cell.text for cell in row.cells))
-    return "\n".join(lines)
+def fail(document: Document, exc: BaseException) -> None:
+    """Mark the document failed by this exception."""
+    document.error, document.error_type = describe_failure(exc)
+    document.status = "failed"
 
 
-def extract_html(data: bytes) -> str:
-    """Visible text of an HTML page, one block per line."""
-    from bs4 import BeautifulSoup
-
-    head = data[:2048].decode("ascii", errors="ignore")
-    match = re.search(r"charset=[\"']?([\w-]+)", head, re.I)
-    soup = BeautifulSoup(decode_text(data, match.group(1) if match else None), "html.parser")
-    for tag in soup(["script", "style", "noscript", "nav", "header", "footer"]):
-        tag.decompose()
-    return soup.get_text("\n")
-
-
-def extract_text(data: bytes, name: str) -> str:
-    """Text of a document, by its file name's suffix."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".pdf":
-        return extract_pdf(data)
-    if suffix == ".docx":
-        return extract_docx(data)
-    if suffix in (".html", ".htm"):
-        return extract_html(data)
-    if suffix == ".txt":
-        return decode_text(data)
-    raise ScrapeError(f"unsupported document type {suffix or '(none)'!r}")
-
-
-def parse_document(data: bytes, name: str, url: str, source: str, kind: str = "document") -> tuple[list[Article], Document]:
-    """Articles cut out of one compilation, and the record of the document."""
+def parse_document(
+    data: bytes, name: str, url: str, source: str, kind: str = "document", limits: Limits | None = None
+) -> tuple[list[Article], Document]:
+    """Articles cut out of one compilation, and the record of the document; any failure is recorded, not raised."""
     document = Document(sha256(data), name, url, source, kind)
     try:
-        text = extract_text(data, name)
-    except ScrapeError as exc:
-        document.status, document.error = "failed", str(exc)
+        extracted = extract_document(data, name, limits)
+    except Exception as exc:  # one bad document must never stop the others
+        fail(document, exc)
         return [], document
+    document.problems = list(extracted.problems)
     try:
-        articles = articles_from_text(text, url, source, document)
-    except Exception as exc:  # a bug meeting odd input must not stop the other documents
-        document.status, document.error = "failed", f"cannot split into cases: {type(exc).__name__}: {exc}"
+        split = split_compilation(extracted.text, extracted.layout)
+        articles = articles_from_split(split, url, source, document)
+    except MemoryError as exc:
+        fail(document, exc)
+        return [], document
+    except Exception as exc:  # a splitter bug meeting odd input
+        document.status, document.error_type = "failed", type(exc).__name__
+        document.error = f"cannot split into cases: {type(exc).__name__}: {one_line(exc)}"
         return [], document
     document.articles = len(articles)
     if not articles:
@@ -123,12 +69,12 @@ def parse_document(data: bytes, name: str, url: str, source: str, kind: str = "d
     return articles, document
 
 
-def articles_from_text(text: str, url: str, source: str, document: Document) -> list[Article]:
-    """Split a document's text into cases and turn them into articles."""
-    split = split_compilation(text)
-    cases, document.problems, document.furniture = split.cases, split.problems, split.furniture
+def articles_from_split(split: Split, url: str, source: str, document: Document) -> list[Article]:
+    """Turn a document's cases into articles; the split's furniture and problems go to the document."""
+    document.furniture = list(split.furniture)
+    document.problems += split.problems
     articles = []
-    for position, case in enumerate((c for c in cases if c.title and c.body), start=1):
+    for position, case in enumerate((c for c in split.cases if c.title and c.body), start=1):
         region = find_region(case.title, case.issuer, case.body)
         articles.append(
             Article(

@@ -116,3 +116,15 @@ class SourceResult:
         if not self.errors:
             return "ok"
         return "partial" if self.articles else "failed"
+
+
+class LimitExceeded(ScrapeError):
+    """A document is larger (on disk, downloaded or unpacked) than its configured limit."""
+
+
+class NotRegularFile(ScrapeError):
+    """A path names a directory, FIFO, device or socket, not a file that can be read."""
+
+
+class WorkerDied(ScrapeError):
+    """The process parsing a document ended without an answer (a crash in a C extension, a kill)."""

@@ -1,73 +1,182 @@
-"""Collect one configured source: a folder inbox or a single document."""
+"""Collect one configured source: a folder inbox or a single document, recording every entry it finds."""
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 
-from .documents import SUFFIXES, parse_document, sha256
-from .records import Document, ScrapeError, SourceResult
+from .documents import SUFFIXES, describe_failure, parse_document, sha256, unread_key
+from .isolate import parse_document_isolated
+from .limits import DEFAULT_LIMITS, Limits, describe_bytes
+from .records import Document, LimitExceeded, NotRegularFile, ScrapeError, SourceResult
 
 USER_AGENT = "casewatch/0.1 (weekly monitor of business-environment reform cases)"
+CHUNK = 1 << 16
+FILE_KINDS = {
+    stat.S_ISDIR: "a directory",
+    stat.S_ISFIFO: "a FIFO (named pipe)",
+    stat.S_ISCHR: "a character device",
+    stat.S_ISBLK: "a block device",
+    stat.S_ISSOCK: "a socket",
+}
 
 
-def fetch_bytes(location: str, timeout: float = 30, max_bytes: int = 50_000_000) -> bytes:
-    """Bytes of a local file or an http(s) URL, with a size cap."""
+def fetch_bytes(location: str, timeout: float = 30, max_bytes: int = DEFAULT_LIMITS.max_bytes) -> bytes:
+    """Bytes of a regular local file or an http(s) URL, read in chunks and never more than `max_bytes`."""
     if location.startswith(("http://", "https://")):
-        try:
-            response = requests.get(location, timeout=timeout, headers={"User-Agent": USER_AGENT}, stream=True)
-            response.raise_for_status()
-            data = response.raw.read(max_bytes + 1, decode_content=True)
-        except requests.RequestException as exc:
-            raise ScrapeError(f"cannot fetch {location}: {exc}") from exc
-    else:
-        try:
-            data = Path(location).read_bytes()
-        except OSError as exc:
-            raise ScrapeError(f"cannot read {location}: {exc.strerror or exc}") from exc
-    if len(data) > max_bytes:
-        raise ScrapeError(f"{location} is larger than {max_bytes} bytes")
-    return data
+        return _fetch_url(location, timeout, max_bytes)
+    return _fetch_file(location, max_bytes)
 
 
-def collect_file(result: SourceResult, location: str, seen: set[str]) -> None:
-    """Read one document into `result`, unless a document with its content was seen."""
+def _too_large(size: int | None, max_bytes: int) -> LimitExceeded:
+    """The error for a document over the size limit; `size` is None when reading was stopped at the limit."""
+    if size is None:
+        return LimitExceeded(f"is larger than the limit of {describe_bytes(max_bytes)} (reading stopped there)")
+    return LimitExceeded(f"is {describe_bytes(size)}, larger than the limit of {describe_bytes(max_bytes)}")
+
+
+def _fetch_url(url: str, timeout: float, max_bytes: int) -> bytes:
     try:
-        data = fetch_bytes(location)
-    except ScrapeError as exc:
-        result.errors.append(str(exc))
-        result.documents.append(Document("", Path(location).name, location, result.source, result.kind, "failed", str(exc)))
+        with requests.get(url, timeout=timeout, headers={"User-Agent": USER_AGENT}, stream=True) as response:
+            response.raise_for_status()
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise _too_large(int(declared), max_bytes)
+            return _read_capped(response.iter_content(CHUNK), max_bytes)
+    except requests.RequestException as exc:
+        raise ScrapeError(f"cannot fetch {url}: {exc}") from exc
+
+
+def _fetch_file(path: str, max_bytes: int) -> bytes:
+    # Check what the path is before opening it: opening a FIFO blocks, reading a device never ends.
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise ScrapeError(_stat_error(path, exc)) from exc
+    _check_regular(info, max_bytes)
+    try:
+        # Non-blocking, in case the path was swapped for a FIFO since the check.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ScrapeError(f"cannot read: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        _check_regular(os.fstat(fd), max_bytes)
+        try:
+            return _read_capped(iter(lambda: handle.read(CHUNK), b""), max_bytes)
+        except OSError as exc:
+            raise ScrapeError(f"cannot read: {exc.strerror or exc}") from exc
+
+
+def _stat_error(path: str, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop (too many levels of symbolic links)"
+    if exc.errno == errno.ENOENT:
+        return "broken symbolic link" if os.path.islink(path) else "no such file"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def _check_regular(info: os.stat_result, max_bytes: int) -> None:
+    for test, kind in FILE_KINDS.items():
+        if test(info.st_mode):
+            raise NotRegularFile(f"is {kind}, not a regular file")
+    if not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile("is not a regular file")
+    if info.st_size > max_bytes:
+        raise _too_large(info.st_size, max_bytes)
+
+
+def _read_capped(chunks, max_bytes: int) -> bytes:
+    """Join chunks, stopping as soon as they exceed `max_bytes` (sizes on disk or in headers can lie)."""
+    parts, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(None, max_bytes)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def document_name(location: str) -> str:
+    """The file name of a path or URL, as documents are listed."""
+    if location.startswith(("http://", "https://")):
+        return Path(urlparse(location).path).name or urlparse(location).netloc
+    return Path(location).name
+
+
+def collect_file(result: SourceResult, location: str, seen: set[str], limits: Limits | None = None) -> None:
+    """Read one document into `result` in a worker process, unless a document with its content was seen.
+
+    A document that cannot be read at all is recorded as failed under `unread_key(location)`,
+    so that it appears in the store and is tried again on the next run.
+    """
+    limits = limits or DEFAULT_LIMITS
+    name = document_name(location)
+    try:
+        data = fetch_bytes(location, max_bytes=limits.max_bytes)
+    except Exception as exc:  # whatever the path or server did, it is this document's failure
+        error, error_type = describe_failure(exc)
+        document = Document(unread_key(location), name, location, result.source, result.kind, "failed", error, error_type)
+        result.documents.append(document)
+        result.errors.append(f"{name}: {error}")
         return
     if sha256(data) in seen:
         return
-    articles, document = parse_document(data, Path(location).name, location, result.source, result.kind)
+    # parse_document is looked up here, not bound at import, so a test can swap the parser the worker runs.
+    articles, document = parse_document_isolated(data, name, location, result.source, result.kind, limits, parse=parse_document)
     result.articles.extend(articles)
     result.documents.append(document)
     if document.error:
         result.errors.append(f"{document.name}: {document.error}")
 
 
-def collect_inbox(name: str, folder: str | Path, seen: set[str]) -> SourceResult:
-    """Every supported file in the folder whose content has not been processed yet."""
+def collect_inbox(name: str, folder: str | Path, seen: set[str], limits: Limits | None = None) -> SourceResult:
+    """Every document in the folder whose content has not been processed yet; each entry read or recorded.
+
+    Hidden entries (".name") and Office lock files ("~$name") are left alone; files of an
+    unsupported type are recorded as "skipped" (never read), so that the store lists them;
+    subfolders are not documents.
+    """
     result = SourceResult(name, "inbox")
-    folder = Path(folder)
-    if not folder.is_dir():
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except FileNotFoundError:
         result.errors.append(f"inbox folder {folder} does not exist")
         return result
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-        if path.suffix.lower() in SUFFIXES:
-            collect_file(result, str(path.resolve()), seen)
+    except OSError as exc:
+        result.errors.append(f"cannot list inbox folder {folder}: {exc.strerror or exc}")
+        return result
+    for entry in entries:
+        if entry.name.startswith((".", "~$")):
+            continue
+        location = os.path.abspath(entry.path)  # not resolved: a symlink keeps its own name, a loop cannot raise
+        suffix = Path(entry.name).suffix.lower()
+        if suffix in SUFFIXES:
+            collect_file(result, location, seen, limits)
+        elif not _is_dir(entry):
+            why = f"unsupported type {suffix!r}" if suffix else "unsupported type (no suffix)"
+            result.documents.append(Document(unread_key(location), entry.name, location, name, result.kind, "skipped", why))
     return result
 
 
-def collect_source(source: dict, seen: set[str]) -> SourceResult:
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop
+        return False
+
+
+def collect_source(source: dict, seen: set[str], limits: Limits | None = None) -> SourceResult:
     """Collect a `[[sources]]` entry of the configuration."""
     name, kind = source["name"], source.get("kind", "")
     if kind == "inbox":
-        return collect_inbox(name, source["path"], seen)
+        return collect_inbox(name, source["path"], seen, limits)
     if kind == "document":
         result = SourceResult(name, kind)
-        collect_file(result, str(source.get("url") or source["path"]), seen)
+        collect_file(result, str(source.get("url") or source["path"]), seen, limits)
         return result
     return SourceResult(name, kind, errors=[f"source kind {kind!r} is not supported (supported: inbox, document)"])

@@ -7,8 +7,7 @@ import io
 import docx
 import pytest
 
-from scrapers import ScrapeError, collect_inbox, extract_text, parse_document
-from scrapers.documents import decode_text
+from scrapers import ScrapeError, collect_inbox, decode_text, extract_document, parse_document
 
 CASES = "案例1：西安市推行“分阶段施工许可”改革\n西安市按照试点先行的原则推进改革。\n案例2：商洛市全面提升“获得电力”服务水平\n商洛市持续优化电力营商环境。\n"
 
@@ -42,26 +41,27 @@ def make_pdf(pages: list[str]) -> bytes:
 
 
 def test_gbk_text_without_declaration_is_decoded():
-    assert extract_text(CASES.encode("gb18030"), "汇编.txt") == CASES
+    assert extract_document(CASES.encode("gb18030"), "汇编.txt").text == CASES
 
 
 def test_gb2312_label_is_decoded_as_gb18030():
     text = "𠮷字不在GB2312里"  # a character outside GB2312 and GBK
-    assert decode_text(text.encode("gb18030"), "gb2312") == text
+    assert decode_text(text.encode("gb18030"), "gb2312") == (text, [])
 
 
 def test_utf8_bom_is_removed():
-    assert decode_text(b"\xef\xbb\xbf" + "案例".encode()) == "案例"
+    assert decode_text(b"\xef\xbb\xbf" + "案例".encode()) == ("案例", [])
 
 
 def test_pdf_pages_are_separated_by_page_breaks():
-    text = extract_text(make_pdf(["first page", "second page"]), "a.pdf")
-    assert text.split("\f") == ["first page", "second page"]
+    extracted = extract_document(make_pdf(["first page", "second page"]), "a.pdf")
+    assert extracted.layout == "wrapped"
+    assert extracted.text.split("\f") == ["first page", "second page"]
 
 
 def test_corrupt_pdf_is_a_clear_error():
     with pytest.raises(ScrapeError, match="PDF"):
-        extract_text(b"%PDF-1.4\nthis is not a pdf", "broken.pdf")
+        extract_document(b"%PDF-1.4\nthis is not a pdf", "broken.pdf")
 
 
 def test_docx_paragraphs_are_split_into_cases():
@@ -80,7 +80,8 @@ def test_docx_paragraphs_are_split_into_cases():
 
 
 def test_html_page_text_with_gbk_meta_charset():
-    html = f'<html><head><meta charset="gbk"><script>var x=1;</script></head><body><p>{CASES}</p></body></html>'
+    paragraphs = "".join(f"<p>{line}</p>" for line in CASES.splitlines())
+    html = f'<html><head><meta charset="gbk"><script>var x=1;</script></head><body>{paragraphs}</body></html>'
     articles, record = parse_document(html.encode("gbk"), "page.html", "http://127.0.0.1/page.html", "site")
     assert [a.title for a in articles] == ["西安市推行“分阶段施工许可”改革", "商洛市全面提升“获得电力”服务水平"]
     assert "var x" not in articles[0].body
@@ -89,12 +90,12 @@ def test_html_page_text_with_gbk_meta_charset():
 def test_inbox_records_a_broken_file_and_keeps_going(tmp_path):
     (tmp_path / "good.txt").write_text(CASES, encoding="utf-8")
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
-    (tmp_path / "notes.xlsx").write_bytes(b"ignored: not a supported type")
+    (tmp_path / "notes.xlsx").write_bytes(b"recorded as skipped: not a supported type")
     result = collect_inbox("mail", tmp_path, seen=set())
     assert len(result.articles) == 2
     assert result.status == "partial"
     assert len(result.errors) == 1 and result.errors[0].startswith("broken.pdf: corrupt or unreadable PDF")
-    assert {d.name: d.status for d in result.documents} == {"broken.pdf": "failed", "good.txt": "ok"}
+    assert {d.name: d.status for d in result.documents} == {"broken.pdf": "failed", "good.txt": "ok", "notes.xlsx": "skipped"}
 
 
 def test_inbox_skips_documents_already_read(tmp_path):
@@ -112,14 +113,13 @@ def test_missing_inbox_folder_is_an_error_not_a_crash(tmp_path):
 def test_a_splitter_bug_fails_one_document_not_the_inbox(tmp_path, monkeypatch):
     import scrapers.documents
 
-    def explode(text):
+    def explode(text, layout):
         if "炸" in text:
             raise IndexError("list index out of range")
-        return scrapers.compilation.split_compilation(text)
+        return scrapers.compilation.split_compilation(text, layout)
 
     monkeypatch.setattr(scrapers.documents, "split_compilation", explode)
-    (tmp_path / "a.txt").write_text(CASES, encoding="utf-8")
-    (tmp_path / "b.txt").write_text("炸", encoding="utf-8")
-    result = collect_inbox("mail", tmp_path, seen=set())
-    assert len(result.articles) == 2
-    assert result.errors == ["b.txt: cannot split into cases: IndexError: list index out of range"]
+    articles, good = parse_document(CASES.encode(), "a.txt", "/inbox/a.txt", "inbox")
+    none, bad = parse_document("炸".encode(), "b.txt", "/inbox/b.txt", "inbox")
+    assert len(articles) == 2 and good.status == "ok"
+    assert none == [] and (bad.error, bad.error_type) == ("cannot split into cases: IndexError: list index out of range", "IndexError")

@@ -1,0 +1,114 @@
+"""Parse a document in a worker process, so that a hang, a memory blow-up or a crash fails that document only.
+
+Workers come from a forkserver that has already imported the readers and parsed a
+tiny document (`worker_warmup`), so a worker costs a fork, not an interpreter start,
+the imports and the first load of the region table. `bench/bench_worker.py` on 2
+shared cores: 12–19 ms more per document than in-process (0.55 s once, for the
+forkserver); without the warm-up it was about 110 ms, re-importing the parent's main
+script in every worker about 240 ms. Inside the worker, RLIMIT_AS caps the address
+space: an allocation beyond it raises MemoryError there instead of swapping the machine.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from typing import Callable
+
+from .documents import describe_failure, parse_document, sha256
+from .readers import one_line
+from .limits import DEFAULT_LIMITS, Limits, describe_bytes
+from .records import Article, Document, WorkerDied
+
+__all__ = ["parse_document_isolated"]
+
+# Imported once by the forkserver, inherited by every worker. "__main__" too: otherwise every
+# worker re-imports the parent's main script (pytest's, the casewatch CLI's) before it starts.
+PRELOAD = ["__main__", "scrapers.readers", "pypdf", "docx", "lxml.html", "charset_normalizer", "scrapers.worker_warmup"]
+Parser = Callable[..., "tuple[list[Article], Document]"]
+_context = None
+
+
+def worker_context():
+    """The multiprocessing context for workers: a forkserver with the readers preloaded (spawn where there is none)."""
+    global _context
+    if _context is None:
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            _context = multiprocessing.get_context("forkserver")
+            _context.set_forkserver_preload(PRELOAD)
+        else:
+            _context = multiprocessing.get_context("spawn")
+    return _context
+
+
+def parse_document_isolated(
+    data: bytes,
+    name: str,
+    url: str,
+    source: str,
+    kind: str = "document",
+    limits: Limits | None = None,
+    parse: Parser = parse_document,
+) -> tuple[list[Article], Document]:
+    """`parse_document` in a worker process under the time and memory limits; a worker's death fails the document."""
+    limits = limits or DEFAULT_LIMITS
+    context = worker_context()
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(
+        target=_work, args=(sender, parse, (data, name, url, source, kind, limits), limits.memory), daemon=True
+    )
+    try:
+        worker.start()
+    except Exception as exc:  # no forkserver (its start failed, a sandbox forbids it): read without isolation
+        sender.close()
+        receiver.close()
+        articles, document = parse(data, name, url, source, kind, limits)
+        document.problems.append(f"read without a worker process, so without time and memory limits: {one_line(exc)}")
+        return articles, document
+    sender.close()  # so that the worker's death reads as end of file here
+    try:
+        if not receiver.poll(limits.timeout):
+            worker.kill()
+            return [], _failed(data, name, url, source, kind, f"timed out after {limits.timeout:g} s", "TimeoutError")
+        try:
+            return receiver.recv()
+        except (EOFError, OSError):
+            worker.join(5)
+            return [], _failed(data, name, url, source, kind, _death(worker.exitcode), WorkerDied.__name__)
+    finally:
+        receiver.close()
+        worker.join(5)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+
+
+def _work(sender, parse: Parser, args: tuple, memory: int | None) -> None:
+    """The worker: cap the address space, parse, send back the result or the failure."""
+    import resource
+
+    data, name, url, source, kind, _ = args
+    try:
+        if memory:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        articles, document = parse(*args)
+    except BaseException as exc:  # everything, even SystemExit from a library, is this document's failure
+        error, error_type = describe_failure(exc)
+        articles, document = [], _failed(data, name, url, source, kind, error, error_type)
+    if document.error_type == "MemoryError" and memory:
+        document.error = f"ran out of memory (limit {describe_bytes(memory)})"
+    sender.send((articles, document))
+    sender.close()
+
+
+def _failed(data: bytes, name: str, url: str, source: str, kind: str, error: str, error_type: str) -> Document:
+    return Document(sha256(data), name, url, source, kind, status="failed", error=error, error_type=error_type)
+
+
+def _death(exitcode: int | None) -> str:
+    """Why a worker ended without an answer, from its exit code."""
+    if exitcode is not None and exitcode < 0:
+        name = signal.Signals(-exitcode).name
+        hint = ", perhaps killed for lack of memory" if -exitcode == signal.SIGKILL else ""
+        return f"the reader process died ({name}{hint})"
+    return f"the reader process died (exit status {exitcode})"

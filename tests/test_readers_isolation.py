@@ -1,0 +1,100 @@
+"""Each document is parsed in a worker process: a hang, a memory blow-up or a crash fails that document only.
+
+The misbehaving parsers are module-level functions so that the worker process,
+which imports this module by name, can run them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from scrapers import SourceResult, collect_file, parse_document, parse_document_isolated
+from scrapers.limits import Limits
+
+CASES = "案例1：西安市推行“分阶段施工许可”改革\n西安市按照试点先行的原则推进改革。\n案例2：商洛市全面提升“获得电力”服务水平\n商洛市持续优化电力营商环境。\n"
+
+
+def parse_forever(data, name, url, source, kind="document", limits=None):
+    """A reader stuck in a loop on this document."""
+    if b"slow" in data:
+        while True:
+            time.sleep(0.05)
+    return parse_document(data, name, url, source, kind, limits)
+
+
+def parse_greedily(data, name, url, source, kind="document", limits=None):
+    """A reader that tries to hold the whole document expanded a thousandfold."""
+    if b"greedy" in data:
+        hoard = [bytearray(64 * 1024**2) for _ in range(1000)]
+        return len(hoard)
+    return parse_document(data, name, url, source, kind, limits)
+
+
+def parse_and_crash(data, name, url, source, kind="document", limits=None):
+    """A reader whose C extension kills the process."""
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def test_a_document_that_hangs_times_out_and_the_next_one_is_read():
+    args = ("inbox", "document")
+    articles, document = parse_document_isolated(b"slow", "slow.txt", "/inbox/slow.txt", *args, limits=Limits(timeout=1), parse=parse_forever)
+    assert articles == []
+    assert (document.status, document.error, document.error_type) == ("failed", "timed out after 1 s", "TimeoutError")
+    articles, document = parse_document_isolated(CASES.encode(), "ok.txt", "/inbox/ok.txt", *args, limits=Limits(timeout=30), parse=parse_forever)
+    assert document.status == "ok" and len(articles) == 2
+
+
+def test_a_document_that_exhausts_memory_fails_alone():
+    limits = Limits(memory=1024**3)
+    articles, document = parse_document_isolated(b"greedy", "big.txt", "/inbox/big.txt", "inbox", limits=limits, parse=parse_greedily)
+    assert articles == []
+    assert (document.status, document.error_type) == ("failed", "MemoryError")
+    assert document.error == "ran out of memory (limit 1 GiB)"
+    assert document.sha256  # the document is still known by its content
+
+
+def test_a_worker_that_dies_fails_its_document_with_the_reason():
+    articles, document = parse_document_isolated(b"x", "crash.pdf", "/inbox/crash.pdf", "inbox", parse=parse_and_crash)
+    assert articles == []
+    assert (document.status, document.error_type) == ("failed", "WorkerDied")
+    assert document.error == "the reader process died (SIGSEGV)"
+
+
+def test_collect_file_uses_the_worker_and_its_limits(tmp_path, monkeypatch):
+    import scrapers.sources
+
+    monkeypatch.setattr(scrapers.sources, "parse_document", parse_forever)
+    (tmp_path / "slow.txt").write_bytes(b"slow")
+    (tmp_path / "ok.txt").write_text(CASES, encoding="utf-8")
+    result = SourceResult("mail", "inbox")
+    for name, timeout in [("slow.txt", 1), ("ok.txt", 60)]:  # generous for ok.txt: CI machines can be slow
+        collect_file(result, str(tmp_path / name), seen=set(), limits=Limits(timeout=timeout))
+    assert [(d.name, d.status, d.error) for d in result.documents] == [
+        ("slow.txt", "failed", "timed out after 1 s"),
+        ("ok.txt", "ok", None),
+    ]
+    assert result.errors == ["slow.txt: timed out after 1 s"]
+
+
+def test_without_a_worker_the_document_is_read_in_process_and_flagged(monkeypatch):
+    import scrapers.isolate
+
+    class NoProcesses:
+        def Pipe(self, duplex):
+            import multiprocessing
+
+            return multiprocessing.Pipe(duplex)
+
+        def Process(self, **kwargs):
+            class Refused:
+                def start(self):
+                    raise OSError(38, "Function not implemented")
+
+            return Refused()
+
+    monkeypatch.setattr(scrapers.isolate, "worker_context", lambda: NoProcesses())
+    articles, document = parse_document_isolated(CASES.encode(), "ok.txt", "/inbox/ok.txt", "inbox")
+    assert document.status == "ok" and len(articles) == 2
+    assert document.problems[-1].startswith("read without a worker process, so without time and memory limits")
