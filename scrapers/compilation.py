@@ -210,7 +210,7 @@ class Splitter:
             title = title_of(units[start])
             title_prefix = units[start].text[: len(units[start].text) - len(title)]
             body_start = start + 1
-            if wraps_onto(units, start, end):  # as the publishers' TOCs write it: "标题 副标题"
+            if wraps_onto(units, start, end, self.lines.width):  # as the publishers' TOCs write it: "标题 副标题"
                 title += " " + units[body_start].text
                 body_start += 1
             if title_prefix:
@@ -261,8 +261,12 @@ def _date_line(text: str) -> bool:
     return len(text) <= 40 and find_date(text) is not None and text[-1] not in TERMINAL
 
 
-def wraps_onto(units: list[Unit], start: int, end: int) -> bool:
-    """Whether the heading at `start` continues on the next line (a title wrapped in two)."""
+def wraps_onto(units: list[Unit], start: int, end: int, width: int | None = None) -> bool:
+    """Whether the heading at `start` continues on the next line (a title wrapped in two).
+
+    The next line must read as a title: short, no sentence in it, and in hard-wrapped
+    text shorter than a full line (a full line is the body's first line).
+    """
     if start + 2 >= end:
         return False
     heading, nxt, after = units[start].text, units[start + 1].text, units[start + 2].text
@@ -270,6 +274,8 @@ def wraps_onto(units: list[Unit], start: int, end: int) -> bool:
         heading[-1] not in TERMINAL | set("”’」』）)】》")
         and len(nxt) <= WRAPPED_TITLE_MAX
         and nxt[-1] not in TERMINAL
+        and not any(mark in nxt for mark in "。！？；")
+        and not (width and len(nxt) >= width)
         and not is_heading(nxt)
         and not ISSUER_RE.match(nxt)
         and not SOURCE_LINE_RE.match(nxt)

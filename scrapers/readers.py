@@ -68,19 +68,36 @@ def _decode_after_bom(body: bytes, encoding: str) -> tuple[str, list[str]]:
 
 
 def _decode_lines(data: bytes, problems: list[str]) -> tuple[str, list[str]]:
-    """Decode each line as UTF-8 or GB18030; a byte 0x0A never occurs inside a character of either."""
-    lines, utf8, gb, replaced = [], 0, 0, 0
-    for raw in data.split(b"\n"):
+    """Decode each line as UTF-8 or GB18030; a byte 0x0A never occurs inside a character of either.
+
+    A short GB18030 line can also be valid UTF-8 ("目录" is C4BF C2BC): a line valid in
+    both is read in the encoding that the file's unambiguous lines use most.
+    """
+    raws = data.split(b"\n")
+    decoded: list[tuple[str | None, str | None]] = []
+    for raw in raws:
+        as_utf8 = as_gb = None
         try:
-            lines.append(raw.decode("utf-8"))
-            utf8 += not raw.isascii()
-            continue
+            as_utf8 = raw.decode("utf-8")
         except UnicodeDecodeError:
             pass
         try:
-            lines.append(raw.decode("gb18030"))
-            gb += 1
+            as_gb = raw.decode("gb18030")
         except UnicodeDecodeError:
+            pass
+        decoded.append((as_utf8, as_gb))
+    only_utf8 = sum(1 for raw, (u, g) in zip(raws, decoded) if u is not None and g is None and not raw.isascii())
+    only_gb = sum(1 for u, g in decoded if g is not None and u is None)
+    prefer_gb = only_gb > only_utf8
+    lines, utf8, gb, replaced = [], 0, 0, 0
+    for raw, (as_utf8, as_gb) in zip(raws, decoded):
+        if as_utf8 is not None and (as_gb is None or not prefer_gb or raw.isascii()):
+            lines.append(as_utf8)
+            utf8 += not raw.isascii()
+        elif as_gb is not None:
+            lines.append(as_gb)
+            gb += 1
+        else:
             lines.append(raw.decode("gb18030", errors="replace"))
             replaced += 1
     if not utf8 and replaced:

@@ -52,6 +52,9 @@ class Generated:
     format: str
     furniture: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:  # the bytes are long; the shape is what a failing example needs
+        return f"Generated({self.format}, {self.style}, {len(self.data)} bytes, titles={self.titles!r})"
+
 
 def _usable(paragraph: str) -> bool:
     # Lines that would be read as headings of the generated styles, or as page numbers.
@@ -210,7 +213,8 @@ def render_html(blocks, layout, draw) -> bytes:
         f'<div class="TRS_Editor">{"".join(body)}</div>'
         "<footer><p>主办单位：某某市人民政府办公室</p></footer></body></html>"
     )
-    return page.encode(encoding)
+    # Pages declaring GBK often hold characters beyond it: the bytes are GB18030.
+    return page.encode("gb18030" if encoding == "gbk" else encoding)
 
 
 def render_docx(blocks, layout, draw) -> bytes:
