@@ -29,6 +29,8 @@ RESULT_RE = re.compile(
     r"实现|压缩|缩短|减少|压减|降至|降低|提升至|提高|办结|节约|节省|惠及|累计|零|全程网办|一次办|即办|秒办|当天|当日|"
     r"成效|达到|突破|覆盖|受益|缩减|提速|全覆盖"
 )
+# Openings that frame a case (its purpose, the news peg) rather than say what was done.
+PREAMBLE_RE = re.compile(r"^(?:为了?|按照|根据|近日|日前|近年来|今年以来|记者)")
 PLACE_RE = re.compile(r"^.{1,10}?[省市县区州盟旗镇]")
 MAX_SENTENCE = 100
 # A second sentence (the result) is added only while the summary stays this short.
@@ -135,7 +137,7 @@ def summarise(body: str, title: str = "") -> Summary:
         length = -0.4 if len(s) > 160 else -0.2 if len(s) < 18 else 0.0
         repeats_title = 0.3 if title_grams and len(_bigrams(s) - title_grams) < 3 else 0.0
         figures = len(find_figures(s))
-        action[i] = central + place + length - repeats_title + 0.2 * min(len(ACTION_RE.findall(s)), 3) + (0.2 if PLACE_RE.match(s) else 0)
+        action[i] = central + place + length - repeats_title + 0.2 * min(len(ACTION_RE.findall(s)), 3) + (0.2 if PLACE_RE.match(s) else 0) - (0.4 if PREAMBLE_RE.match(s) else 0)
         result[i] = central * 0.5 + length + 0.2 * min(len(RESULT_RE.findall(s)), 3) + 0.5 * min(figures, 2)
     what = max(candidates, key=lambda i: (action[i] + result[i] * 0.5, -i))
     outcome = max(candidates, key=lambda i: (result[i], -i))

@@ -305,3 +305,27 @@ def test_plain_text_part_reads_without_markup(db):
     assert "* 开办企业一日办结\n  浙江省杭州市 · 省营商办网站 · 置信度 0.90\n" in text
     assert "  链接：https://gov.example.cn/a.html\n" in text
     assert "**" not in text and "\\" not in text
+
+
+def test_readme_excerpt_is_the_digest_of_the_samples(tmp_path, samples_dir, model_path):
+    import re
+    from pathlib import Path
+
+    from casewatch import pipeline
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    excerpt = re.search(r"```markdown\n(.*?)```", readme, re.S).group(1)
+    db_path = tmp_path / "cw.db"
+    pipeline.prepare_store(db_path)
+    source = {"name": "samples", "title": "样例汇编", "kind": "inbox", "path": str(samples_dir)}
+    store.start_run(store.open_db(db_path), "run", WEEK)
+    pipeline.save(db_path, pipeline.collect(source, db_path), source, "run", WEEK)
+    pipeline.classify_pending(db_path, model_path)
+    markdown = write_digest(store.open_db(db_path), WEEK, tmp_path / "out").read_text(encoding="utf-8")
+    lines = [line for line in excerpt.splitlines() if line and "…" not in line]
+    assert len(lines) >= 15
+    for line in lines:
+        assert line in markdown.splitlines(), line
+    for line in excerpt.splitlines():  # a line shortened with "…": each piece shown is in the digest
+        for piece in line.split("…") if "…" in line else []:
+            assert piece.strip() in markdown, piece
