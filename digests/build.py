@@ -21,6 +21,7 @@ import store
 from store import reports
 from zhtext import to_simplified
 
+from .errors import explain_error
 from .summary import Figure, Summary, best_figures, find_figures, summarise
 from .weeks import parse_week, week_range
 
@@ -253,8 +254,6 @@ def _order(entries: list[Entry]) -> list[Entry]:
 
 def source_statuses(outcomes: list[dict]) -> list[SourceStatus]:
     """Each source's latest outcome in plain Chinese: 正常, 无法访问, 被拦截, 文件损坏, 本周无新内容 …"""
-    from .errors import explain_error
-
     statuses = []
     for o in outcomes:
         if o["errors"]:

@@ -63,22 +63,22 @@ def earlier_cases(db: sqlite_utils.Database, week: str) -> list[dict]:
 
 
 def sightings(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[dict]]:
-    """Other places an article was seen (url, source), from a `sightings` table when the store has one."""
+    """Other places each article was seen (url, source title), from a `sightings` table when the store has one.
+
+    Expects `sightings(article_id, url, source)`; until the store keeps sightings this returns {}.
+    """
     table = db["sightings"]
-    if not table.exists() or not {"article_id", "url"} <= set(table.columns_dict):
+    if not table.exists() or not {"article_id", "url", "source"} <= set(table.columns_dict):
         return {}
     found: dict[str, list[dict]] = {}
-    source = "source" if "source" in table.columns_dict else "null"
     for start in range(0, len(ids), 500):
         batch = ids[start : start + 500]
         placeholders = ",".join("?" for _ in batch)
-        query = (
-            f"select g.article_id, g.url, coalesce(s.title, g.{source}) as source_title from sightings g "
-            f"left join sources s on s.name = g.{source} where g.article_id in ({placeholders}) order by g.rowid"
-            if source != "null"
-            else f"select article_id, url, null as source_title from sightings where article_id in ({placeholders}) order by rowid"
-        )
-        for row in db.query(query, batch):
+        for row in db.query(
+            "select g.article_id, g.url, coalesce(s.title, g.source) as source_title from sightings g "
+            f"left join sources s on s.name = g.source where g.article_id in ({placeholders}) order by g.rowid",
+            batch,
+        ):
             found.setdefault(row["article_id"], []).append(row)
     return found
 

@@ -329,3 +329,14 @@ def test_readme_excerpt_is_the_digest_of_the_samples(tmp_path, samples_dir, mode
     for line in excerpt.splitlines():  # a line shortened with "…": each piece shown is in the digest
         for piece in line.split("…") if "…" in line else []:
             assert piece.strip() in markdown, piece
+
+
+def test_sightings_from_the_store_show_as_see_also(db):
+    (key,) = add_cases(db, [{"title": "开办企业一日办结", "url": "https://a.example.cn/1.html"}])
+    db["sightings"].insert_all([
+        {"article_id": key, "url": "https://a.example.cn/1.html", "source": "web"},
+        {"article_id": key, "url": "https://b.example.cn/9.html", "source": "其他网站"},
+    ])
+    text = render_markdown(build_digest(db, WEEK))
+    assert "另见：[其他网站](https://b.example.cn/9.html)" in text
+    assert "另见：[省营商办网站]" not in text  # the page the entry links to is not "seen elsewhere"
