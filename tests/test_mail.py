@@ -253,3 +253,19 @@ def test_cli_digest_send_sends_once_and_resend_again(db, smtp, tmp_path, monkeyp
     assert third.exit_code == 0 and "sent to 1 recipient(s)" in third.output
     assert len(handler.messages) == 2
     assert received(handler)["Subject"] == "营商环境改革案例周报 · 2026年第48周（2026-W48）· 1 个案例"
+
+
+def test_recipients_and_script_setting_are_read_from_the_configuration(tmp_path):
+    from casewatch.config import ConfigError, load_config
+
+    path = tmp_path / "casewatch.toml"
+    path.write_text('[digest]\nsimplified = true\n[email]\nto = ["分析员 <analyst@example.cn>"]\n', encoding="utf-8")
+    config = load_config(path)
+    assert (config.email_to, config.simplified) == (["分析员 <analyst@example.cn>"], True)
+    assert load_config(tmp_path / "casewatch.toml").email_to == ["分析员 <analyst@example.cn>"]
+    path.write_text('[email]\nto = ["not an address"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[email\] to"):
+        load_config(path)
+    path.write_text('[digest]\nsimplified = "yes"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="simplified"):
+        load_config(path)
