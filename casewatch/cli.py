@@ -140,14 +140,26 @@ def ingest(paths, config_path, db, source, week) -> None:
 @db_option
 @digest_dir_option
 @week_option
-def digest(config_path, db, digest_dir, week) -> None:
-    """Write the Markdown digest of a week again from the store."""
-    from . import pipeline
+@click.option("--send", is_flag=True, help="E-mail the digest, unless it was sent already (SMTP settings from the environment).")
+@click.option("--resend", is_flag=True, help="E-mail the digest even if it was sent already.")
+def digest(config_path, db, digest_dir, week, send, resend) -> None:
+    """Write the Markdown and HTML digest of a week again from the store; e-mail it with --send."""
+    import digests
+    import store
 
     config = load_config(config_path, db=db, digest_dir=digest_dir)
     if not config.db.exists():
         raise FileNotFoundError(f"no database at {config.db}: run `casewatch run` first")
-    click.echo(pipeline.write_digest(config.db, current_week(config, week), config.digest_dir))
+    week = current_week(config, week)
+    database = store.open_db(config.db)
+    path = digests.write_digest(database, week, config.digest_dir, simplified=config.simplified, tz=config.timezone)
+    click.echo(path)
+    click.echo(path.with_suffix(".html"))
+    if send or resend:
+        outcome = digests.send_digest(database, week, digests.mail_settings(config.email_to), resend=resend)
+        click.echo(outcome.message, err=not outcome.ok)
+        if not outcome.ok:
+            sys.exit(1)
 
 
 @cli.command()

@@ -30,6 +30,8 @@ class Config:
     model: Path
     timezone: str = "Asia/Shanghai"
     sources: list[dict] = field(default_factory=list)
+    email_to: list[str] = field(default_factory=list)
+    simplified: bool = False
 
     def source_location(self, source: dict) -> str:
         """Where a source reads from (a folder, a file or a URL)."""
@@ -73,6 +75,15 @@ def _check_sources(sources: list, where: str, root: Path) -> list[dict]:
     return checked
 
 
+def _check_email(email: dict, where: str) -> list[str]:
+    to = email.get("to", [])
+    if isinstance(to, str):
+        to = [to]
+    if not isinstance(to, list) or not all(isinstance(a, str) and "@" in a for a in to):
+        raise ConfigError(f"{where}: [email] to must be a list of e-mail addresses")
+    return to
+
+
 def find_config(path: str | Path | None = None) -> Path | None:
     """The configuration file: the argument, else $CASEWATCH_CONFIG, else ./casewatch.toml."""
     if path:
@@ -101,4 +112,13 @@ def load_config(
         model=root / data["classify"]["model"],
         timezone=data["digest"].get("timezone", "Asia/Shanghai"),
         sources=_check_sources(data.get("sources", []), where, root),
+        email_to=_check_email(data.get("email", {}), where),
+        simplified=_check_flag(data["digest"], "simplified", where),
     )
+
+
+def _check_flag(table: dict, key: str, where: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false")
+    return value

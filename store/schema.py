@@ -97,6 +97,25 @@ TABLES: dict[str, dict] = {
         "pk": "id",
         "foreign_keys": [("source", "sources", "name"), ("run", "runs", "id")],
     },
+    # One row per weekly digest as rendered (Markdown, HTML, plain text) and its e-mail record.
+    "digests": {
+        "columns": {
+            "week": str,
+            "subject": str,
+            "cases": int,
+            "markdown": str,
+            "html": str,
+            "text": str,
+            "created": str,
+            "updated": str,
+            "sent_at": str,
+            "recipients": str,
+            "send_attempts": int,
+            "send_error": str,
+            "sending_since": str,
+        },
+        "pk": "week",
+    },
 }
 
 INDEXES: list[tuple[str, list[str]]] = [

@@ -1,0 +1,316 @@
+"""The data of a weekly digest, read from the store: entries by indicator, review list, source status.
+
+Which week: a digest lists the articles whose `week` is its week. The store gives an
+article the week of the run that first saw it (live runs and `casewatch ingest`);
+a backfill gives it the week it was published in. Each article has one week, so
+every stored case appears in exactly one weekly digest; the same case seen twice in
+a week (two compilations, two sites) is one entry with "另见".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import PurePath
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+import store
+from store import reports
+from zhtext import to_simplified
+
+from .errors import explain_error
+from .summary import Figure, Summary, best_figures, find_figures, summarise
+from .weeks import parse_week, week_range
+
+# Classified cases below this confidence are listed for review too (they stay in their indicator).
+REVIEW_BELOW = 0.6
+REGION_PREFIX_RE = re.compile(r"^[^：:]{2,16}[：:]")
+TITLE_NOISE_RE = re.compile(r"[\s\W_]+")
+DATE_RANGE_RE = re.compile(r"\d{1,2}月\d{1,2}日\s*[-—~至]\s*(?:\d{1,2}月)?\d{1,2}日")
+BOOK_TITLE_RE = re.compile(r"《([^《》]{4,40})》")
+
+
+@dataclass
+class Sighting:
+    """Another place where a case was seen: a source and compilation, or an earlier digest."""
+
+    label: str
+    url: str | None = None
+
+
+@dataclass
+class KeyFigure:
+    """A figure a case states, with the corpus's best figure of the same measure where there is one."""
+
+    text: str
+    best: str | None = None
+
+
+@dataclass
+class Entry:
+    """One case as the digest shows it."""
+
+    id: str
+    title: str
+    url: str | None
+    region: str | None
+    source: str
+    compilation: str | None
+    published: str | None
+    indicator: str | None
+    indicator_name: str | None
+    confidence: float | None
+    human: bool
+    summary: Summary
+    secondary: list[str] = field(default_factory=list)
+    figures: list[KeyFigure] = field(default_factory=list)
+    also: list[Sighting] = field(default_factory=list)
+    guesses: list[tuple[str, float]] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+
+    @property
+    def doubtful(self) -> bool:
+        """Classified by the model with low confidence."""
+        return self.indicator is not None and not self.human and (self.confidence or 0) < REVIEW_BELOW
+
+
+@dataclass
+class Section:
+    """One indicator's part of the digest."""
+
+    number: int
+    slug: str
+    name: str
+    entries: list[Entry]
+    best: list[str]
+
+
+@dataclass
+class SourceStatus:
+    """A source's latest outcome in the week, in plain Chinese, with the technical detail apart."""
+
+    title: str
+    state: str
+    ok: bool
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Digest:
+    """Everything a digest shows, ready for the templates."""
+
+    week: str
+    year: int
+    number: int
+    dates: str
+    articles: int
+    regions: int
+    sources: int
+    compilations: int
+    previous: list[tuple[str, int]]
+    sections: list[Section]
+    quiet: list[str]
+    unclassified: list[Entry]
+    doubtful: list[Entry]
+    statuses: list[SourceStatus]
+    simplified: bool = False
+
+    @property
+    def cases(self) -> int:
+        """Entries after folding duplicates."""
+        return sum(len(s.entries) for s in self.sections) + len(self.unclassified)
+
+    @property
+    def largest(self) -> int:
+        """The largest indicator's number of cases (the overview's full bar)."""
+        return max((len(s.entries) for s in self.sections), default=0)
+
+    @property
+    def trend(self) -> str:
+        """The week against the average of the previous four, in words."""
+        counts = [count for _, count in self.previous]
+        if not any(counts):
+            return "前四周无收录"
+        average = sum(counts) / len(counts)
+        change = (self.articles - average) / average * 100
+        direction = "持平" if abs(change) < 0.5 else f"增加 {change:.0f}%" if change > 0 else f"减少 {-change:.0f}%"
+        return f"较前四周平均（每周 {average:.1f} 篇）{direction}"
+
+    @property
+    def failing(self) -> int:
+        """Sources whose latest outcome this week is a failure."""
+        return sum(not s.ok for s in self.statuses)
+
+
+def title_key(title: str) -> str:
+    """A title reduced to compare sightings: Simplified, no "省份：" prefix, no punctuation or spaces."""
+    simple = to_simplified(title or "")
+    return TITLE_NOISE_RE.sub("", REGION_PREFIX_RE.sub("", simple)) or simple
+
+
+def web_url(url: str | None) -> str | None:
+    """The URL if a reader can open it (http or https), else None: file paths and javascript: are not links."""
+    return url if url and re.match(r"(?i)^https?://[^\s]+$", url) else None
+
+
+def compilation_title(name: str | None, covers: list[dict]) -> str | None:
+    """A compilation's own title (its cover, or a 《title》 in its preamble), else its file name."""
+    cover = [c["text"].strip() for c in covers if c.get("kind") == "cover" and c.get("text", "").strip()]
+    title = next((line for line in cover if not re.search(r"@|电\s*话|tel|http|^\W*$", line, re.I) and len(line) <= 40), None)
+    if title:
+        dates = next((line for line in cover if DATE_RANGE_RE.search(line) and line != title), None)
+        return f"《{title}》（{dates}）" if dates else f"《{title}》"
+    for line in (c.get("text", "") for c in covers if c.get("kind") == "preamble"):
+        match = BOOK_TITLE_RE.search(line)
+        if match:
+            return f"《{match.group(1)}》"
+    return PurePath(name).name if name else None
+
+
+def previous_weeks(week: str, count: int = 4) -> list[str]:
+    """The `count` ISO weeks before `week`, oldest first."""
+    monday, _ = week_range(week)
+    weeks = []
+    for back in range(count, 0, -1):
+        year, number, _ = (monday - timedelta(weeks=back)).isocalendar()
+        weeks.append(f"{year}-W{number:02d}")
+    return weeks
+
+
+def week_start_utc(week: str, tz: str = "Asia/Shanghai") -> str:
+    """Monday 00:00 of the week in `tz`, as a UTC ISO timestamp (comparable with the store's times)."""
+    monday, _ = week_range(week)
+    return datetime.combine(monday, time(0), ZoneInfo(tz)).astimezone(ZoneInfo("UTC")).isoformat()
+
+
+def _dates(week: str) -> str:
+    start, end = week_range(week)
+    tail = f"{end.month}月{end.day}日" if end.year == start.year else f"{end.year}年{end.month}月{end.day}日"
+    return f"{start.year}年{start.month}月{start.day}日至{tail}"
+
+
+def key_figures(figures: list[Figure], best: list[Figure], limit: int = 4) -> list[KeyFigure]:
+    """A case's first figures; the first of each measure set beside the corpus's best of that measure."""
+    shown, measured = [], set()
+    for figure in figures[:limit]:
+        same = [b for b in best if figure.kind and b.kind == figure.kind and b.value is not None]
+        top = min(same, key=lambda b: b.value) if same and figure.kind not in measured else None
+        measured.add(figure.kind)
+        shown.append(KeyFigure(figure.text, top.text if top else None))
+    return shown
+
+
+def make_entry(row: dict, names: dict[str, str], covers: dict[str, list[dict]], simplified: bool = False) -> Entry:
+    """An article row as a digest entry: summary, figures against the best, top guesses."""
+    script = to_simplified if simplified else (lambda text: text)
+    summary = summarise(row["body"] or "", row["title"] or "")
+    if simplified:
+        summary = Summary(tuple((to_simplified(text), figure) for text, figure in summary.parts))
+    scores = sorted((row.get("scores") or {}).items(), key=lambda item: -item[1])[:3]
+    return Entry(
+        id=row["id"],
+        title=script(" ".join((row["title"] or "（无标题）").split())),
+        url=web_url(row.get("url")),
+        region=row.get("region"),
+        source=script(row.get("source_title") or row["source"]),
+        compilation=script(compilation_title(row.get("document_name"), covers.get(row.get("document"), [])) or "") or None,
+        published=row.get("published"),
+        indicator=row.get("indicator"),
+        indicator_name=names.get(row.get("indicator")),
+        confidence=row.get("confidence"),
+        human=row.get("label_source") == "human",
+        summary=summary,
+        secondary=[names.get(slug, slug) for slug in row.get("secondary") or []],
+        figures=key_figures(find_figures(row["body"] or ""), best_figures().get(row.get("indicator"), [])),
+        guesses=[(names.get(slug, slug), score) for slug, score in scores],
+        terms=list(row.get("terms") or [])[:6],
+    )
+
+
+def fold_duplicates(entries: list[Entry], rows: list[dict]) -> list[Entry]:
+    """One entry per case: a case seen in several sources or compilations keeps its best-scored sighting."""
+    first: dict[str, Entry] = {}
+    kept = []
+    for entry, row in zip(entries, rows):
+        key = title_key(row["title"])
+        if key in first:
+            primary = first[key]
+            label = entry.source + (f" · {entry.compilation}" if entry.compilation else "")
+            if all(s.label != label or s.url != entry.url for s in primary.also):
+                primary.also.append(Sighting(label, entry.url))
+            continue
+        first[key] = entry
+        kept.append(entry)
+    return kept
+
+
+def _order(entries: list[Entry]) -> list[Entry]:
+    # Human labels first, then the model's confidence: the entries the analyst can trust most lead.
+    return sorted(entries, key=lambda e: (not e.human, -(e.confidence or 0)))
+
+
+def source_statuses(outcomes: list[dict]) -> list[SourceStatus]:
+    """Each source's latest outcome in plain Chinese: 正常, 无法访问, 被拦截, 文件损坏, 本周无新内容 …"""
+    statuses = []
+    for o in outcomes:
+        if o["errors"]:
+            kinds = []
+            for error in o["errors"]:
+                kind = explain_error(error, o["failed_documents"])
+                if kind not in kinds:
+                    kinds.append(kind)
+            got = f"；本周新增 {o['new']} 篇" if o["new"] else ""
+            statuses.append(SourceStatus(o["title"], "、".join(kinds) + got, False, list(o["errors"])))
+        elif o["new"]:
+            statuses.append(SourceStatus(o["title"], f"正常，本周新增 {o['new']} 篇", True))
+        elif o["before"]:
+            statuses.append(SourceStatus(o["title"], f"本周无新内容（以往共收录 {o['before']} 篇）", True))
+        else:
+            statuses.append(SourceStatus(o["title"], "本周无新内容，尚未收录过案例", True))
+    return statuses
+
+
+def build_digest(db: sqlite_utils.Database, week: str, simplified: bool = False, tz: str = "Asia/Shanghai") -> Digest:
+    """Read a week's cases, sightings and source outcomes from the store and arrange them by indicator."""
+    year, number = parse_week(week)
+    indicators = store.indicators(db)
+    names = {i["slug"]: i["name"] for i in indicators}
+    rows = reports.digest_articles(db, week)
+    covers = reports.document_covers(db, sorted({r["document"] for r in rows if r["document"]}))
+    entries = fold_duplicates([make_entry(r, names, covers, simplified) for r in rows], rows)
+    seen_elsewhere = reports.sightings(db, [e.id for e in entries])
+    earlier: dict[str, list[dict]] = {}
+    for row in reports.earlier_cases(db, week):
+        earlier.setdefault(title_key(row["title"]), []).append(row)
+    titles = {r["id"]: r["title"] for r in rows}
+    for entry in entries:
+        for sighting in seen_elsewhere.get(entry.id, []):
+            if web_url(sighting["url"]) != entry.url:
+                entry.also.append(Sighting(sighting["source_title"] or "", web_url(sighting["url"])))
+        for old in earlier.get(title_key(titles[entry.id]), [])[:3]:
+            entry.also.append(Sighting(f"往期周报 {old['week']}（{old['source_title']}）", web_url(old["url"])))
+    best = best_figures()
+    sections = [
+        Section(i["number"], i["slug"], i["name"], _order([e for e in entries if e.indicator == i["slug"]]), [f.text for f in best.get(i["slug"], [])])
+        for i in indicators
+    ]
+    return Digest(
+        week=week,
+        year=year,
+        number=number,
+        dates=_dates(week),
+        articles=len(rows),
+        regions=len({r["region"] for r in rows if r["region"]}),
+        sources=len({r["source"] for r in rows}),
+        compilations=len({r["document"] for r in rows if r["document"]}),
+        previous=list(reports.week_counts(db, previous_weeks(week)).items()),
+        sections=[s for s in sections if s.entries],
+        quiet=[s.name for s in sections if not s.entries],
+        unclassified=[e for e in entries if e.indicator is None],
+        doubtful=[e for s in sections for e in s.entries if e.doubtful],
+        statuses=source_statuses(reports.source_outcomes(db, week, week_start_utc(week, tz))),
+        simplified=simplified,
+    )

@@ -1,0 +1,185 @@
+"""Send a week's digest by e-mail over SMTP, exactly once.
+
+Settings come from the environment (credentials are never stored or logged):
+CASEWATCH_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _TLS (starttls, ssl or none),
+_CAFILE (a CA bundle for a private server); recipients from `[email] to` in
+casewatch.toml, overridden by CASEWATCH_EMAIL_TO (comma-separated).
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import sqlite_utils
+
+from store import reports
+
+TLS_MODES = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+# Waits before the 2nd and 3rd attempt: a server that is briefly down or busy gets a minute.
+BACKOFF = (5.0, 30.0)
+
+
+class MailConfigError(ValueError):
+    """The e-mail settings cannot be used; the message says which variable to fix."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where and how to send; `password` never appears in a repr, log or the store."""
+
+    host: str | None
+    port: int
+    tls: str
+    sender: str | None
+    to: tuple[str, ...]
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    cafile: str | None = None
+    timeout: float = 30.0
+
+    @property
+    def missing(self) -> str | None:
+        """Why nothing can be sent, or None when host, sender and recipients are set."""
+        if not self.host:
+            return "CASEWATCH_SMTP_HOST is not set"
+        if not self.to:
+            return "no recipients ([email] to in casewatch.toml, or CASEWATCH_EMAIL_TO)"
+        if not self.sender:
+            return "no sender (CASEWATCH_SMTP_FROM or CASEWATCH_SMTP_USER)"
+        return None
+
+
+@dataclass
+class SendOutcome:
+    """What a send did: `status` is sent, already-sent, not-configured, busy or failed."""
+
+    status: str
+    message: str
+    recipients: list[str] = field(default_factory=list)
+    attempts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """False only when a send was tried and failed."""
+        return self.status != "failed"
+
+
+def mail_settings(to: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> MailSettings:
+    """SMTP settings from the environment; recipients from the configuration unless CASEWATCH_EMAIL_TO is set."""
+    env = os.environ if environ is None else environ
+    tls = (env.get("CASEWATCH_SMTP_TLS") or "starttls").strip().lower()
+    if tls not in TLS_MODES:
+        raise MailConfigError(f"CASEWATCH_SMTP_TLS is {tls!r}; expected one of {', '.join(TLS_MODES)}")
+    port = env.get("CASEWATCH_SMTP_PORT") or str(DEFAULT_PORTS[tls])
+    if not port.strip().isdigit():
+        raise MailConfigError(f"CASEWATCH_SMTP_PORT is {port!r}; expected a number")
+    override = env.get("CASEWATCH_EMAIL_TO")
+    recipients = [a.strip() for a in override.split(",")] if override is not None else list(to)
+    user = env.get("CASEWATCH_SMTP_USER") or None
+    return MailSettings(
+        host=(env.get("CASEWATCH_SMTP_HOST") or "").strip() or None,
+        port=int(port),
+        tls=tls,
+        sender=env.get("CASEWATCH_SMTP_FROM") or user,
+        to=tuple(a for a in recipients if a),
+        user=user,
+        password=env.get("CASEWATCH_SMTP_PASSWORD") or None,
+        cafile=env.get("CASEWATCH_SMTP_CAFILE") or None,
+    )
+
+
+def compose_message(subject: str, text: str, html: str, sender: str, to: Sequence[str]) -> EmailMessage:
+    """A multipart/alternative message: plain text first, then HTML, both UTF-8."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(text, charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    return message
+
+
+def deliver(message: EmailMessage, settings: MailSettings) -> dict[str, tuple[int, bytes]]:
+    """Hand a message to the SMTP server; return the recipients it refused (the others got it)."""
+    context = ssl.create_default_context(cafile=settings.cafile) if settings.tls != "none" else None
+    if settings.tls == "ssl":
+        client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
+    else:
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    with client:
+        if settings.tls == "starttls":
+            client.starttls(context=context)
+        if settings.user and settings.password:
+            client.login(settings.user, settings.password)
+        return client.send_message(message)
+
+
+def is_temporary(error: Exception) -> bool:
+    """Worth another try: a network failure or a 4xx reply; a 5xx reply (bad address, refused login) is not."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, (OSError, smtplib.SMTPServerDisconnected))
+
+
+def describe(error: Exception) -> str:
+    """One line about a send failure, without anything from the settings but the server's words."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "all recipients refused: " + "; ".join(f"{a} ({code})" for a, (code, _) in error.recipients.items())
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
+        return f"server replied {error.smtp_code} {' '.join(reply.split())}"
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
+def send_digest(
+    db: sqlite_utils.Database,
+    week: str,
+    settings: MailSettings,
+    resend: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    backoff: Sequence[float] = BACKOFF,
+) -> SendOutcome:
+    """E-mail the stored digest of `week` once; a failed send is retried with backoff and left for the next run."""
+    stored = reports.digest(db, week)
+    if stored is None:
+        raise KeyError(f"no digest of {week} in the store: write it first (casewatch digest --week {week})")
+    if stored["sent_at"] and not resend:
+        return SendOutcome("already-sent", f"the {week} digest was sent at {stored['sent_at']}; --resend sends it again", stored["recipients"])
+    if settings.missing:
+        return SendOutcome("not-configured", f"e-mail not sent: {settings.missing}")
+    if not reports.claim_send(db, week, resend):
+        return SendOutcome("busy", f"the {week} digest is being sent by another run")
+    message = compose_message(stored["subject"], stored["text"], stored["html"], settings.sender, settings.to)
+    attempts, error = 0, None
+    try:
+        for attempts in range(1, len(backoff) + 2):
+            try:
+                refused = deliver(message, settings)
+            except (smtplib.SMTPException, OSError) as exc:
+                error = exc
+                if not is_temporary(exc) or attempts > len(backoff):
+                    break
+                sleep(backoff[attempts - 1])
+                continue
+            accepted = [a for a in settings.to if a not in refused]
+            reports.mark_sent(db, week, accepted, attempts)
+            note = f"; refused: {', '.join(refused)}" if refused else ""
+            return SendOutcome("sent", f"digest {week} sent to {len(accepted)} recipient(s){note}", accepted, attempts)
+    except BaseException as exc:  # interrupted: release the claim so the next run can send
+        reports.mark_send_failed(db, week, describe(exc) if isinstance(exc, Exception) else type(exc).__name__, attempts)
+        raise
+    reason = describe(error)
+    reports.mark_send_failed(db, week, reason, attempts)
+    return SendOutcome("failed", f"e-mail not sent after {attempts} attempt(s): {reason}; the next run tries again", attempts=attempts)

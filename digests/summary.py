@@ -1,0 +1,257 @@
+"""Extractive summaries and benchmark figures of a case, in the script it was published in.
+
+A summary is one or two sentences of the body that say what was done and what it
+achieved: sentences are scored by their centrality (TextRank over character
+bigrams), their place in the text, words of action and of result, and the figures
+they state. Lead-ins (一是… 1、…), headings and quotations are never chosen.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from zhtext import NUMERAL_CHARS, chinese_numeral, is_heading, to_simplified
+
+# A sentence ends at 。！？； (with any closing quotes after it) or at a line break.
+SENTENCE_RE = re.compile(r"[^。！？；!?;\n]+(?:[。！？；!?;]+[”’」』）)]*)?")
+TERMINAL = "。！？；!?;"
+OPENING_QUOTES = "“‘「『\"'"
+CLOSING_QUOTES = "”’」』"
+PUNCTUATION_RE = re.compile(r"[\s\W_]+")
+ACTION_RE = re.compile(
+    r"推行|推出|实施|实行|建立|建设|打造|开展|设立|上线|开通|整合|简化|精简|创新|探索|构建|率先|出台|制定|推动|搭建|"
+    r"依托|聚焦|升级|试点|首创|开发"
+)
+RESULT_RE = re.compile(
+    r"实现|压缩|缩短|减少|压减|降至|降低|提升至|提高|办结|节约|节省|惠及|累计|零|全程网办|一次办|即办|秒办|当天|当日|"
+    r"成效|达到|突破|覆盖|受益|缩减|提速|全覆盖"
+)
+# Openings that frame a case (its purpose, the news peg) rather than say what was done.
+PREAMBLE_RE = re.compile(r"^(?:为了?|按照|根据|近日|日前|近年来|今年以来|记者)")
+PLACE_RE = re.compile(r"^.{1,10}?[省市县区州盟旗镇]")
+MAX_SENTENCE = 100
+# A second sentence (the result) is added only while the summary stays this short.
+MAX_SUMMARY = 150
+
+NUM = rf"(?:\d+(?:\.\d+)?|[{NUMERAL_CHARS}半]+)"
+TIME_UNIT = r"(?:个)?(?:工作日|自然日|小时|分钟|个月|天|日|年)"
+COUNT_UNIT = r"(?:个)?(?:环节|步)|(?:份|件|项|个)?材料|次"
+# Benchmark figures: a time, number of steps, materials or cost reduced to a value, a
+# case done within a time, things made free, and reductions in percent.
+FIGURE_RES = [
+    re.compile(rf"(?:压缩|缩短|减少|压减|降低|降|减|精简|缩减|提速|整合|优化)(?:了)?(?:到|至|为|成)\s*{NUM}\s*(?:{TIME_UNIT}|{COUNT_UNIT}|元|万元)(?:以内|之内|内)?"),
+    re.compile(rf"(?:由|从)(?:原来的|原)?\s*{NUM}\s*(?:{TIME_UNIT}|{COUNT_UNIT}|元)(?:压缩|缩短|减少|压减|降低|精简|缩减|整合)(?:到|至|为|成)\s*{NUM}\s*(?:{TIME_UNIT}|{COUNT_UNIT}|元)(?:以内|之内|内)?"),
+    re.compile(rf"(?<![月\d.]){NUM}\s*{TIME_UNIT}(?:以内|之内|内)?(?:即可)?(?:办结|办成|办完|办好|完成|出证|发证|拿证|领证|办理完毕|放款|接电|通水|通气)"),
+    re.compile(rf"(?:仅需|只需|只要|仅)\s*{NUM}\s*(?:{TIME_UNIT}|{COUNT_UNIT})"),
+    re.compile(r"零(?:费用|成本|收费|跑动|跑腿|材料|见面|接触|等待|填报|上门|投资)|免费(?:办理|代办|帮办)|全程免费"),
+    re.compile(rf"(?:压缩|缩短|减少|压减|降低|精简|缩减|提速|节约|节省|提升|提高)(?:了)?[^，。；,;、\s]{{0,8}}?{NUM}\s*%(?:以上)?"),
+]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number that matters for an indicator, as it reads in the text, and what it measures."""
+
+    text: str
+    kind: str | None = None  # "time", "steps", "materials", "cost" or None
+    value: float | None = None  # in days for a time, in units otherwise
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A case's summary as parts of text, the figures among them marked to be highlighted."""
+
+    parts: tuple[tuple[str, bool], ...]
+
+    @property
+    def text(self) -> str:
+        """The summary as plain text."""
+        return "".join(part for part, _ in self.parts)
+
+
+def split_sentences(body: str) -> list[str]:
+    """The sentences of a text, in order, each with its closing punctuation; headings are lines of their own."""
+    return [m.group(0).strip() for m in SENTENCE_RE.finditer(body) if m.group(0).strip()]
+
+
+def is_lead_in(sentence: str) -> bool:
+    """True for sentences a summary must not use: numbered lead-ins, headings and quotations."""
+    bare = sentence.lstrip(CLOSING_QUOTES + " ")
+    if is_heading(bare) or bare[:1] in OPENING_QUOTES:
+        return True
+    # A line without closing punctuation is a subtitle such as "推进企业注销全程网办".
+    return bare[-1:] not in TERMINAL + CLOSING_QUOTES + "”）)" or len(bare) < 12
+
+
+def _bigrams(text: str) -> set[str]:
+    bare = PUNCTUATION_RE.sub("", text)
+    return {bare[i : i + 2] for i in range(len(bare) - 1)}
+
+
+def centrality(sentences: list[str], iterations: int = 30, damping: float = 0.85) -> list[float]:
+    """TextRank scores of sentences (similarity: shared character bigrams), scaled to 0–1."""
+    grams = [_bigrams(s) for s in sentences]
+    n = len(sentences)
+    weights = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1, n):
+            shared = len(grams[i] & grams[j])
+            if shared and len(grams[i]) > 1 and len(grams[j]) > 1:
+                weights[i][j] = weights[j][i] = shared / (math.log(len(grams[i])) + math.log(len(grams[j])))
+    totals = [sum(row) or 1.0 for row in weights]
+    scores = [1.0] * n
+    for _ in range(iterations):
+        scores = [
+            (1 - damping) + damping * sum(weights[j][i] * scores[j] / totals[j] for j in range(n) if weights[j][i])
+            for i in range(n)
+        ]
+    top = max(scores, default=1.0) or 1.0
+    return [s / top for s in scores]
+
+
+def _shorten(sentence: str, limit: int = MAX_SENTENCE) -> str:
+    sentence = sentence.lstrip(CLOSING_QUOTES + " ")
+    if len(sentence) <= limit:
+        return sentence
+    cut = max(sentence.rfind(mark, 0, limit) for mark in "，,、")
+    return (sentence[:cut] if cut > limit // 2 else sentence[: limit - 1]) + "…"
+
+
+def summarise(body: str, title: str = "") -> Summary:
+    """One or two sentences of `body` saying what was done and its result, figures marked."""
+    sentences = split_sentences(body)[:80]
+    simple = [to_simplified(s) for s in sentences]
+    candidates = [i for i, s in enumerate(simple) if not is_lead_in(s)]
+    if not candidates:
+        fallback = next((s for s in sentences if len(s) >= 12), sentences[0] if sentences else "")
+        return mark_figures(_shorten(fallback))
+    rank = centrality([simple[i] for i in candidates])
+    title_grams = _bigrams(to_simplified(title))
+    action, result = {}, {}
+    for order, (i, central) in enumerate(zip(candidates, rank)):
+        s = simple[i]
+        place = 0.3 / (1 + order)
+        length = -0.4 if len(s) > 160 else -0.2 if len(s) < 18 else 0.0
+        repeats_title = 0.3 if title_grams and len(_bigrams(s) - title_grams) < 3 else 0.0
+        figures = len(find_figures(s))
+        action[i] = central + place + length - repeats_title + 0.2 * min(len(ACTION_RE.findall(s)), 3) + (0.2 if PLACE_RE.match(s) else 0) - (0.4 if PREAMBLE_RE.match(s) else 0)
+        result[i] = central * 0.5 + length + 0.2 * min(len(RESULT_RE.findall(s)), 3) + 0.5 * min(figures, 2)
+    what = max(candidates, key=lambda i: (action[i] + result[i] * 0.5, -i))
+    outcome = max(candidates, key=lambda i: (result[i], -i))
+    chosen = [what]
+    has_result = RESULT_RE.search(simple[what]) and find_figures(simple[what])
+    if outcome != what and not has_result and result[outcome] >= 0.6 and len(_shorten(sentences[what])) + len(_shorten(sentences[outcome])) <= MAX_SUMMARY:
+        chosen = sorted([what, outcome])
+    return mark_figures("".join(_shorten(sentences[i]) for i in chosen))
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Non-overlapping spans of benchmark figures in `text` (the script-converted copy has the same length)."""
+    simple = to_simplified(text)
+    spans = sorted((m.start(), m.end()) for pattern in FIGURE_RES for m in pattern.finditer(simple) if len(simple) == len(text))
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mark_figures(text: str) -> Summary:
+    """A summary of `text` with its benchmark figures marked for highlighting."""
+    parts, at = [], 0
+    for start, end in _spans(text):
+        if start > at:
+            parts.append((text[at:start], False))
+        parts.append((text[start:end], True))
+        at = end
+    if at < len(text) or not parts:
+        parts.append((text[at:], False))
+    return Summary(tuple(parts))
+
+
+def find_figures(text: str) -> list[Figure]:
+    """The benchmark figures a text states ("压缩至0.5个工作日", "零费用", "1天办结"), in order, once each."""
+    simple = to_simplified(text)
+    original = text if len(text) == len(simple) else simple
+    seen, figures = set(), []
+    for start, end in _spans(simple):
+        shown = " ".join(original[start:end].split())
+        if shown not in seen:
+            seen.add(shown)
+            figures.append(replace(measure(simple[start:end]), text=shown))
+    return figures
+
+
+TIME_DAYS = {"工作日": 1.0, "自然日": 1.0, "天": 1.0, "日": 1.0, "小时": 1 / 24, "分钟": 1 / 1440, "个月": 30.0, "月": 30.0, "年": 365.0}
+LAST_QUANTITY_RE = re.compile(rf"({NUM})\s*(个工作日|工作日|自然日|小时|分钟|个月|天|日|年|个?环节|步|份|件|项|个?材料|次|万元|元|%)")
+
+
+def _number(text: str) -> float | None:
+    if text == "半":
+        return 0.5
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return float(chinese_numeral(text.replace("半", "")) + (0.5 if text.endswith("半") else 0))
+    except ValueError:
+        return None
+
+
+def measure(text: str) -> Figure:
+    """What a figure measures and its value (the last quantity in it: "由3个整合为1个环节" → 1 step)."""
+    if re.search(r"零(?:费用|成本|收费)|免费", text):
+        return Figure(text, "cost", 0.0)
+    found = list(LAST_QUANTITY_RE.finditer(text))
+    if not found or "%" in text:
+        return Figure(text)
+    number, unit = _number(found[-1].group(1)), found[-1].group(2).lstrip("个")
+    if unit in TIME_DAYS:
+        return Figure(text, "time", None if number is None else number * TIME_DAYS[unit])
+    if unit in ("环节", "步"):
+        return Figure(text, "steps", number)
+    if unit in ("份", "件", "材料"):
+        return Figure(text, "materials", number)
+    if unit in ("元", "万元"):
+        return Figure(text, "cost", None if number is None else number * (10000 if unit == "万元" else 1))
+    return Figure(text)
+
+
+BEST_RE = re.compile(rf"^(.*?)({NUM})\s*(个工作日|工作日|小时|天|年|个|次|万元|元|美元|%)$")
+
+
+def parse_best_figures(text: str) -> list[Figure]:
+    """The corpus's best figures of an indicator ("办理环节2个;办理时间0.5个工作日;办理成本0元。")."""
+    figures, prefix = [], ""
+    for piece in re.split(r"[;；,，。\s]+", to_simplified(text)):
+        if "—" in piece:  # "获得用水—办理环节2个": the prefix names the figures that follow
+            prefix, piece = piece.split("—", 1)
+        match = BEST_RE.match(piece)
+        if not piece or not match:
+            continue
+        label, number, unit = match.group(1), _number(match.group(2)), match.group(3).lstrip("个")
+        piece = f"{prefix}{piece}" if prefix else piece
+        if "环节" in label:
+            kind, value = "steps", number
+        elif unit in TIME_DAYS and ("时间" in label or "耗时" in label):
+            kind, value = "time", None if number is None else number * TIME_DAYS[unit]
+        elif unit in ("元", "万元") and ("成本" in label or "费用" in label):
+            kind, value = "cost", None if number is None else number * (10000 if unit == "万元" else 1)
+        else:
+            kind, value = None, None
+        figures.append(Figure(piece, kind, value))
+    return figures
+
+
+@lru_cache(maxsize=1)
+def best_figures() -> dict[str, list[Figure]]:
+    """The corpus's best figures per indicator slug (only the indicators whose section states them)."""
+    from classify.corpus import read_corpus  # read-only use of the corpus parser
+
+    return {section.slug: parse_best_figures(section.best_figures) for section in read_corpus() if section.best_figures}

@@ -1,0 +1,187 @@
+"""What the weekly digest reads from the store, and the `digests` table it keeps.
+
+A digest lists the articles whose `week` is its week: each article has exactly one
+week, so each stored case appears in exactly one weekly digest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import sqlite_utils
+
+from .db import now
+
+# A send that started this long ago and never finished (a crash) may be tried again.
+STALE_SEND = timedelta(minutes=15)
+
+
+def digest_articles(db: sqlite_utils.Database, week: str) -> list[dict]:
+    """The week's articles with their source's title and compilation, best-scored first."""
+    rows = db.query(
+        "select a.id, a.title, a.body, a.url, a.source, a.region, a.published, a.week, a.indicator, a.confidence, "
+        "a.secondary, a.terms, a.scores, a.label_source, a.document, a.position, a.first_seen, "
+        "s.title as source_title, s.kind as source_kind, d.name as document_name, d.url as document_url "
+        "from articles a left join sources s on s.name = a.source left join documents d on d.sha256 = a.document "
+        "where a.week = ? order by coalesce(a.confidence, 0) desc, a.source, a.document, a.position, a.id",
+        [week],
+    )
+    return [
+        dict(
+            row,
+            secondary=json.loads(row["secondary"] or "[]"),
+            terms=json.loads(row["terms"] or "[]"),
+            scores=json.loads(row["scores"] or "{}"),
+        )
+        for row in rows
+    ]
+
+
+def document_covers(db: sqlite_utils.Database, hashes: list[str]) -> dict[str, list[dict]]:
+    """The cover and preamble lines of documents, by hash: where a compilation states its own title."""
+    covers: dict[str, list[dict]] = {}
+    for start in range(0, len(hashes), 500):
+        batch = hashes[start : start + 500]
+        placeholders = ",".join("?" for _ in batch)
+        for row in db.query(f"select sha256, furniture from documents where sha256 in ({placeholders})", batch):
+            furniture = json.loads(row["furniture"] or "[]")
+            covers[row["sha256"]] = [f for f in furniture if f.get("kind") in ("cover", "preamble")]
+    return covers
+
+
+def earlier_cases(db: sqlite_utils.Database, week: str) -> list[dict]:
+    """Title, week and source of every article of an earlier week (to recognise a case seen before)."""
+    return list(
+        db.query(
+            "select a.id, a.title, a.week, a.url, coalesce(s.title, a.source) as source_title "
+            "from articles a left join sources s on s.name = a.source where a.week < ? order by a.week, a.id",
+            [week],
+        )
+    )
+
+
+def sightings(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[dict]]:
+    """Other places each article was seen (url, source title), from a `sightings` table when the store has one.
+
+    Expects `sightings(article_id, url, source)`; until the store keeps sightings this returns {}.
+    """
+    table = db["sightings"]
+    if not table.exists() or not {"article_id", "url", "source"} <= set(table.columns_dict):
+        return {}
+    found: dict[str, list[dict]] = {}
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        placeholders = ",".join("?" for _ in batch)
+        for row in db.query(
+            "select g.article_id, g.url, coalesce(s.title, g.source) as source_title from sightings g "
+            f"left join sources s on s.name = g.source where g.article_id in ({placeholders}) order by g.rowid",
+            batch,
+        ):
+            found.setdefault(row["article_id"], []).append(row)
+    return found
+
+
+def week_counts(db: sqlite_utils.Database, weeks: list[str]) -> dict[str, int]:
+    """How many articles each of the given weeks holds (0 for weeks with none)."""
+    placeholders = ",".join("?" for _ in weeks)
+    counts = dict(db.execute(f"select week, count(*) from articles where week in ({placeholders}) group by week", weeks).fetchall())
+    return {week: counts.get(week, 0) for week in weeks}
+
+
+def source_outcomes(db: sqlite_utils.Database, week: str, since: str) -> list[dict]:
+    """Each source that ran since `since` (UTC ISO) or has articles this week: its latest outcome this week.
+
+    `errors` holds the source's errors from its latest failing save in the week's runs,
+    and only while they still hold: a later successful run clears them. `failed_documents`
+    are its documents that could not be read (with their `error_type`).
+    """
+    new = Counter(dict(db.execute("select source, count(*) from articles where week = ? group by source", [week]).fetchall()))
+    before = Counter(dict(db.execute("select source, count(*) from articles where week < ? group by source", [week]).fetchall()))
+    errors: dict[str, dict] = {}
+    for row in db.query(
+        "select e.source, e.error, e.at from fetch_errors e join runs r on r.id = e.run where r.week = ? order by e.at, e.id",
+        [week],
+    ):
+        latest = errors.get(row["source"])
+        if latest is None or row["at"] > latest["at"]:
+            errors[row["source"]] = {"at": row["at"], "errors": [row["error"]]}
+        elif row["at"] == latest["at"] and row["error"] not in latest["errors"]:
+            latest["errors"].append(row["error"])
+    failed_documents: dict[str, list[dict]] = {}
+    for row in db.query("select source, name, error, error_type from documents where status = 'failed' order by name"):
+        failed_documents.setdefault(row["source"], []).append(row)
+    outcomes = []
+    for source in db["sources"].rows_where(order_by="name"):
+        name = source["name"]
+        if not new[name] and (source["last_run"] or "") < since and name not in errors:
+            continue
+        latest = errors.get(name)
+        cleared = latest and source["last_status"] == "ok" and (source["last_run"] or "") > latest["at"]
+        outcomes.append(
+            {
+                "name": name,
+                "title": source["title"] or name,
+                "kind": source["kind"],
+                "last_run": source["last_run"],
+                "status": source["last_status"],
+                "new": new[name],
+                "before": before[name],
+                "errors": [] if not latest or cleared else latest["errors"],
+                "failed_documents": failed_documents.get(name, []),
+            }
+        )
+    return outcomes
+
+
+def digest(db: sqlite_utils.Database, week: str) -> dict | None:
+    """The stored digest of a week, or None."""
+    rows = list(db["digests"].rows_where("week = ?", [week]))
+    return dict(rows[0], recipients=json.loads(rows[0]["recipients"] or "[]")) if rows else None
+
+
+def save_digest(db: sqlite_utils.Database, week: str, **content) -> bool:
+    """Store a week's rendered digest; keep its send record. Return whether the content changed."""
+    stored = digest(db, week)
+    if stored and all(stored.get(key) == value for key, value in content.items()):
+        return False
+    with db.conn:
+        if stored:
+            db["digests"].update(week, dict(content, updated=now()))
+        else:
+            db["digests"].insert(dict(content, week=week, created=now(), updated=now()), pk="week")
+    return True
+
+
+def claim_send(db: sqlite_utils.Database, week: str, resend: bool = False) -> bool:
+    """Mark a week's digest as being sent, unless it was sent (and `resend` is false) or another send is under way."""
+    stale = (datetime.now(timezone.utc) - STALE_SEND).replace(microsecond=0).isoformat()
+    with db.conn:
+        cursor = db.execute(
+            "update digests set sending_since = ? where week = ? and (sending_since is null or sending_since < ?)"
+            + ("" if resend else " and sent_at is null"),
+            [now(), week, stale],
+        )
+    return cursor.rowcount == 1
+
+
+def mark_sent(db: sqlite_utils.Database, week: str, recipients: list[str], attempts: int) -> None:
+    """Record that a week's digest was sent, to whom."""
+    with db.conn:
+        db["digests"].update(
+            week,
+            {
+                "sent_at": now(),
+                "recipients": json.dumps(recipients, ensure_ascii=False),
+                "send_attempts": attempts,
+                "send_error": None,
+                "sending_since": None,
+            },
+        )
+
+
+def mark_send_failed(db: sqlite_utils.Database, week: str, error: str, attempts: int) -> None:
+    """Record a failed send; the digest stays unsent for the next try."""
+    with db.conn:
+        db["digests"].update(week, {"send_error": error, "send_attempts": attempts, "sending_since": None})
