@@ -33,6 +33,14 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
     db.enable_wal()
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit. A power cut can then undo
+    # the last commits, but whole: a document and its cases go together and are read again.
+    db.execute("PRAGMA synchronous = NORMAL")
+    # sqlite-utils finds out whether SQLite can upsert by writing to a scratch table the first
+    # time it upserts, and takes any error there for "no". Inside one of our transactions such
+    # an error (a full disk) would end the transaction unseen, and the writes after it would
+    # commit one by one. So it asks here, outside any transaction.
+    _ = db.supports_on_conflict
     ensure_schema(db)
     return db
 
