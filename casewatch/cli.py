@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 from pathlib import Path
 
 import click
 
 from .config import ConfigError, load_config
+from .errors import RunFailed
 
 # Offline, Prefect's telemetry logs an error at every start; opt out before it is imported.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-EXPECTED_ERRORS = (ConfigError, FileNotFoundError, KeyError, ValueError)
+# RunFailed: the run is recorded as failed with its error; the cause is in the flow's log.
+EXPECTED_ERRORS = (ConfigError, FileNotFoundError, KeyError, ValueError, RunFailed)
 
 
 class Group(click.Group):
@@ -64,6 +65,12 @@ def show_progress(logger: str) -> None:
     log.setLevel(logging.INFO)
 
 
+def echo_failures(failures: list) -> None:
+    """One line per failed document or source: `failed: <name>: <reason>`."""
+    for name, reason in failures:
+        click.echo(f"failed: {name}: {reason}")
+
+
 def current_week(config, week: str | None) -> str:
     from digests import parse_week, week_of
 
@@ -100,6 +107,7 @@ def run(config_path, db, digest_dir, week) -> None:
     )
     click.echo(f"database: {summary['db']}")
     click.echo(f"digest:   {summary['digest']}")
+    echo_failures(summary["failures"])
 
 
 @cli.command()
@@ -113,26 +121,18 @@ def ingest(paths, config_path, db, source, week) -> None:
     from . import pipeline
 
     config = load_config(config_path, db=db)
-    week = current_week(config, week)
-    import store
-
-    pipeline.prepare_store(config.db)
-    run = uuid.uuid4().hex[:12]
-    store.start_run(store.open_db(config.db), run, week)
-    result, skipped = pipeline.ingest_files([Path(p) for p in paths], config.db, source)
-    for path in skipped:
-        click.echo(f"{path.name}: already read, skipped")
-    for document in result.documents:
-        click.echo(f"{document.name}: {document.status}, {document.articles} article(s)" + (f" ({document.error})" if document.error else ""))
-    new = pipeline.save(config.db, result, {"name": source}, run, week)
-    classified = pipeline.classify_pending(config.db, config.model)
-    store.finish_run(
-        store.open_db(config.db), run, status="ok" if not result.errors else "partial",
-        new_articles=len(new), classified=classified, errors=len(result.errors),
-    )
-    click.echo(f"{len(new)} new article(s), {classified} classified; database: {config.db}")
-    if result.errors and not result.articles:
-        sys.exit(1)
+    with pipeline.Run(config.db, current_week(config, week)) as run:
+        result, skipped = pipeline.ingest_files([Path(p) for p in paths], config.db, source)
+        for path in skipped:
+            click.echo(f"{path.name}: already read, skipped")
+        for document in result.documents:
+            click.echo(f"{document.name}: {document.status}, {document.articles} article(s)")
+        run.save(result, {"name": source})
+        run.classify(config.model)
+    click.echo(f"{run.new_articles} new article(s), {run.classified} classified; database: {config.db}")
+    echo_failures(run.failures)
+    if run.failures and not skipped and not any(document.status == "ok" for document in result.documents):
+        sys.exit(1)  # nothing given could be read
 
 
 @cli.command()

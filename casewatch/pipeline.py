@@ -1,18 +1,23 @@
-"""The steps of a run as plain functions; flows/ wraps them as Prefect tasks.
+"""The steps of a run as plain functions, and `Run`, which keeps a run's record.
 
-Each step opens the store itself from a path, so a step can run in a task, a
-worker process or a test without sharing a connection.
+flows/ wraps the steps as Prefect tasks; the CLI uses them directly. Each step
+opens the store itself from a path, so a step can run in a task, a worker
+process or a test without sharing a connection.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import TracebackType
 
 import classify
 import digests
 import store
 from scrapers import SourceResult, collect_file, collect_source
+
+from .errors import RunFailed
 
 BATCH = 256
 
@@ -27,10 +32,29 @@ def collect(source: dict, db_path: Path) -> SourceResult:
     return collect_source(source, store.known_documents(store.open_db(db_path)))
 
 
+def failed_collection(source: dict, exc: BaseException) -> SourceResult:
+    """The result of a source whose collection raised: nothing collected, the error kept against it."""
+    return SourceResult(source["name"], source.get("kind", ""), errors=[f"collection failed: {describe(exc)}"])
+
+
 def save(db_path: Path, result: SourceResult, source: dict, run: str, week: str) -> list[str]:
     """Save a source's result; return the ids of the new articles."""
     location = str(source.get("url") or source.get("path") or "")
     return store.save_source_result(store.open_db(db_path), result, location, run, week, source.get("title"))
+
+
+def failures(result: SourceResult) -> list[tuple[str, str]]:
+    """(name, reason) for each document of a result that failed, and for the source's other errors."""
+    documents = [(d.name, d.error or d.status) for d in result.documents if d.status != "ok"]
+    # A document's error is also in `result.errors`, alone or as "name: error": say it once.
+    explained = {error for _, error in documents} | {f"{name}: {error}" for name, error in documents}
+    return documents + [(result.source, error) for error in result.errors if error not in explained]
+
+
+def describe(exc: BaseException) -> str:
+    """An exception in one line: its type and message."""
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def human_examples(db_path: Path) -> list[classify.Example]:
@@ -118,3 +142,89 @@ def ingest_files(paths: Sequence[Path], db_path: Path, source: str = "manual") -
         if len(result.documents) == before:
             skipped.append(Path(path))
     return result, skipped
+
+
+class Run:
+    """One run's record in the store, kept in one place for `casewatch run`, `ingest` and the flow.
+
+        with Run(db_path, week) as run:   # the store is prepared, the run recorded as running
+            run.save(result, source)       # once per source
+            run.classify(model_path)
+            run.write_digest(digest_dir)
+        run.summary()
+
+    Leaving the block ends the run's row as `ok`, `partial` (some source or document
+    failed) or `failed` (a step raised: the error is recorded and RunFailed raised from it).
+    """
+
+    def __init__(self, db_path: Path, week: str) -> None:
+        self.db_path = Path(db_path)
+        self.week = week
+        self.id = uuid.uuid4().hex[:12]
+        self.status = "running"
+        self.error: str | None = None
+        self.new_articles = 0
+        self.classified = 0
+        self.errors: list[str] = []
+        self.failures: list[tuple[str, str]] = []
+        self.digest: Path | None = None
+
+    def __enter__(self) -> Run:
+        prepare_store(self.db_path)
+        store.start_run(store.open_db(self.db_path), self.id, self.week)
+        return self
+
+    def save(self, result: SourceResult, source: dict) -> list[str]:
+        """Save one source's result and count it in the run; return the new article ids."""
+        new = save(self.db_path, result, source, self.id, self.week)
+        self.new_articles += len(new)
+        self.errors += result.errors
+        self.failures += failures(result)
+        return new
+
+    def classify(self, model_path: Path, progress: Callable[[int, int], None] | None = None) -> int:
+        """Score the articles the model has not seen; return how many were scored."""
+        count = classify_pending(self.db_path, model_path, progress)
+        self.classified += count
+        return count
+
+    def write_digest(self, digest_dir: Path) -> Path:
+        """Write the week's digest and remember where."""
+        self.digest = write_digest(self.db_path, self.week, digest_dir)
+        return self.digest
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is None:
+            self.status = "partial" if self.errors else "ok"
+            self.error = "\n".join(self.errors) or None
+        else:
+            self.status, self.error = "failed", describe(exc)
+        store.finish_run(
+            store.open_db(self.db_path),
+            self.id,
+            status=self.status,
+            new_articles=self.new_articles,
+            classified=self.classified,
+            errors=len(self.errors),
+            digest=str(self.digest) if self.digest else None,
+            error=self.error,
+        )
+        if isinstance(exc, Exception):  # KeyboardInterrupt and the like go on as they are
+            raise RunFailed(f"run {self.id} failed: {self.error}") from exc
+
+    def summary(self) -> dict:
+        """What the run did, as plain data (the flow's return value)."""
+        return {
+            "run": self.id,
+            "week": self.week,
+            "status": self.status,
+            "error": self.error,
+            "new_articles": self.new_articles,
+            "classified": self.classified,
+            "errors": len(self.errors),
+            "failures": [list(failure) for failure in self.failures],
+            "db": str(self.db_path),
+            "digest": str(self.digest) if self.digest else None,
+        }

@@ -5,17 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 
-from scrapers import Article, SourceResult
+from scrapers import Article, Document, SourceResult
 from zhtext import to_simplified
 
 from .schema import INDEXES, TABLES
+
+# Articles per transaction (a savepoint when the caller has opened one, as for a document).
+BATCH = 500
 
 
 def now() -> str:
@@ -29,22 +33,76 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
     db.enable_wal()
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit. A power cut can then undo
+    # the last commits, but whole: a document and its cases go together and are read again.
+    db.execute("PRAGMA synchronous = NORMAL")
+    # sqlite-utils finds out whether SQLite can upsert by writing to a scratch table the first
+    # time it upserts, and takes any error there for "no". Inside one of our transactions such
+    # an error (a full disk) would end the transaction unseen, and the writes after it would
+    # commit one by one. So it asks here, outside any transaction.
+    _ = db.supports_on_conflict
     ensure_schema(db)
     return db
 
 
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One explicit transaction: the block's writes are committed together or not at all."""
+    if db.conn.in_transaction:
+        # Inside a caller's transaction: a savepoint, so the caller's COMMIT or ROLLBACK decides.
+        with db.atomic():
+            yield db
+        return
+    # IMMEDIATE takes the write lock at BEGIN: a deferred transaction that has read cannot
+    # wait for another writer (scheduled run and `casewatch ingest`), it fails with SQLITE_BUSY.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        # Some errors (an interrupt, a full disk) have already rolled the transaction back.
+        db.rollback()
+        raise
+
+
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create missing tables and indexes; existing ones are left as they are."""
+    """Create missing tables, columns and indexes; existing rows are left as they are."""
+    if not schema_gaps(db):
+        return  # no write lock needed, so a read-only store can still be opened
+    # Several steps of a run open the store at once: look again under the write lock.
+    with transaction(db):
+        for kind, table, what in schema_gaps(db):
+            spec = TABLES.get(table, {})
+            if kind == "table":
+                db[table].create(
+                    spec["columns"],
+                    pk=spec["pk"],
+                    foreign_keys=spec.get("foreign_keys", []),
+                    not_null={spec["pk"]},
+                    if_not_exists=True,
+                )
+            elif kind == "column":
+                # Added columns start empty; a column that needs a foreign key or another
+                # type waits for versioned migrations.
+                db[table].add_column(what, spec["columns"][what])
+            else:
+                db[table].create_index(what, if_not_exists=True)
+
+
+def schema_gaps(db: sqlite_utils.Database) -> list[tuple[str, str, str | list[str] | None]]:
+    """What the store lacks of `TABLES` and `INDEXES`: ("table" | "column" | "index", table, column(s))."""
+    gaps: list[tuple[str, str, str | list[str] | None]] = []
+    tables = set(db.table_names())
     for name, spec in TABLES.items():
-        db[name].create(
-            spec["columns"],
-            pk=spec["pk"],
-            foreign_keys=spec.get("foreign_keys", []),
-            not_null={spec["pk"]},
-            if_not_exists=True,
-        )
+        if name not in tables:
+            gaps.append(("table", name, None))
+        else:
+            existing = db[name].columns_dict
+            gaps += [("column", name, column) for column in spec["columns"] if column not in existing]
     for table, columns in INDEXES:
-        db[table].create_index(columns, if_not_exists=True)
+        if table not in tables or not any(index.columns == columns for index in db[table].indexes):
+            gaps.append(("index", table, columns))
+    return gaps
 
 
 def article_id(title: str, body: str) -> str:
@@ -64,7 +122,7 @@ def save_indicators(db: sqlite_utils.Database, indicators: Iterable) -> None:
         {"slug": i.slug, "number": i.number, "name": i.name, "description": i.description}
         for i in indicators
     ]
-    with db.conn:
+    with transaction(db):
         db["indicators"].upsert_all(rows, pk="slug")
 
 
@@ -86,9 +144,25 @@ def save_source_result(
     week: str,
     title: str | None = None,
 ) -> list[str]:
-    """Save one source's documents, new articles and errors; return the new article ids."""
+    """Save one source's documents, new articles and errors; return the new article ids.
+
+    Each document is committed with its articles in one transaction: a document
+    is `ok` (and skipped by the next run) only once every case of it is stored.
+    """
     seen_at = now()
-    with db.conn:
+    by_document: dict[str | None, list[Article]] = {}
+    for article in result.articles:
+        by_document.setdefault(article.document, []).append(article)
+    new_ids: list[str] = []
+    for document in result.documents:
+        if not document.sha256:
+            continue
+        with transaction(db):
+            _save_document(db, document, seen_at)
+            new_ids += save_articles(db, by_document.pop(document.sha256, []), week, seen_at)
+    # Articles without a document of this result (pages, feed entries) are saved in batches.
+    new_ids += save_articles(db, [a for articles in by_document.values() for a in articles], week, seen_at)
+    with transaction(db):
         db["sources"].upsert(
             {
                 "name": result.source,
@@ -101,15 +175,6 @@ def save_source_result(
             },
             pk="name",
         )
-        for document in result.documents:
-            if not document.sha256:
-                continue
-            row = asdict(document)
-            for key in ("problems", "furniture"):
-                row[key] = json.dumps(row[key], ensure_ascii=False) if row[key] else None
-            row["first_seen"] = seen_at
-            db["documents"].upsert(row, pk="sha256")
-        new_ids = save_articles(db, result.articles, week, seen_at)
         db["fetch_errors"].insert_all(
             ({"run": run, "source": result.source, "error": error, "at": seen_at} for error in result.errors),
             pk="id",
@@ -117,21 +182,35 @@ def save_source_result(
     return new_ids
 
 
+def _save_document(db: sqlite_utils.Database, document: Document, seen_at: str) -> None:
+    """Upsert a document's row; a document read again keeps the time it was first seen."""
+    row = asdict(document)
+    for key in ("problems", "furniture"):
+        row[key] = json.dumps(row[key], ensure_ascii=False) if row[key] else None
+    first = db.execute("select first_seen from documents where sha256 = ?", [document.sha256]).fetchone()
+    row["first_seen"] = first[0] if first and first[0] else seen_at
+    db["documents"].upsert(row, pk="sha256")
+
+
 def save_articles(db: sqlite_utils.Database, articles: Sequence[Article], week: str, seen_at: str) -> list[str]:
-    """Insert articles not stored yet; stored ones keep their week and labels."""
-    rows = {}
+    """Insert articles not stored yet, a batch per transaction; stored ones keep their week and labels."""
+    rows: dict[str, dict] = {}
     for article in articles:
         row = asdict(article)
         row["id"] = article_id(article.title, article.body)
         row["search_text"] = search_text(article.title, article.body)
         rows.setdefault(row["id"], row)
-    if not rows:
-        return []
-    placeholders = ",".join("?" for _ in rows)
-    existing = {r[0] for r in db.execute(f"select id from articles where id in ({placeholders})", list(rows))}
-    new = [dict(row, week=week, first_seen=seen_at) for key, row in rows.items() if key not in existing]
-    db["articles"].insert_all(new, pk="id", alter=True)
-    return [row["id"] for row in new]
+    keys = list(rows)
+    new_ids: list[str] = []
+    for start in range(0, len(keys), BATCH):
+        batch = keys[start : start + BATCH]
+        with transaction(db):
+            placeholders = ",".join("?" for _ in batch)
+            existing = {r[0] for r in db.execute(f"select id from articles where id in ({placeholders})", batch)}
+            new = [dict(rows[key], week=week, first_seen=seen_at) for key in batch if key not in existing]
+            db["articles"].insert_all(new, pk="id", alter=True)
+        new_ids += [row["id"] for row in new]
+    return new_ids
 
 
 def unclassified(db: sqlite_utils.Database) -> list[dict]:
@@ -147,7 +226,7 @@ def unclassified(db: sqlite_utils.Database) -> list[dict]:
 def save_decisions(db: sqlite_utils.Database, decisions: dict[str, dict]) -> None:
     """Store the model's decisions, keyed by article id."""
     at = now()
-    with db.conn:
+    with transaction(db):
         for key, d in decisions.items():
             db["articles"].update(
                 key,
@@ -167,7 +246,7 @@ def save_label(db: sqlite_utils.Database, key: str, slug: str, note: str | None 
     """Record a human label; it overrides the model's decision from now on."""
     if not db["articles"].count_where("id = ?", [key]):
         raise KeyError(key)
-    with db.conn:
+    with transaction(db):
         db["labels"].upsert(
             {"article_id": key, "indicator": slug, "labelled_at": now(), "note": note}, pk="article_id"
         )
@@ -199,13 +278,13 @@ def week_articles(db: sqlite_utils.Database, week: str) -> list[dict]:
 
 def start_run(db: sqlite_utils.Database, run: str, week: str) -> None:
     """Record the start of a run."""
-    with db.conn:
+    with transaction(db):
         db["runs"].insert({"id": run, "week": week, "started": now(), "status": "running"}, pk="id")
 
 
 def finish_run(db: sqlite_utils.Database, run: str, **fields) -> None:
     """Record how a run ended."""
-    with db.conn:
+    with transaction(db):
         db["runs"].update(run, dict(fields, finished=now()))
 
 

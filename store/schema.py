@@ -89,6 +89,7 @@ TABLES: dict[str, dict] = {
             "classified": int,
             "errors": int,
             "digest": str,
+            "error": str,
         },
         "pk": "id",
     },

@@ -70,10 +70,106 @@ def test_ingest_of_a_broken_file_fails_with_one_line(project, monkeypatch):
     (project / "broken.pdf").write_bytes(b"%PDF-1.4 nonsense")
     result = CliRunner().invoke(cli, ["ingest", "broken.pdf", "--db", "hand.db"])
     assert result.exit_code == 1
-    assert "broken.pdf: failed, 0 article(s) (corrupt or unreadable PDF" in result.output
+    lines = result.output.splitlines()
+    assert lines[:2] == ["broken.pdf: failed, 0 article(s)", "0 new article(s), 0 classified; database: hand.db"]
+    assert lines[2].startswith("failed: broken.pdf: corrupt or unreadable PDF") and len(lines) == 3
     db = sqlite_utils.Database(project / "hand.db")
     assert [(d["name"], d["status"]) for d in db["documents"].rows] == [("broken.pdf", "failed")]
     assert db["fetch_errors"].count == 1
+    assert [(r["status"], r["errors"]) for r in db["runs"].rows] == [("partial", 1)]
+
+
+def test_ingest_keeps_the_good_files_and_lists_the_bad_ones(project, samples_dir, monkeypatch):
+    monkeypatch.chdir(project)
+    (project / "broken.pdf").write_bytes(b"%PDF-1.4 nonsense")
+    (project / "broken.docx").write_bytes(b"PK\x03\x04 not a zip")
+    good = next(samples_dir.glob("004_*.txt"))
+    result = invoke("ingest", "broken.pdf", str(good), "broken.docx", "--db", "hand.db", "--week", "2026-W48")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:4] == [
+        "broken.pdf: failed, 0 article(s)",
+        f"{good.name}: ok, 10 article(s)",
+        "broken.docx: failed, 0 article(s)",
+        "10 new article(s), 10 classified; database: hand.db",
+    ]
+    assert lines[4].startswith("failed: broken.pdf: corrupt or unreadable PDF")
+    assert lines[5].startswith("failed: broken.docx: corrupt or unreadable DOCX") and len(lines) == 6
+    db = sqlite_utils.Database(project / "hand.db")
+    assert db["articles"].count == db["articles"].count_where("url like ?", [f"%{good.name}"]) == 10
+    assert {d["name"]: d["status"] for d in db["documents"].rows} == {"broken.pdf": "failed", good.name: "ok", "broken.docx": "failed"}
+    assert [(r["status"], r["new_articles"], r["errors"]) for r in db["runs"].rows] == [("partial", 10, 2)]
+
+
+def add_source(project, name: str) -> None:
+    """A second inbox source in the project's configuration."""
+    (project / name).mkdir()
+    with open(project / "casewatch.toml", "a", encoding="utf-8") as config:
+        config.write(f'[[sources]]\nname = "{name}"\nkind = "inbox"\npath = "{name}"\n')
+
+
+def no_retries(monkeypatch) -> None:
+    """Collect without the retry delays meant for the network."""
+    import importlib
+
+    module = importlib.import_module("flows.weekly")  # `flows.weekly` is the flow itself
+    monkeypatch.setattr(module, "collect", module.collect.with_options(retries=0))
+
+
+def test_a_source_that_raises_fails_alone_and_the_run_goes_on(project, prefect_harness, monkeypatch):
+    from casewatch import pipeline
+
+    monkeypatch.chdir(project)
+    add_source(project, "mirror")
+    real_collect = pipeline.collect
+
+    def collect(source, db_path):
+        if source["name"] == "mirror":
+            raise RuntimeError("reader crashed\non two lines")
+        return real_collect(source, db_path)
+
+    monkeypatch.setattr(pipeline, "collect", collect)
+    no_retries(monkeypatch)
+    result = invoke("run", "--week", "2026-W48")
+    assert result.exit_code == 0, result.output
+    assert "week 2026-W48: 79 new article(s), 79 classified, 1 source error(s)" in result.output
+    assert result.output.splitlines()[-1] == "failed: mirror: collection failed: RuntimeError: reader crashed on two lines"
+
+    db = sqlite_utils.Database(project / "cw.db")
+    assert db["articles"].count == 79 and db["articles"].count_where("classified_at is null") == 0
+    run = next(db["runs"].rows)
+    assert (run["status"], run["error"], run["new_articles"], run["errors"]) == (
+        "partial", "collection failed: RuntimeError: reader crashed on two lines", 79, 1,
+    )
+    assert run["finished"] and run["digest"] == str(project / "out" / "2026-W48.md")
+    assert (db["sources"].get("mirror")["last_status"], db["sources"].get("inbox")["last_status"]) == ("failed", "ok")
+    assert [(e["run"], e["source"]) for e in db["fetch_errors"].rows] == [(run["id"], "mirror")]
+    digest = (project / "out" / "2026-W48.md").read_text(encoding="utf-8")
+    assert "本周新收录 **79** 篇" in digest
+    assert "- mirror：collection failed: RuntimeError: reader crashed on two lines" in digest
+
+
+def test_a_failing_classification_fails_the_run_with_one_line(project, prefect_harness, monkeypatch):
+    from casewatch import pipeline
+
+    monkeypatch.chdir(project)
+
+    def classify_pending(*args, **kwargs):
+        raise RuntimeError("model file is corrupt")
+
+    monkeypatch.setattr(pipeline, "classify_pending", classify_pending)
+    result = CliRunner().invoke(cli, ["run", "--week", "2026-W48"])
+    db = sqlite_utils.Database(project / "cw.db")
+    run = next(db["runs"].rows)
+    assert (result.exit_code, result.stdout) == (1, "")
+    # Prefect's log of the flow run (stderr) holds the traceback; the CLI's own word is one line.
+    assert isinstance(result.exception, SystemExit)
+    assert result.stderr.splitlines()[-1] == f"error: run {run['id']} failed: RuntimeError: model file is corrupt"
+    assert (run["status"], run["error"], run["new_articles"], run["classified"]) == (
+        "failed", "RuntimeError: model file is corrupt", 79, 0,
+    )
+    assert run["finished"] and run["digest"] is None
+    assert db["articles"].count == 79  # what was saved stays; the next run classifies it
 
 
 def test_errors_are_one_line_without_traceback(tmp_path, monkeypatch):

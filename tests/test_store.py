@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
+import sqlite_utils
 
 import classify
 import store
-from scrapers import Article, SourceResult, collect_inbox
+from scrapers import Article, Document, SourceResult, collect_inbox
 
 
 @pytest.fixture
@@ -75,3 +77,88 @@ def test_decisions_are_stored_and_human_labels_override_them(db, samples_result)
     assert [r["indicator"] for r in store.human_labels(db)] == ["electricity"]
     with pytest.raises(KeyError):
         store.save_label(db, "no-such-id", "taxes")
+
+
+def test_a_transaction_commits_together_or_not_at_all(db):
+    with pytest.raises(RuntimeError):
+        with store.transaction(db):
+            db["runs"].insert({"id": "r1", "status": "running"}, pk="id")
+            db["runs"].insert({"id": "r2", "status": "running"}, pk="id")
+            raise RuntimeError("crash between two writes")
+    assert db["runs"].count == 0 and not db.conn.in_transaction
+    with store.transaction(db):
+        db["runs"].insert({"id": "r1", "status": "running"}, pk="id")
+        with pytest.raises(RuntimeError):
+            with store.transaction(db):  # nested: a savepoint, undone alone
+                db["runs"].insert({"id": "r2", "status": "running"}, pk="id")
+                raise RuntimeError
+        assert db.conn.in_transaction
+    assert [r["id"] for r in db["runs"].rows] == ["r1"]
+
+
+def test_a_write_the_database_refuses_rolls_back_the_whole_transaction(db):
+    store.start_run(db, "r1", "2026-W48")
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction(db):
+            db["runs"].insert({"id": "r2", "status": "running"}, pk="id")
+            db.execute("insert into runs (id) values ('r1')")  # duplicate key: only this statement fails
+    assert [r["id"] for r in db["runs"].rows] == ["r1"] and not db.conn.in_transaction
+
+
+def test_a_document_is_committed_with_its_articles(db, samples_result, monkeypatch):
+    from store import db as store_db
+
+    real = store_db.save_articles
+    calls = []
+
+    def fail_on_the_second_document(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store_db, "save_articles", fail_on_the_second_document)
+    with pytest.raises(OSError):
+        store.save_source_result(db, samples_result, "data/samples", "r", "2026-W48")
+    first = samples_result.documents[0]
+    assert store.known_documents(db) == {first.sha256}
+    assert db["documents"].count == 1
+    assert db["articles"].count_where("document = ?", [first.sha256]) == first.articles > 0
+
+
+def test_articles_without_a_document_are_saved_in_batches(db, monkeypatch):
+    from store import db as store_db
+
+    monkeypatch.setattr(store_db, "BATCH", 3)
+    pages = [Article(title=f"案例{i}", body=f"正文{i}。", url=f"https://example.org/{i}.html", source="web") for i in range(7)]
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    new = store.save_source_result(db, SourceResult("web", "site", articles=pages), "https://example.org/", "r", "2026-W48")
+    db.conn.set_trace_callback(None)
+    assert len(new) == 7 and db["articles"].count == 7
+    assert statements.count("BEGIN IMMEDIATE") == 3 + 1  # three batches, then the source's row
+
+
+def test_reading_a_document_again_keeps_when_it_was_first_seen(db):
+    broken = Document("f" * 64, "broken.pdf", "/in/broken.pdf", "inbox", "inbox", "failed", "corrupt PDF")
+    result = SourceResult("inbox", "inbox", documents=[broken], errors=["broken.pdf: corrupt PDF"])
+    store.save_source_result(db, result, "/in", "r1", "2026-W48")
+    db.execute("update documents set first_seen = '2026-01-01T00:00:00+00:00'")
+    store.save_source_result(db, result, "/in", "r2", "2026-W49")
+    assert db["documents"].get("f" * 64)["first_seen"] == "2026-01-01T00:00:00+00:00"
+
+
+def test_an_older_store_gets_the_missing_columns_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    old["runs"].insert({"id": "r1", "week": "2026-W40", "status": "ok"}, pk="id")
+    old["documents"].insert({"sha256": "a" * 64, "name": "x.pdf", "status": "ok", "articles": 3}, pk="sha256")
+    old.close()
+    db = store.open_db(path)
+    assert store.schema_gaps(db) == []
+    assert {"error"} <= set(db["runs"].columns_dict)
+    assert {"error_type", "furniture", "first_seen"} <= set(db["documents"].columns_dict)
+    assert db["runs"].get("r1") == dict.fromkeys(store.TABLES["runs"]["columns"]) | {"id": "r1", "week": "2026-W40", "status": "ok"}
+    assert db["documents"].get("a" * 64)["articles"] == 3
+    store.finish_run(db, "r1", status="failed", error="RuntimeError: boom")
+    assert db["runs"].get("r1")["error"] == "RuntimeError: boom"
