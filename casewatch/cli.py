@@ -91,8 +91,9 @@ def cli() -> None:
 @db_option
 @digest_dir_option
 @week_option
-def run(config_path, db, digest_dir, week) -> None:
-    """Run the weekly flow once: collect, classify, store and write the digest."""
+@click.option("--no-send", is_flag=True, help="Do not e-mail the digest, even if SMTP is configured.")
+def run(config_path, db, digest_dir, week, no_send) -> None:
+    """Run the weekly flow once: collect, classify, store, write the digest and e-mail it."""
     config = load_config(config_path, db=db, digest_dir=digest_dir)
     week = current_week(config, week)
     check_writable(config.db.parent, config.digest_dir, config.model.parent)
@@ -100,13 +101,18 @@ def run(config_path, db, digest_dir, week) -> None:
         click.echo(f"warning: no [[sources]] in {config.path or 'the configuration'}; the digest will be empty", err=True)
     from flows.weekly import weekly
 
-    summary = weekly(config_path=str(config.path) if config.path else None, db=str(config.db), digest_dir=str(config.digest_dir), week=week)
+    summary = weekly(
+        config_path=str(config.path) if config.path else None, db=str(config.db), digest_dir=str(config.digest_dir),
+        week=week, send=not no_send,
+    )
     click.echo(
         f"week {summary['week']}: {summary['new_articles']} new article(s), "
         f"{summary['classified']} classified, {summary['errors']} source error(s)"
     )
     click.echo(f"database: {summary['db']}")
     click.echo(f"digest:   {summary['digest']}")
+    if summary["mail"]:
+        click.echo(f"e-mail:   {summary['mail']}")
     echo_failures(summary["failures"])
 
 
@@ -114,13 +120,14 @@ def run(config_path, db, digest_dir, week) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @config_option
 @db_option
+@digest_dir_option
 @click.option("--source", default="manual", show_default=True, help="Source name recorded for these files.")
 @week_option
-def ingest(paths, config_path, db, source, week) -> None:
-    """Add compilation files (TXT, PDF, DOCX, HTML) to the store by hand."""
+def ingest(paths, config_path, db, digest_dir, source, week) -> None:
+    """Add compilation files (TXT, PDF, DOCX, HTML) to the store by hand and rewrite the week's digest."""
     from . import pipeline
 
-    config = load_config(config_path, db=db)
+    config = load_config(config_path, db=db, digest_dir=digest_dir)
     with pipeline.Run(config.db, current_week(config, week)) as run:
         result, skipped = pipeline.ingest_files([Path(p) for p in paths], config.db, source)
         for path in skipped:
@@ -129,7 +136,10 @@ def ingest(paths, config_path, db, source, week) -> None:
             click.echo(f"{document.name}: {document.status}, {document.articles} article(s)")
         run.save(result, {"name": source})
         run.classify(config.model)
+        # The week's digest lists what was just added (it is not e-mailed again: `digest --resend`).
+        run.write_digest(config.digest_dir, simplified=config.simplified, tz=config.timezone)
     click.echo(f"{run.new_articles} new article(s), {run.classified} classified; database: {config.db}")
+    click.echo(f"digest: {run.digest}")
     echo_failures(run.failures)
     if run.failures and not skipped and not any(document.status == "ok" for document in result.documents):
         sys.exit(1)  # nothing given could be read

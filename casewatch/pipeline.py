@@ -126,9 +126,16 @@ def classify_pending(
     return len(pending)
 
 
-def write_digest(db_path: Path, week: str, digest_dir: Path) -> Path:
-    """Write the week's Markdown digest."""
-    return digests.write_digest(store.open_db(db_path), week, digest_dir)
+def write_digest(
+    db_path: Path, week: str, digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai"
+) -> Path:
+    """Write the week's Markdown and HTML digest; return the Markdown path."""
+    return digests.write_digest(store.open_db(db_path), week, digest_dir, simplified=simplified, tz=tz)
+
+
+def send_digest(db_path: Path, week: str, settings: digests.MailSettings, resend: bool = False) -> digests.SendOutcome:
+    """E-mail the week's stored digest once (it retries by itself; a failure is kept for the next run)."""
+    return digests.send_digest(store.open_db(db_path), week, settings, resend=resend)
 
 
 def ingest_files(paths: Sequence[Path], db_path: Path, source: str = "manual") -> tuple[SourceResult, list[Path]]:
@@ -168,6 +175,7 @@ class Run:
         self.errors: list[str] = []
         self.failures: list[tuple[str, str]] = []
         self.digest: Path | None = None
+        self.mail: digests.SendOutcome | None = None
 
     def __enter__(self) -> Run:
         prepare_store(self.db_path)
@@ -188,10 +196,17 @@ class Run:
         self.classified += count
         return count
 
-    def write_digest(self, digest_dir: Path) -> Path:
+    def write_digest(self, digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai") -> Path:
         """Write the week's digest and remember where."""
-        self.digest = write_digest(self.db_path, self.week, digest_dir)
+        self.digest = write_digest(self.db_path, self.week, digest_dir, simplified=simplified, tz=tz)
         return self.digest
+
+    def send_digest(self, settings: digests.MailSettings) -> digests.SendOutcome:
+        """E-mail the week's digest unless it was sent already; a failed send is recorded, not raised."""
+        self.mail = send_digest(self.db_path, self.week, settings)
+        if not self.mail.ok:
+            self.errors.append(f"e-mail: {self.mail.message}")
+        return self.mail
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -227,4 +242,5 @@ class Run:
             "failures": [list(failure) for failure in self.failures],
             "db": str(self.db_path),
             "digest": str(self.digest) if self.digest else None,
+            "mail": self.mail.message if self.mail else None,
         }

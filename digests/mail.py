@@ -149,9 +149,10 @@ def send_digest(
     settings: MailSettings,
     resend: bool = False,
     sleep: Callable[[float], None] = time.sleep,
-    backoff: Sequence[float] = BACKOFF,
+    backoff: Sequence[float] | None = None,
 ) -> SendOutcome:
     """E-mail the stored digest of `week` once; a failed send is retried with backoff and left for the next run."""
+    backoff = BACKOFF if backoff is None else backoff
     stored = reports.digest(db, week)
     if stored is None:
         raise KeyError(f"no digest of {week} in the store: write it first (casewatch digest --week {week})")

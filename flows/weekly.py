@@ -11,12 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
 from casewatch import pipeline
 from casewatch.config import load_config
-from digests import week_of
+from digests import mail_settings, week_of
 from scrapers import SourceResult
 
 
@@ -49,11 +50,23 @@ def classify_pending(run: pipeline.Run, model_path: Path) -> int:
 
 
 @task(name="digest", cache_policy=NO_CACHE)
-def write_digest(run: pipeline.Run, digest_dir: Path) -> Path:
-    """Write the week's digest."""
-    path = run.write_digest(digest_dir)
+def write_digest(run: pipeline.Run, digest_dir: Path, simplified: bool, tz: str) -> Path:
+    """Write the week's digest and publish it as a Markdown artifact."""
+    path = run.write_digest(digest_dir, simplified=simplified, tz=tz)
     get_run_logger().info("digest written to %s", path)
+    create_markdown_artifact(
+        path.read_text(encoding="utf-8"), key=f"digest-{run.week.lower()}", description=f"casewatch digest {run.week}"
+    )
     return path
+
+
+# No Prefect retries: a send retries with backoff by itself and keeps a failure for the next run.
+@task(name="send", cache_policy=NO_CACHE)
+def send_digest(run: pipeline.Run, settings) -> str:
+    """E-mail the week's digest once."""
+    outcome = run.send_digest(settings)
+    (get_run_logger().info if outcome.ok else get_run_logger().warning)("e-mail: %s", outcome.message)
+    return outcome.status
 
 
 def collected(future: PrefectFuture, source: dict) -> SourceResult:
@@ -71,15 +84,19 @@ def weekly(
     db: str | None = None,
     digest_dir: str | None = None,
     week: str | None = None,
+    send: bool = True,
 ) -> dict:
-    """Collect every configured source, classify what is new and write the week's digest."""
+    """Collect every configured source, classify what is new, write the week's digest and e-mail it."""
     config = load_config(config_path, db=db, digest_dir=digest_dir)
+    mail = mail_settings(config.email_to) if send else None  # a bad SMTP setting fails before any work
     with pipeline.Run(config.db, week or week_of(tz=config.timezone)) as run:
         futures = [(source, collect.submit(source, config.db)) for source in config.sources]
         for source, future in futures:
             save(run, collected(future, source), source)
         classify_pending(run, config.model)
-        write_digest(run, config.digest_dir)
+        write_digest(run, config.digest_dir, config.simplified, config.timezone)
+        if mail is not None:
+            send_digest(run, mail)
     return run.summary()
 
 

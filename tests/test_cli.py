@@ -72,7 +72,8 @@ def test_ingest_of_a_broken_file_fails_with_one_line(project, monkeypatch):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[:2] == ["broken.pdf: failed, 0 article(s)", "0 new article(s), 0 classified; database: hand.db"]
-    assert lines[2].startswith("failed: broken.pdf: corrupt or unreadable PDF") and len(lines) == 3
+    assert lines[2].startswith("digest: ") and lines[2].endswith(".md")
+    assert lines[3].startswith("failed: broken.pdf: corrupt or unreadable PDF") and len(lines) == 4
     db = sqlite_utils.Database(project / "hand.db")
     assert [(d["name"], d["status"]) for d in db["documents"].rows] == [("broken.pdf", "failed")]
     assert db["fetch_errors"].count == 1
@@ -87,14 +88,18 @@ def test_ingest_keeps_the_good_files_and_lists_the_bad_ones(project, samples_dir
     result = invoke("ingest", "broken.pdf", str(good), "broken.docx", "--db", "hand.db", "--week", "2026-W48")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[:4] == [
+    assert lines[:5] == [
         "broken.pdf: failed, 0 article(s)",
         f"{good.name}: ok, 10 article(s)",
         "broken.docx: failed, 0 article(s)",
         "10 new article(s), 10 classified; database: hand.db",
+        f"digest: {project / 'out' / '2026-W48.md'}",
     ]
-    assert lines[4].startswith("failed: broken.pdf: corrupt or unreadable PDF")
-    assert lines[5].startswith("failed: broken.docx: corrupt or unreadable DOCX") and len(lines) == 6
+    assert lines[5].startswith("failed: broken.pdf: corrupt or unreadable PDF")
+    assert lines[6].startswith("failed: broken.docx: corrupt or unreadable DOCX") and len(lines) == 7
+    # The week's digest is rewritten with the cases just added.
+    digest = (project / "out" / "2026-W48.md").read_text(encoding="utf-8")
+    assert "本周新收录 **10** 篇" in digest and "“亲清在线”无感智慧审批" in digest
     db = sqlite_utils.Database(project / "hand.db")
     assert db["articles"].count == db["articles"].count_where("url like ?", [f"%{good.name}"]) == 10
     assert {d["name"]: d["status"] for d in db["documents"].rows} == {"broken.pdf": "failed", good.name: "ok", "broken.docx": "failed"}
@@ -146,7 +151,7 @@ def test_a_source_that_raises_fails_alone_and_the_run_goes_on(project, prefect_h
     assert [(e["run"], e["source"]) for e in db["fetch_errors"].rows] == [(run["id"], "mirror")]
     digest = (project / "out" / "2026-W48.md").read_text(encoding="utf-8")
     assert "本周新收录 **79** 篇" in digest
-    assert "- mirror：collection failed: RuntimeError: reader crashed on two lines" in digest
+    assert "- mirror：采集出错\\\n  技术细节：collection failed: RuntimeError: reader crashed on two lines" in digest
 
 
 def test_a_failing_classification_fails_the_run_with_one_line(project, prefect_harness, monkeypatch):

@@ -269,3 +269,44 @@ def test_recipients_and_script_setting_are_read_from_the_configuration(tmp_path)
     path.write_text('[digest]\nsimplified = "yes"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="simplified"):
         load_config(path)
+
+
+def smtp_env(monkeypatch, port: int) -> None:
+    for key, value in {"CASEWATCH_SMTP_HOST": "127.0.0.1", "CASEWATCH_SMTP_PORT": str(port), "CASEWATCH_SMTP_TLS": "none",
+                       "CASEWATCH_SMTP_FROM": "casewatch@example.cn", "CASEWATCH_EMAIL_TO": "analyst@example.cn"}.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_weekly_run_sends_the_digest_once_and_a_second_run_sends_none(project, prefect_harness, smtp, monkeypatch):
+    handler, port = smtp
+    monkeypatch.chdir(project)
+    smtp_env(monkeypatch, port)
+    first = CliRunner().invoke(cli, ["run", "--week", WEEK], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert "e-mail:   digest 2026-W48 sent to 1 recipient(s)" in first.output
+    assert len(handler.messages) == 1
+    assert received(handler)["Subject"].endswith("· 79 个案例")
+    second = CliRunner().invoke(cli, ["run", "--week", WEEK], catch_exceptions=False)
+    assert second.exit_code == 0 and "was sent at" in second.output
+    assert len(handler.messages) == 1
+    skipped = CliRunner().invoke(cli, ["run", "--week", WEEK, "--no-send"], catch_exceptions=False)
+    assert skipped.exit_code == 0 and "e-mail" not in skipped.output
+
+
+def test_a_run_whose_mail_server_is_down_keeps_the_digest_for_the_next_run(project, prefect_harness, monkeypatch):
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(digests.mail, "BACKOFF", (0, 0))
+    smtp_env(monkeypatch, free_port())  # nothing listens there
+    down = CliRunner().invoke(cli, ["run", "--week", WEEK], catch_exceptions=False)
+    assert down.exit_code == 0, down.output
+    assert "failed: e-mail" in down.output or "e-mail:" in down.output
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        smtp_env(monkeypatch, controller.port)
+        up = CliRunner().invoke(cli, ["run", "--week", WEEK], catch_exceptions=False)
+    finally:
+        controller.stop()
+    assert "sent to 1 recipient(s)" in up.output
+    assert len(handler.messages) == 1
