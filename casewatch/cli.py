@@ -227,35 +227,41 @@ def read_jsonl_batches(stream, size: int = 512):
 @cli.command()
 @config_option
 @db_option
-@click.option("--card", type=click.Path(dir_okay=False), help="Where to write the model card (default: classify/MODEL_CARD.md).")
-def train(config_path, db, card) -> None:
-    """Retrain the indicator model, with the analysts' labels, and write the model card."""
+def train(config_path, db) -> None:
+    """Retrain the indicator model with the analysts' labels (the model card is `evaluate --card`)."""
     import classify
 
     from . import pipeline
 
     config = load_config(config_path, db=db)
     show_progress("classify")
-    card = Path(card) if card else Path(classify.__file__).with_name("MODEL_CARD.md")
     extra = pipeline.human_examples(config.db)
-    classify.train_model(config.model, extra, card_path=card)
+    classify.train_model(config.model, extra)
     click.echo(f"model: {config.model} ({len(extra)} analyst label(s) added to the corpus)")
-    click.echo(f"model card: {card}")
 
 
 @cli.command()
-@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="Labelled JSONL: text, primary, optional title and secondary.")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False), help="Labelled JSONL: text, primary, optional title and secondary.")
+@click.option("--card", type=click.Path(dir_okay=False), help="Measure everything and write the model card here (a few minutes).")
 @config_option
 @db_option
-def evaluate(data, config_path, db) -> None:
-    """Print the model's figures on a labelled JSONL file."""
+def evaluate(data, card, config_path, db) -> None:
+    """Print the model's figures on a labelled JSONL file, or write the model card."""
     import classify
 
     from . import pipeline
 
+    if not data and not card:
+        raise click.UsageError("give --data FILE, --card PATH, or both")
     config = load_config(config_path, db=db)
     model = pipeline.load_classifier(config.db, config.model)
-    click.echo(classify.render_report(classify.evaluate(model, classify.read_examples(data))))
+    if data:
+        click.echo(classify.render_report(classify.evaluate(model, classify.read_examples(data))))
+    if card:
+        from classify.card import write_card
+
+        show_progress("classify")
+        click.echo(f"model card: {write_card(model, card)}")
 
 
 @cli.command()

@@ -1,6 +1,6 @@
 """Sort business-environment case articles into the 18 evaluation indicators."""
 
-from .evaluate import evaluate, render_report
+from .evaluation import evaluate, render_report
 from .examples import Example, read_examples
 from .model import Classifier, Decision
 from .taxonomy import INDICATORS, SLUGS, Indicator

@@ -1,12 +1,14 @@
-"""Training data: corpus units plus labelled real articles, with fingerprints to find overlaps."""
+"""Training data: corpus units plus labelled real articles, their weights, and fingerprints."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
+
+import numpy as np
 
 from .corpus import read_corpus, section_units
 from .examples import LABELS_DIR, Example, read_examples
@@ -65,10 +67,16 @@ class Labelled:
 class TrainingSet:
     """Corpus sections plus labelled real articles; picklable, so a model can refit itself."""
 
-    def __init__(self, sections: list, real: Sequence[Labelled] = ()) -> None:
-        """Hold parsed corpus sections and the real labelled articles (primary set)."""
+    def __init__(
+        self, sections: list, real: Sequence[Labelled] = (), dropped: frozenset[str] = frozenset(),
+        shuffle_seed: int | None = None,
+    ) -> None:
+        """Hold parsed corpus sections, the real labelled articles (primary set), the corpus
+        groups left out, and a seed when labels are to be shuffled (an ablation)."""
         self.sections = sections
         self.real = [r for r in real if r.example.primary is not None]
+        self.dropped = frozenset(dropped)
+        self.shuffle_seed = shuffle_seed
 
     @classmethod
     def build(
@@ -95,11 +103,19 @@ class TrainingSet:
     def without(self, keys: Iterable[str]) -> "TrainingSet":
         """The same training set without the real articles matching any of `keys`."""
         drop = set(keys)
-        return TrainingSet(self.sections, [r for r in self.real if not r.keys & drop])
+        return TrainingSet(self.sections, [r for r in self.real if not r.keys & drop], self.dropped, self.shuffle_seed)
+
+    def without_groups(self, groups: Iterable[str]) -> "TrainingSet":
+        """The same training set without the corpus units of `groups`."""
+        return TrainingSet(self.sections, self.real, self.dropped | set(groups), self.shuffle_seed)
 
     def only_corpus(self) -> "TrainingSet":
-        """The corpus part alone (the round-1 training set)."""
-        return TrainingSet(self.sections, [r for r in self.real if r.source == EXTRA])
+        """The corpus part alone (and analysts' corrections)."""
+        return TrainingSet(self.sections, [r for r in self.real if r.source == EXTRA], self.dropped, self.shuffle_seed)
+
+    def shuffled(self, seed: int = 0) -> "TrainingSet":
+        """The same training set with its labels permuted (the "shuffled labels" ablation)."""
+        return TrainingSet(self.sections, self.real, self.dropped, seed)
 
     def keys(self) -> list[str]:
         """Sorted fingerprints of every real training article (recorded in model metadata)."""
@@ -109,39 +125,60 @@ class TrainingSet:
         """Number of real training articles from LABELS or EXTRA."""
         return sum(r.source == source for r in self.real)
 
-    def units(self, size: str = "item", real_groups: str = "file") -> list[Unit]:
-        """Corpus units at `size`, then one unit per real article.
+    def units(self) -> list[Unit]:
+        """Corpus units (each practice, case and section overview), then one per real article.
 
-        `real_groups` "file" keeps a labels file's articles in one CV group; "case"
-        gives each real article a group of its own.
+        A real article's CV group is its labels file (a week's compilation) or its own
+        correction, so held-out real articles come from a compilation the model never saw.
         """
         out = []
         for section in self.sections:
-            for group, text in section_units(section, size):
-                out.append(Unit(group, section.slug, None, text, frozenset(), CORPUS))
-        for n, r in enumerate(self.real):
+            for group, text in section_units(section, "item"):
+                if group not in self.dropped:
+                    out.append(Unit(group, section.slug, None, text, frozenset(), CORPUS))
+        for r in self.real:
             e = r.example
-            group = r.group if real_groups == "file" else f"{r.group}/{n}"
-            out.append(Unit(group, e.primary, e.title, e.text, r.keys, r.source, e.secondary))
+            out.append(Unit(r.group, e.primary, e.title, e.text, r.keys, r.source, e.secondary))
+        if self.shuffle_seed is not None:
+            slugs = np.random.default_rng(self.shuffle_seed).permutation([u.slug for u in out])
+            out = [replace(u, slug=str(s), secondary=()) for u, s in zip(out, slugs)]
         return out
 
-    def selector(self, settings: Settings) -> Callable[[set[str]], tuple[list[str], list[str], list[float]]]:
-        """A function giving (texts, labels, weights) of the units in a set of kept groups."""
-        whole_sections = settings.unit == "section"
-        units = self.units("item" if whole_sections else settings.unit, settings.real_groups)
-        texts = [article_text(u.title, u.body, settings.title_repeat) for u in units]
 
-        def select(groups: set[str]) -> tuple[list[str], list[str], list[float]]:
-            """Texts, labels and sample weights of the units in `groups`."""
-            kept = [(t, u) for t, u in zip(texts, units) if u.group in groups]
-            rows = [(t, u.slug, settings.real_weight if u.real else 1.0) for t, u in kept]
-            if whole_sections:  # one text per indicator from its kept corpus items
-                joined: dict[str, list[str]] = {}
-                for t, u in kept:
-                    if not u.real:
-                        joined.setdefault(u.slug, []).append(t)
-                rows = [("\n".join(ts), y, 1.0) for y, ts in joined.items()]
-                rows += [(t, u.slug, settings.real_weight) for t, u in kept if u.real]
-            return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+def unit_weights(units: Sequence[Unit], label_share: float | None) -> np.ndarray:
+    """Sample weights: the corpus sets the prior, real articles refine it.
 
-        return select
+    Every indicator weighs the same in all (class-balanced on the corpus's terms); within
+    an indicator, its real articles together weigh `label_share` of its corpus units, so
+    thirty broad service write-ups cannot make 政务服务 the default answer.
+    """
+    slugs = np.array([u.slug for u in units])
+    real = np.array([u.real for u in units], dtype=bool)
+    weights = np.ones(len(units))
+    if label_share is None:  # "labels as plain rows": every unit weighs 1, the data's own prior
+        return weights
+    for slug in set(slugs):
+        mine = slugs == slug
+        n_corpus, n_real = int((mine & ~real).sum()), int((mine & real).sum())
+        if n_real:
+            weights[mine & real] = label_share * max(n_corpus, 1) / n_real
+        mass = weights[mine].sum()
+        weights[mine] /= mass if mass > 0 else 1.0
+    return weights * len(units) / max(weights.sum(), 1e-12)
+
+
+def selector(
+    units: Sequence[Unit], settings: Settings
+) -> Callable[[set[str]], tuple[list[str], list[str], np.ndarray]]:
+    """A function giving (texts, labels, weights) of the units in a set of kept groups."""
+    texts = [article_text(u.title, u.body, settings.title_repeat) for u in units]
+
+    def select(groups: set[str]) -> tuple[list[str], list[str], np.ndarray]:
+        """Texts, labels and sample weights of the units in `groups`."""
+        kept = [i for i, u in enumerate(units) if u.group in groups]
+        weights = unit_weights([units[i] for i in kept], settings.label_share)
+        kept, weights = [i for i, w in zip(kept, weights) if w > 0], weights[weights > 0]
+        return [texts[i] for i in kept], [units[i].slug for i in kept], weights
+
+    return select
+

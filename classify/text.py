@@ -6,6 +6,7 @@ import hashlib
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 import rjieba
@@ -14,6 +15,10 @@ from zhtext import to_simplified
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DOMAIN_WORDS_PATH = DATA_DIR / "domain_words.txt"
+STOPWORDS_PATH = DATA_DIR / "stopwords.txt"
+REGIONS_PATH = DATA_DIR / "regions.csv"
+# Suffixes of administrative names: 西安市 is also written 西安, 咸阳市兴平市 → 兴平.
+_REGION_SUFFIX = re.compile(r"(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|新区|省|市|区|县|州|盟|旗)$")
 
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -41,6 +46,33 @@ def read_domain_words(path: Path = DOMAIN_WORDS_PATH) -> list[str]:
         if word:
             words.append(normalise(word.split()[0]))
     return words
+
+
+def read_word_list(path: Path) -> list[str]:
+    """Words of a list file: whitespace-separated, `#` starts a comment."""
+    if not path.exists():
+        return []
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words.extend(normalise(w) for w in line.split("#", 1)[0].split())
+    return words
+
+
+@lru_cache(maxsize=1)
+def filler_words() -> frozenset[str]:
+    """Words that never explain a decision: the stop-word list and place names."""
+    words = set(read_word_list(STOPWORDS_PATH))
+    if REGIONS_PATH.exists():
+        for line in REGIONS_PATH.read_text(encoding="utf-8").splitlines()[1:]:
+            name = line.rsplit(",", 1)[-1].strip()
+            short = _REGION_SUFFIX.sub("", name)
+            words.update(w for w in (name, short) if len(w) >= 2)
+    return frozenset(words)
+
+
+def is_filler(word: str) -> bool:
+    """True for a stop word, a place name, or a token too short to mean anything alone."""
+    return len(word) < 2 or word in filler_words()
 
 
 def domain_words_hash(path: Path = DOMAIN_WORDS_PATH) -> str:
@@ -77,3 +109,11 @@ def tokenize(text: str) -> list[str]:
     Module-level so a fitted TfidfVectorizer(tokenizer=tokenize) pickles.
     """
     return [w for w in _segmenter().cut(text, True) if not _NOISE.match(w) and not w.isspace()]
+
+
+def constant_token(text: str) -> list[str]:
+    """One constant token per text: the "constant tokeniser" ablation (words carry nothing)."""
+    return ["词"]
+
+
+TOKENIZERS = {"jieba": tokenize, "constant": constant_token}

@@ -1,4 +1,4 @@
-"""Train on the corpus and labelled real articles, choosing threshold and secondary rule inside."""
+"""Train on the corpus and labelled real articles, choosing the learnt settings inside the training data."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .corpus import corpus_path, file_hash
-from .data import EXTRA, LABELS, TrainingSet
+from .data import EXTRA, LABELS, TrainingSet, selector
 from .examples import LABELS_DIR, Example, examples_hash, labels_hash
 from .model import Classifier, Settings, code_version, new_metadata
 from .text import domain_words_hash
-from .validate import out_of_fold, secondary_rule_from, threshold_from
+from .validate import choose_label_share, secondary_rule_from, threshold_from
 
 log = logging.getLogger(__name__)
 
@@ -29,39 +29,45 @@ def expected_metadata(extra: Sequence[Example] = (), corpus: Path | None = None)
     }
 
 
-def fit_on(data: TrainingSet, settings: Settings | None = None) -> Classifier:
-    """Fit on `data` with the whole selection procedure run inside it.
+def fit_on(data: TrainingSet, settings: Settings | None = None, choose: bool = True) -> Classifier:
+    """Fit on `data`, with every setting learnt from data chosen inside it.
 
     Grouped 5-fold CV over the training units (corpus practices and city cases held out
-    whole; real articles one by one, or a labels file at a time, per `real_groups`)
-    gives held-out predictions; on them the abstention threshold is chosen (precision
-    target on held-out real articles when there are enough, else on all units), then
-    the secondary rule. The final model is fitted on all of `data`.
+    whole, real articles a labels file at a time) picks the label share, then on the
+    chosen share's held-out predictions the abstention threshold (precision target on
+    held-out real articles when there are enough) and the secondary rule. The final
+    model is fitted on all of `data`. `choose=False` fits `settings` as given (one fit:
+    for ablations and quick checks).
     """
     base = replace(settings or Settings())
-    settings = replace(base)
-    units = data.units("item", settings.real_groups)
-    select = data.selector(settings)
-    oof = out_of_fold(units, select, settings)
-    threshold, basis = threshold_from(oof, settings.target_precision)
-    settings.threshold = round(threshold, 4)
-    share, score, secondary_basis = secondary_rule_from(oof, settings)
-    settings.secondary_share, settings.secondary_score = share, score
-    texts, labels, weights = select({u.group for u in units})
-    clf = Classifier(settings).fit(texts, labels, weights)
+    units = data.units()
+    chosen, meta = replace(base), {}
+    if choose:
+        chosen, oof, trials = choose_label_share(units, base)
+        threshold, basis = threshold_from(oof, chosen.target_precision)
+        chosen.threshold = round(threshold, 4)
+        share, score, secondary_basis = secondary_rule_from(oof, chosen)
+        chosen.secondary_share, chosen.secondary_score = share, score
+        meta = {
+            "threshold_basis": basis,
+            "secondary_basis": secondary_basis,
+            "label_share_trials": trials,
+            "cv_accuracy": round(oof.accuracy(), 4),
+            "cv_corpus_accuracy": round(oof.accuracy("corpus"), 4),
+            "cv_real_accuracy": round(oof.accuracy("real"), 4),
+        }
+    texts, labels, weights = selector(units, chosen)({u.group for u in units})
+    clf = Classifier(chosen).fit(texts, labels, weights)
     clf.metadata = {
         "n_train": len(texts),
         "n_labels": data.count(LABELS),
         "n_extra": data.count(EXTRA),
-        "threshold_basis": basis,
-        "secondary_basis": secondary_basis,
-        "cv_accuracy": round(oof.accuracy(), 4),
-        "cv_case_accuracy": round(oof.accuracy("/case"), 4),
-        "cv_real_accuracy": round(oof.accuracy("real"), 4),
+        **meta,
         "training_keys": data.keys(),
     }
     clf.training, clf.base_settings = data, base
-    clf.out_of_fold = oof
+    if choose:
+        clf.out_of_fold = oof
     return clf
 
 
@@ -91,21 +97,13 @@ def refit_without(clf: Classifier, keys: Iterable[str]) -> Classifier:
     return refit
 
 
-def train_model(
-    path: str | Path,
-    extra: Sequence[Example] = (),
-    card_path: str | Path | None = None,
-    corpus: Path | None = None,
-) -> Classifier:
-    """Always retrain, save to `path`, and write the model card to `card_path` if given."""
+def train_model(path: str | Path, extra: Sequence[Example] = (), corpus: Path | None = None) -> Classifier:
+    """Always retrain and save to `path` (the model card is `evaluate`'s job)."""
     log.info("training the indicator model (%d analyst label(s) added)", len(extra))
     clf = fit_classifier(extra, corpus=corpus)
     clf.save(path)
-    if card_path is not None:
-        from .card import write_model_card
-
-        log.info("writing the model card: leave-one-file-out refits of every variant (a few minutes)")
-        write_model_card(clf, card_path)
+    log.info("trained in %.1f s; label share %.2f, threshold %.3f", clf.metadata["fit_seconds"],
+             clf.settings.label_share, clf.settings.threshold)
     return clf
 
 

@@ -1,0 +1,184 @@
+"""Vectorisers: character n-grams counted with numpy, jieba words, and their TF-IDF union."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import normalize
+
+from .text import TOKENIZERS, is_filler
+
+_WHITESPACE = re.compile(r"\s+")
+_BITS = 21  # every Unicode code point fits in 21 bits
+_SEP = "\x00"  # joins texts; an n-gram containing it crosses a text boundary
+
+
+def char_codes(texts: Sequence[str], ngram_range: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code and text index of every character n-gram in `texts`.
+
+    An n-gram of code points c1..cn is c1 << 21(n-1) | ... | cn. Codes of different
+    lengths cannot collide, because no code point is 0 (the separator). Whitespace runs
+    count as one space, as in scikit-learn's char analyzer.
+    """
+    joined = _WHITESPACE.sub(" ", _SEP.join(t.replace(_SEP, " ") for t in texts)) + _SEP
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    owner = np.cumsum(cps == 0)
+    lo, hi = ngram_range
+    codes, owners = [], []
+    for n in range(lo, hi + 1):
+        if len(cps) < n:
+            continue
+        size = len(cps) - n + 1
+        code = cps[:size].copy()
+        ok = code != 0
+        for k in range(1, n):
+            nxt = cps[k : k + size]
+            code = (code << _BITS) | nxt
+            ok &= nxt != 0
+        codes.append(code[ok])
+        owners.append(owner[:size][ok])
+    if not codes:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(codes), np.concatenate(owners)
+
+
+def decode(code: int) -> str:
+    """The n-gram text of a code made by `char_codes`."""
+    chars = []
+    while code:
+        chars.append(chr(code & ((1 << _BITS) - 1)))
+        code >>= _BITS
+    return "".join(reversed(chars))
+
+
+def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear TF times IDF, rows scaled to unit length (TfidfVectorizer's sublinear_tf=True)."""
+    out = counts.astype(np.float64)
+    np.log(out.data, out=out.data)
+    out.data += 1.0
+    out = out @ sp.diags(idf) if out.nnz else out
+    return normalize(out, copy=False)
+
+
+class CharNgrams(TransformerMixin, BaseEstimator):
+    """TF-IDF of character n-grams; the same figures as TfidfVectorizer(analyzer="char",
+    sublinear_tf=True), counted with numpy instead of a Python loop (about 20x faster)."""
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 3), min_df: int = 1) -> None:
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+
+    def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Raw n-gram counts of `texts` over the fitted vocabulary."""
+        codes, owners = char_codes(texts, tuple(self.ngram_range))
+        col = np.searchsorted(self.vocabulary_, codes)
+        col[col == len(self.vocabulary_)] = 0
+        hit = self.vocabulary_[col] == codes
+        data = np.ones(int(hit.sum()), dtype=np.float64)
+        shape = (len(texts), len(self.vocabulary_))
+        return sp.csr_matrix((data, (owners[hit], col[hit])), shape=shape)
+
+    def fit(self, texts: Sequence[str], y: Iterable | None = None) -> "CharNgrams":
+        """Learn the vocabulary and the smoothed IDF."""
+        codes, owners = char_codes(texts, tuple(self.ngram_range))
+        vocabulary = np.unique(codes)
+        col = np.searchsorted(vocabulary, codes)
+        pairs = np.unique(owners * len(vocabulary) + col)
+        df = np.bincount(pairs % len(vocabulary), minlength=len(vocabulary))
+        keep = df >= self.min_df
+        self.vocabulary_ = vocabulary[keep]
+        self.idf_ = np.log((1 + len(texts)) / (1 + df[keep])) + 1.0
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows of `texts`."""
+        return tfidf(self.counts(texts), self.idf_)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """The n-grams as strings, in column order."""
+        return np.array([decode(int(c)) for c in self.vocabulary_], dtype=object)
+
+
+class Words(TransformerMixin, BaseEstimator):
+    """TF-IDF of jieba words (unigrams): a dict lookup per token, no n-gram machinery.
+
+    `tokenizer` names a function in text.TOKENIZERS, so the fitted object pickles.
+    """
+
+    def __init__(self, tokenizer: str = "jieba") -> None:
+        self.tokenizer = tokenizer
+
+    def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Raw word counts of `texts` over the fitted vocabulary."""
+        vocab, cols, indptr = self.vocabulary_, [], [0]
+        tokenize = TOKENIZERS[self.tokenizer]
+        for text in texts:
+            cols.extend(j for j in map(vocab.get, tokenize(text)) if j is not None)
+            indptr.append(len(cols))
+        data = np.ones(len(cols), dtype=np.float64)
+        matrix = sp.csr_matrix((data, np.asarray(cols, dtype=np.int64), np.asarray(indptr)),
+                               shape=(len(texts), len(vocab)))
+        matrix.sum_duplicates()
+        return matrix
+
+    def fit(self, texts: Sequence[str], y: Iterable | None = None) -> "Words":
+        """Learn the vocabulary (sorted, as scikit-learn's) and the smoothed IDF."""
+        tokenize = TOKENIZERS[self.tokenizer]
+        docs = [set(tokenize(t)) for t in texts]
+        words = sorted(set().union(*docs)) if docs else []
+        self.vocabulary_ = {w: i for i, w in enumerate(words)}
+        df = np.zeros(len(words))
+        for doc in docs:
+            df[[self.vocabulary_[w] for w in doc]] += 1
+        self.idf_ = np.log((1 + len(texts)) / (1 + df)) + 1.0
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows of `texts`."""
+        return tfidf(self.counts(texts), self.idf_)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """The words, in column order."""
+        return np.array(sorted(self.vocabulary_, key=self.vocabulary_.get), dtype=object)
+
+
+class Features:
+    """Words and character n-grams side by side. Counts add up, so an article's row is the
+    sum of its title's and its chunks' counts: the text is tokenised once, not twice."""
+
+    def __init__(self, tokenizer: str = "jieba", char_ngrams: tuple[int, int] = (1, 3)) -> None:
+        self.words = Words(tokenizer)
+        self.chars = CharNgrams(tuple(char_ngrams))
+
+    def fit(self, texts: Sequence[str]) -> "Features":
+        """Learn both vocabularies and IDFs."""
+        self.words.fit(texts)
+        self.chars.fit(texts)
+        self.n_words = len(self.words.vocabulary_)
+        return self
+
+    def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Raw counts, words then characters."""
+        return sp.hstack([self.words.counts(texts), self.chars.counts(texts)], format="csr")
+
+    def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """TF-IDF of count rows: each block weighted and scaled to unit length on its own."""
+        words = tfidf(counts[:, : self.n_words], self.words.idf_)
+        chars = tfidf(counts[:, self.n_words :], self.chars.idf_)
+        return sp.hstack([words, chars], format="csr")
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows of `texts`."""
+        return self.weigh(self.counts(texts))
+
+    def word_names(self) -> np.ndarray:
+        """The words, in column order (the first `n_words` columns)."""
+        return self.words.get_feature_names_out()
+
+    def explaining_words(self) -> np.ndarray:
+        """Mask of word columns that may explain a decision (no stop words or place names)."""
+        return np.array([not is_filler(w) for w in self.word_names()], dtype=bool)

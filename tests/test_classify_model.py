@@ -1,0 +1,74 @@
+"""The classifier's mechanics: vectorisers, bounded work per article, explaining terms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+import classify
+from classify import text as text_module
+from classify.features import CharNgrams
+from classify.model import Settings, bounded_text
+from classify.text import filler_words, is_filler
+
+ELECTRICITY = "供电公司推行低压小微企业办电“零上门、零审批、零投资”，业扩报装时间压减至5个工作日。"
+
+
+@pytest.fixture(scope="session")
+def clf(model_path):
+    """The session's trained classifier."""
+    return classify.load_model(model_path)
+
+
+def test_char_ngrams_give_the_same_tfidf_as_scikit_learn():
+    texts = ["一网通办企业开办", "不动产登记一窗受理", "企业开办全程网办，一网通办", "纳税缴费 一次办"]
+    ours = CharNgrams((1, 3)).fit(texts[:3])
+    theirs = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=False, sublinear_tf=True).fit(texts[:3])
+    names = list(ours.get_feature_names_out())
+    assert sorted(names) == sorted(theirs.get_feature_names_out())
+    order = [theirs.vocabulary_[n] for n in names]
+    np.testing.assert_allclose(ours.transform(texts).toarray(), theirs.transform(texts).toarray()[:, order])
+
+
+def test_bounded_text_keeps_the_head_and_spaced_windows_of_a_long_text():
+    s = Settings(max_chars=1000, head_chars=400, window_chars=100)
+    text = "".join(f"{i:07d}" for i in range(100_000))  # 700k characters, position is readable
+    bounded = bounded_text(text, s)
+    assert len(bounded) <= 1000 + 10
+    assert bounded.startswith(text[:400])
+    assert text[-100:] in bounded  # the last window reaches the end
+    assert bounded_text("短文本", s) == "短文本"
+
+
+def test_a_multi_megabyte_article_is_classified_from_a_bounded_amount_of_text(clf, monkeypatch):
+    segmenter = text_module._segmenter()
+    seen = []
+
+    class Counting:
+        def cut(self, text, hmm):
+            seen.append(len(text))
+            return segmenter.cut(text, hmm)
+
+    monkeypatch.setattr(text_module, "_segmenter", lambda: Counting())
+    body = (ELECTRICITY + "\n") * 80_000  # about 3.6 million characters
+    decision = clf.predict(body, title="全面提升获得电力服务水平")
+    assert decision.primary == "electricity"
+    assert 0 < sum(seen) <= clf.settings.max_chars + 400  # the body's bound plus the title and line breaks
+
+
+def test_terms_never_show_stop_words_or_place_names(clf):
+    text = "我们中国陕西省西安市全面解决问题，" + ELECTRICITY * 3
+    decision = clf.predict(text, title="西安市全面提升获得电力服务水平")
+    assert decision.terms
+    assert not [t for t in decision.terms if is_filler(t)]
+    assert {"我们", "中国", "全面", "问题", "西安"} <= filler_words()
+    for terms in clf.top_terms(8).values():
+        assert not [t for t in terms if is_filler(t)]
+
+
+def test_predict_many_on_nothing_and_on_empty_texts(clf):
+    assert clf.predict_many([]) == []
+    decisions = clf.predict_many([(None, ""), ("", "   "), ("获得电力", "")])
+    assert [d.primary for d in decisions[:2]] == [None, None]
+    assert all(len(d.scores) == 18 for d in decisions)
