@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime, timezone
+from urllib.parse import urljoin
 
 import feedparser
 import lxml.html
@@ -20,7 +21,7 @@ from .listing import Link
 from .site import SiteResult, collect_link, page_articles
 from .urls import canonical_url, site_key
 
-# An entry's text shorter than this, or ending in an ellipsis, is a summary of the page.
+# A description (no content element) shorter than this, or ending in an ellipsis, is a summary.
 FULL_TEXT_MIN = 300
 
 
@@ -43,14 +44,16 @@ def collect_feed(source: dict, session: Session, known_urls: set[str], until: da
             problem = f": {parsed.bozo_exception}" if parsed.bozo else ""
             result.errors.append(f"feed {source['url']}: no entries{problem}")
         for entry in parsed.entries:
-            collect_entry(entry, source, session, hosts, known, result, until)
+            collect_entry(entry, response.final_url, source, session, hosts, known, result, until)
     result.log = session.log[mark:]
     return result
 
 
-def collect_entry(entry, source: dict, session: Session, hosts, known: set[str], result: SiteResult, until: date) -> None:
+def collect_entry(
+    entry, feed_url: str, source: dict, session: Session, hosts, known: set[str], result: SiteResult, until: date
+) -> None:
     """One feed entry: skipped when known, else an article from its text or from its page."""
-    url = entry.get("link")
+    url = urljoin(feed_url, entry["link"]) if entry.get("link") else None
     if not url:
         result.errors.append(f"feed entry {entry.get('title', '')!r} has no link")
         return
@@ -74,13 +77,18 @@ def collect_entry(entry, source: dict, session: Session, hosts, known: set[str],
 
 def full_text(entry) -> str | None:
     """The entry's HTML when it holds the whole article, None when it is only a summary."""
-    for content in entry.get("content", []):
-        if content.get("value") and _text_length(content["value"]) >= FULL_TEXT_MIN:
-            return content["value"]
     summary = entry.get("summary", "")
-    if _text_length(summary) >= FULL_TEXT_MIN and not summary.rstrip().endswith(("...", "…", "……")):
+    for content in entry.get("content", []):
+        # content:encoded / Atom <content> is the article itself unless it repeats the summary
+        if content.get("value") and content["value"] != summary and not _ellipsis(content["value"]):
+            return content["value"]
+    if _text_length(summary) >= FULL_TEXT_MIN and not _ellipsis(summary):
         return summary
     return None
+
+
+def _ellipsis(html: str) -> bool:
+    return re.sub(r"<[^>]+>|\s", "", html).endswith(("...", "…"))
 
 
 def entry_date(entry, until: date) -> str | None:

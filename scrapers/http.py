@@ -19,7 +19,7 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 
-from .documents import decode_text
+from .documents import GB_LABELS, decode_text
 from .records import ScrapeError
 from .urls import site_key
 
@@ -106,9 +106,10 @@ def decode_body(content: bytes, content_type: str | None = None) -> str:
     if labels[0] and labels[0].lower() in DEFAULT_LABELS and labels[1]:
         labels[0] = None
     for label in filter(None, labels):
+        label = label.strip().lower()
         try:
-            return decode_text(content, label)
-        except ScrapeError:
+            return content.decode("gb18030" if label in GB_LABELS else label)
+        except (UnicodeDecodeError, LookupError):  # a wrong declaration: try the next one
             continue
     try:
         return decode_text(content)
@@ -282,13 +283,17 @@ class Session:
         return Response(url, url, "redirect_loop", error="robots.txt redirects too often")
 
     def _pace(self, host: str) -> None:
-        """Wait until the host may be asked again, then reserve the next slot."""
+        """Wait until the host may be asked again, then reserve the next slot.
+
+        Slots are counted from the slot waited for, not from when sleep returned:
+        otherwise every oversleep of the OS would be added to every interval and
+        a long crawl would run measurably slower than its configured rate.
+        """
         now = self.clock()
-        wait = self._next.get(host, now) - now
-        if wait > 0:
-            self.sleep(wait)
-            now = self.clock()
-        self._next[host] = now + self._delay.get(host, 1.0 / self.rate)
+        slot = self._next.get(host, now)
+        if slot > now:
+            self.sleep(slot - now)
+        self._next[host] = max(slot, now) + self._delay.get(host, 1.0 / self.rate)
 
     def _fetch_retrying(self, url: str, method: str, data: dict | None, conditional: bool = True) -> Response:
         """One URL without following redirects, retried on transient failures."""

@@ -140,14 +140,15 @@ def is_pagination(link: str, listing_url: str, text: str) -> bool:
 
 def is_article_link(url: str, text: str, beside: str | None, listing_url: str) -> bool:
     """Whether a same-site link on a listing page leads to an article (or a document)."""
-    if canonical_url(url) == canonical_url(listing_url) or text in NAV_TEXT or len(text) < 4:
+    if canonical_url(url) == canonical_url(listing_url) or text in NAV_TEXT or len(text) < 2:
         return False
     if attachment_type(url):
         return True
     path = urlsplit(url).path
     if INDEX_URL_RE.search(path) or path in ("", "/"):
         return False
-    return bool(ARTICLE_URL_RE.search(url)) or beside is not None
+    # A URL shaped like an article's is enough; otherwise a title-like text beside a date.
+    return bool(ARTICLE_URL_RE.search(url)) or (beside is not None and len(text) >= 4)
 
 
 def pagination(html: str, url: str, pagers: list[str] | None = None) -> list[PageRequest]:

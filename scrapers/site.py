@@ -22,6 +22,8 @@ from .records import Article, Document, Extracted, ScrapeError, SourceResult
 from .regions import find_region
 from .urls import READABLE_TYPES, attachment_type, canonical_url, site_key
 
+# Outcomes that asking again will not change.
+PERMANENT = {"not_found", "robots_denied", "offsite"}
 # How the document readers' text is laid out, by type, until extract_document says so itself.
 LAYOUTS = {"pdf": "wrapped", "docx": "blocks", "txt": "lines", "html": "lines"}
 
@@ -33,7 +35,9 @@ class SiteResult:
     `links_found` counts article links on the listing pages, known or new: zero
     on a listing that answered is a redesigned or broken source, not a quiet
     week. `unchanged` is True when the first listing page answered 304.
-    `fetched_urls` are the canonical URLs that yielded articles (remember them).
+    `fetched_urls` are the canonical URLs that yielded articles and `dead_urls` those
+    that never will (404/410, robots.txt, not a readable type): remember both as
+    known. Transient failures (timeouts, 5xx, blocked) are tried again next run.
     """
 
     source: str
@@ -46,6 +50,7 @@ class SiteResult:
     links_found: int = 0
     new_links: int = 0
     fetched_urls: list[str] = field(default_factory=list)
+    dead_urls: list[str] = field(default_factory=list)
     unchanged: bool = False
     blocked: bool = False
     log: list[dict] = field(default_factory=list)
@@ -127,6 +132,8 @@ def collect_link(link: Link, source: dict, session: Session, hosts: set[str] | N
     response = session.fetch(link.url, hosts=hosts)
     if not response.ok:
         result.errors.append(f"article {link.url}: {_failure(response)}")
+        if response.outcome in PERMANENT:
+            result.dead_urls.append(canonical_url(link.url))
         return
     if not is_html(response.content, response.content_type):
         kind = attachment_type(response.final_url, response.content_type)
@@ -140,6 +147,7 @@ def collect_link(link: Link, source: dict, session: Session, hosts: set[str] | N
             result.fetched_urls.append(canonical_url(link.url))
         else:
             result.errors.append(f"article {link.url}: not an HTML page ({response.content_type or 'no type'})")
+            result.dead_urls.append(canonical_url(link.url))
         return
     page = parse_article(
         _decode(response, source.get("encoding")),

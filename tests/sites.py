@@ -45,6 +45,8 @@ class Reply:
 
 class Handler(BaseHTTPRequestHandler):
     server: FixtureServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass
@@ -65,6 +67,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", reply.content_type)
             if reply.length:
                 self.send_header("Content-Length", str(len(reply.body) * reply.repeat))
+            else:  # the body ends when the connection closes
+                self.send_header("Connection", "close")
+                self.close_connection = True
+        else:
+            self.send_header("Content-Length", "0")
         if reply.etag:
             self.send_header("ETag", reply.etag)
         for key, value in reply.headers.items():

@@ -272,6 +272,11 @@ def test_header_charset_wins_over_meta():
     assert decode_body(text.encode("gb18030"), "text/html; charset=GBK") == text
 
 
+def test_wrong_header_charset_gives_way_to_meta():
+    text = '<html><head><meta charset="gb2312"></head><body>营商环境，企业开办“一件事”。</body></html>'
+    assert decode_body(text.encode("gb18030"), "text/html; charset=utf-8") == text
+
+
 def test_latin1_default_header_gives_way_to_meta():
     text = '<html><head><meta charset="gb2312"></head><body>营商环境</body></html>'
     assert decode_body(text.encode("gb18030"), "text/html; charset=ISO-8859-1") == text
