@@ -1,0 +1,247 @@
+"""Article pages: title, publication date, issuer, body text and attachment links.
+
+Standard government `<meta>` tags first (ArticleTitle, PubDate, ContentSource…),
+then the CMS containers practitioners converge on, then a main-content fallback.
+Parsers only: nothing here fetches.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import lxml.html
+
+from .dates import date_from_url, parse_date, parse_published
+from .urls import absolute_url, attachment_type
+
+TITLE_METAS = ("articletitle", "title", "og:title")
+DATE_METAS = ("pubdate", "firstpublishedtime", "publishdate", "article:published_time", "publishtime", "dc.date")
+ISSUER_METAS = ("contentsource", "source")
+# Body containers of the common CMSs, most specific first (SOURCES.md).
+CONTAINERS = (
+    ".TRS_Editor",
+    ".TRS_UEDITOR",
+    ".Custom_UnionStyle",
+    "#zoom",
+    "#UCAP-CONTENT",
+    ".pages_content",
+    ".easysite-news-peruse",
+    "#content",
+    ".content",
+    ".article-content",
+    "#mainText",
+    "#articleContent",
+    "article",
+)
+# Hanweb marks the body with comments rather than an element.
+ZJEG_RE = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
+BLOCK_TAGS = {
+    "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "section", "article",
+    "blockquote", "pre", "dd", "dt", "dl", "center", "form", "header", "footer", "figure", "figcaption", "br", "hr",
+}  # fmt: skip
+SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "select", "button", "input", "textarea", "object"}
+ISSUER_RE = re.compile(r"(?:来源|发布机构|发文机关|信息来源|发布单位)\s*[:：]\s*([^\s|｜:：]{2,30})")
+# A site name after the title in <title>: "标题_浙江省人民政府", "标题 - 中国政府网".
+TITLE_SUFFIX_RE = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s).*$")
+# Below this many characters a container is empty chrome (a print button, a date line).
+MIN_BODY = 20
+
+
+@dataclass
+class Attachment:
+    """A file linked from an article, and what became of it."""
+
+    url: str
+    type: str
+    name: str = ""
+    parsed: bool = False
+    error: str | None = None
+    articles: int = 0
+
+
+@dataclass
+class Page:
+    """What an article page says about itself."""
+
+    title: str
+    body: str
+    published: str | None = None
+    issuer: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    date_from: str | None = None
+    body_from: str | None = None
+
+
+def parse_article(
+    html: str,
+    url: str,
+    listing_title: str | None = None,
+    listing_date: str | None = None,
+    title_selector: str | None = None,
+    date_selector: str | None = None,
+    body_selector: str | None = None,
+    until: date | None = None,
+) -> Page:
+    """Title, date (meta → 发布日期 → listing → URL), issuer, body and attachments of an article page."""
+    root = lxml.html.fromstring(html)
+    metas = {
+        (m.get("name") or m.get("property") or "").strip().lower(): (m.get("content") or "").strip()
+        for m in root.iter("meta")
+        if m.get("content")
+    }
+    body, container, body_from = extract_body(root, html, body_selector)
+    page_text = block_text(root.find("body") if root.find("body") is not None else root)
+
+    title = _select_text(root, title_selector) or metas.get("articletitle")
+    if not title and listing_title and not listing_title.endswith(("...", "…")):
+        title = listing_title
+    if not title:
+        heading = next((h for h in root.iter("h1", "h2") if len(_clean(h.text_content())) >= 4), None)
+        title = _clean(heading.text_content()) if heading is not None else None
+    if not title:
+        title = TITLE_SUFFIX_RE.sub("", _clean(root.findtext(".//title") or "")) or (listing_title or "")
+
+    candidates = [
+        ("selector", parse_date(_select_text(root, date_selector), until)),
+        ("meta", next((d for k in DATE_METAS if (d := parse_date(metas.get(k), until))), None)),
+        ("page", parse_published(page_text, until)),
+        ("listing", parse_date(listing_date, until)),
+        ("url", date_from_url(url, until)),
+    ]
+    date_from, published = next(((k, d) for k, d in candidates if d), (None, None))
+
+    issuer = next((metas[k] for k in ISSUER_METAS if metas.get(k)), None)
+    if not issuer:
+        match = ISSUER_RE.search(page_text)
+        issuer = match.group(1) if match else None
+    return Page(
+        title=_clean(title),
+        body=body,
+        published=published,
+        issuer=issuer,
+        attachments=find_attachments(root, container, url),
+        date_from=date_from,
+        body_from=body_from,
+    )
+
+
+def extract_body(root, html: str, body_selector: str | None = None) -> tuple[str, object, str]:
+    """The body's text (one block a line), the element it came from, and which rule found it."""
+    selectors = ([body_selector] if body_selector else []) + list(CONTAINERS)
+    for selector in selectors:
+        if selector == "#zoom":  # Hanweb: the comment-marked body is tighter than #zoom
+            marked = ZJEG_RE.search(html)
+            if marked:
+                fragment = lxml.html.fragment_fromstring(marked.group(1), create_parent="div")
+                text = block_text(fragment)
+                if len(text) >= MIN_BODY:
+                    return text, root.cssselect("#zoom")[0] if root.cssselect("#zoom") else root, "ZJEG_RSS"
+        found = [(block_text(e), e) for e in root.cssselect(selector)]
+        found = [(t, e) for t, e in found if len(t) >= MIN_BODY]
+        if found:
+            text, element = max(found, key=lambda pair: len(pair[0]))
+            return text, element, selector
+    element = main_content(root)
+    return block_text(element), element, "main_content"
+
+
+def main_content(root):
+    """The element holding the page's running text: most paragraph text, least link text.
+
+    A fallback for pages without a known container: each block's own text (not its
+    descendants') is credited to its parent, so the element directly above the
+    paragraphs wins over the page wrapper that holds navigation as well.
+    """
+    scores: dict = {}
+    for element in root.iter("p", "div", "td", "section", "span", "font"):
+        text = _clean("".join(_own_text(element)))
+        if len(text) < 10:
+            continue
+        punctuation = sum(text.count(c) for c in "，。；：、！？")
+        parent = element.getparent()
+        if parent is None:
+            continue
+        score = len(text) * (1 + punctuation / 10)
+        scores[parent] = scores.get(parent, 0) + score
+        grandparent = parent.getparent()
+        if grandparent is not None:
+            scores[grandparent] = scores.get(grandparent, 0) + score / 2
+    if not scores:
+        body = root.find("body")
+        return body if body is not None else root
+    for element in scores:
+        links = sum(len(_clean(a.text_content())) for a in element.iter("a"))
+        total = len(_clean(element.text_content())) or 1
+        scores[element] *= 1 - min(links / total, 1)
+    return max(scores, key=scores.get)
+
+
+def block_text(element) -> str:
+    """Visible text with one line per block element (a paragraph is never cut by inline tags)."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        tag = node.tag if isinstance(node.tag, str) else None
+        if tag is None or tag in SKIP_TAGS:  # comments, processing instructions, scripts
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if tag in ("td", "th"):
+            parts.append(" ")
+        parts.append(node.text or "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+        if block:
+            parts.append("\n")
+
+    walk(element)
+    lines = (_clean(line) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def find_attachments(root, container, url: str) -> list[Attachment]:
+    """Files linked from the body, from the block around it, or by a link labelled 附件."""
+    scope = container.getparent() if container is not None and container.getparent() is not None else root
+    anchors = list(scope.iter("a")) + [a for a in root.iter("a") if "附件" in (a.text_content() or "")]
+    found, seen = [], set()
+    for anchor in anchors:
+        link = absolute_url(anchor.get("href", ""), url)
+        kind = attachment_type(link, name=anchor.text_content()) if link else None
+        if kind and link not in seen:
+            seen.add(link)
+            found.append(Attachment(link, kind, _clean(anchor.text_content())))
+    return found
+
+
+def _own_text(element):
+    yield element.text or ""
+    for child in element:
+        if isinstance(child.tag, str) and child.tag in ("a", "b", "strong", "span", "font", "em", "i", "u", "br"):
+            yield child.text_content() if child.tag != "br" else ""
+        yield child.tail or ""
+
+
+def _select_text(root, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    found = root.cssselect(selector)
+    return _clean(found[0].text_content()) if found else None
+
+
+def _clean(text: str | None) -> str:
+    return re.sub(r"[\s\u3000\u00a0]+", " ", text or "").strip()
+
+
+def is_html(content: bytes, content_type: str) -> bool:
+    """True when fetched bytes are a web page (by type, or by their first bytes when untyped)."""
+    if content_type in ("text/html", "application/xhtml+xml"):
+        return True
+    if content_type and content_type not in ("application/octet-stream", "text/plain"):
+        return False
+    head = content[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<head" in head
+

@@ -1,0 +1,70 @@
+"""Publication dates as government pages write them, in Asia/Shanghai, never in the future."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+# 2021-11-08, 2021/11/8, 2021.11.08, 2021年11月8日, 2021-11-08-10:30:00 (the central portal)
+DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
+# A labelled publication date in a 信息公开 table or under the title. 成文日期 (the day
+# it was written) and 生效日期 are other dates and are not matched.
+# A bare 时间 or 日期 counts only as a label of its own (实施时间 is not a publication).
+PUBLISHED_RE = re.compile(
+    r"(?:发布日期|发布时间|发文日期|公开日期|发布于|(?<![\u4e00-\u9fff])时间|(?<![\u4e00-\u9fff])日期)\s*[:：]?\s*"
+    + DATE_RE.pattern
+)
+# Dates in article URLs: t20211108_…, /art/2021/11/8/, /2021-11/08/content_…
+URL_DATE_RES = [
+    re.compile(r"[/_]t((?:19|20)\d{2})(\d{2})(\d{2})_"),
+    re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),
+    re.compile(r"/((?:19|20)\d{2})-(\d{2})/(\d{2})/"),
+    re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})/"),
+]
+
+
+def today() -> date:
+    """Today's date in Asia/Shanghai."""
+    return datetime.now(TIMEZONE).date()
+
+
+def _valid(year: int, month: int, day: int, until: date | None) -> str | None:
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        return None
+    if value > (until or today()):
+        return None
+    return value.isoformat()
+
+
+def parse_date(text: str | None, until: date | None = None) -> str | None:
+    """The first valid, not future date in `text`, as ISO `YYYY-MM-DD`."""
+    for match in DATE_RE.finditer(text or ""):
+        found = _valid(*(int(g) for g in match.groups()), until)
+        if found:
+            return found
+    return None
+
+
+def parse_published(text: str, until: date | None = None) -> str | None:
+    """The date labelled as the publication date (发布日期, not 成文日期) in a page's text."""
+    for match in PUBLISHED_RE.finditer(text):
+        found = _valid(*(int(g) for g in match.groups()), until)
+        if found:
+            return found
+    return None
+
+
+def date_from_url(url: str, until: date | None = None) -> str | None:
+    """The date a CMS wrote into an article's URL, if any."""
+    for pattern in URL_DATE_RES:
+        match = pattern.search(url)
+        if match:
+            found = _valid(*(int(g) for g in match.groups()), until)
+            if found:
+                return found
+    return None

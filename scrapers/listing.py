@@ -1,0 +1,271 @@
+"""Listing (column) pages: the article links on them and the listing pages that follow.
+
+Pagination as government CMSs write it: TRS `createPageHTML(...)` in both its forms
+(and `var countPage`), Hanweb's `<datastore>` with `dataproxy.jsp` POST pages,
+"下一页" links, `index_N.shtml` links and `?page=N`. Parsers only: nothing here fetches.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import lxml.html
+
+from .dates import parse_date
+from .urls import absolute_url, attachment_type, canonical_url, same_site, strip_tracking
+
+# URLs that CMSs give articles (TRS, Hanweb, Kaipu, dated folders, numeric ids).
+ARTICLE_URL_RE = re.compile(
+    r"t\d{8}_\d+|/art/\d{4}/|art_\d+_\d+|content_\d+|/\d{6}/|/\d{8}/|/\d{4}-\d{2}/\d{2}/"
+    r"|[?&](?:id|articleid|contentid|newsid|infoid)=\w{3,}|/[^/]*\d{4,}[^/]*\.(?:s?html?|jhtml|jsp|aspx?|php)$",
+    re.I,
+)
+# Pages that list rather than hold an article: column indexes and list pages.
+INDEX_URL_RE = re.compile(r"/(?:index|default|list|[\w]*_list)(?:_\d+)?\.(?:s?html?|jsp|aspx?|php)$|/col/col\d+/?$", re.I)
+NAV_TEXT = {"首页", "上一页", "下一页", "尾页", "末页", "更多", "更多>>", "返回", "返回首页", "网站地图", "English", "无障碍"}
+NEXT_TEXT_RE = re.compile(r"^\s*(?:下一页|下页|后一页|next|›|>)\s*$", re.I)
+PAGE_PARAMS = ("page", "pageno", "pageindex", "pagenum", "curpage", "currentpage", "p", "pn")
+# TRS: createPageHTML(10, 0, "index", "shtml") and createPageHTML('page_div', 10, 1, 'list', 'shtml', 189)
+CREATE_PAGE_RE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
+VAR_RE = re.compile(r"""var\s+(\w+)\s*=\s*["']?([\w.]+)["']?\s*;""")
+# Hanweb jpage
+DATASTORE_RE = re.compile(r"<datastore>.*?</datastore>", re.S | re.I)
+RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
+NEXTGROUP_RE = re.compile(r"<nextgroup>\s*<!\[CDATA\[.*?href=[\"']([^\"']+)[\"']", re.S | re.I)
+JPAGE_NUMBER_RE = {
+    key: re.compile(rf"""\b{key}\s*[:=]\s*["']?(\d+)""", re.I) for key in ("totalRecord", "perPage", "groupSize")
+}
+TOTAL_RECORD_TAG_RE = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
+AJAX_PARAM_RE = re.compile(r"ajaxParam\s*[:=]\s*(\{[^}]*\})", re.S)
+LINK_CONTAINERS = ("li", "tr", "dd", "dt", "p", "div", "td", "span")
+
+
+@dataclass
+class Link:
+    """An article (or document) link found on a listing page."""
+
+    url: str
+    title: str
+    date: str | None = None
+
+
+@dataclass
+class PageRequest:
+    """A listing page to fetch: a URL, and form data for Hanweb's POST pages."""
+
+    url: str
+    method: str = "GET"
+    data: dict[str, str] | None = None
+
+    @property
+    def key(self) -> str:
+        """What makes two requests the same page."""
+        return canonical_url(self.url) + ("?" + urlencode(sorted(self.data.items())) if self.data else "")
+
+
+@dataclass
+class Listing:
+    """What one listing page holds: article links, further listing pages, links off the site."""
+
+    links: list[Link] = field(default_factory=list)
+    pages: list[PageRequest] = field(default_factory=list)
+    offsite: list[str] = field(default_factory=list)
+
+
+def parse_listing(
+    html: str,
+    url: str,
+    link_selector: str | None = None,
+    include: str | None = None,
+    exclude: str | None = None,
+    until: date | None = None,
+) -> Listing:
+    """Article links and further listing pages of one listing page (HTML or Hanweb XML)."""
+    listing = Listing()
+    datastore = DATASTORE_RE.search(html)
+    records = RECORD_RE.findall(datastore.group(0)) if datastore else []
+    fragments = ["<ul>" + "\n".join(records) + "</ul>"] if records else []
+    if not fragments or "<html" in html[:2000].lower():
+        fragments.append(DATASTORE_RE.sub("", html))
+    pagers = set()
+    for fragment in fragments:
+        if not fragment.strip():
+            continue
+        root = lxml.html.fromstring(fragment)
+        anchors = root.cssselect(link_selector) if link_selector else root.iter("a")
+        for anchor in anchors:
+            if anchor.tag != "a":
+                anchor = next(anchor.iter("a"), None)
+                if anchor is None:
+                    continue
+            found = strip_tracking(absolute_url(anchor.get("href", ""), url))
+            if not found:
+                continue
+            text = _clean(anchor.get("title") or anchor.text_content())
+            if is_pagination(found, url, anchor.text_content()):
+                pagers.add(found)
+                continue
+            if not same_site(found, url):
+                listing.offsite.append(found)
+                continue
+            if include and not re.search(include, found) or exclude and re.search(exclude, found):
+                continue
+            beside = _date_beside(anchor, until)
+            if link_selector or is_article_link(found, text, beside, url):
+                listing.links.append(Link(found, text, beside))
+    listing.links = _unique(listing.links)
+    later = sorted((p for p in pagers if _later(p, url)), key=_page_number)
+    listing.pages = pagination(html, url, later)
+    return listing
+
+
+def is_pagination(link: str, listing_url: str, text: str) -> bool:
+    """True for a link to another page of the same listing."""
+    if not same_site(link, listing_url):
+        return False
+    if NEXT_TEXT_RE.match(text) or _clean(text) in {"上一页", "尾页", "末页"}:
+        return True
+    a, b = urlsplit(link), urlsplit(listing_url)
+    if a.path == b.path and _page_param(a.query) is not None:
+        return True
+    stem = re.sub(r"(?:_\d+)?\.(\w+)$", "", posixpath.basename(b.path) or "index.html")
+    base = posixpath.basename(a.path)
+    return posixpath.dirname(a.path) == posixpath.dirname(b.path) and bool(re.fullmatch(rf"{re.escape(stem)}_\d+\.\w+", base))
+
+
+def is_article_link(url: str, text: str, beside: str | None, listing_url: str) -> bool:
+    """Whether a same-site link on a listing page leads to an article (or a document)."""
+    if canonical_url(url) == canonical_url(listing_url) or text in NAV_TEXT or len(text) < 2:
+        return False
+    if attachment_type(url):
+        return True
+    path = urlsplit(url).path
+    if INDEX_URL_RE.search(path) or path in ("", "/"):
+        return False
+    # A URL shaped like an article's is enough; otherwise a title-like text beside a date.
+    return bool(ARTICLE_URL_RE.search(url)) or (beside is not None and len(text) >= 4)
+
+
+def pagination(html: str, url: str, pagers: list[str] | None = None) -> list[PageRequest]:
+    """The listing pages that follow this one, in order, from every pager form it carries."""
+    pages = trs_pages(html, url) + hanweb_pages(html, url)
+    pages += [PageRequest(link) for link in pagers or []]
+    return pages
+
+
+def trs_pages(html: str, url: str) -> list[PageRequest]:
+    """Pages from TRS `createPageHTML` (old form: 0-based `current`; new: 1-based)."""
+    match = CREATE_PAGE_RE.search(html)
+    if not match:
+        return []
+    variables = dict(VAR_RE.findall(html))
+    args = [a.strip().strip("\"'") for a in match.group(1).split(",")]
+    args = [variables.get(a, a) for a in args]
+    new_form = bool(args) and not args[0].isdigit()  # the pager's element id comes first
+    if new_form:
+        args = args[1:]
+    if len(args) < 4 or not args[0].isdigit() or not args[1].isdigit():
+        return []
+    count, prefix, suffix = int(args[0]), args[2], args[3]
+    directory = url.rsplit("/", 1)[0]
+    # The old form counts pages from 0 (index.shtml, index_1 … index_{N-1}); the new
+    # form, which names its element first, from 1 (list.shtml, list_2 … list_N).
+    first, last = (2, count) if new_form else (1, count - 1)
+    return [PageRequest(f"{directory}/{prefix}_{n}.{suffix}") for n in range(first, last + 1)]
+
+
+def hanweb_pages(html: str, url: str) -> list[PageRequest]:
+    """Hanweb jpage: the POST pages of `dataproxy.jsp` after the records embedded in page 1."""
+    datastore = DATASTORE_RE.search(html)
+    if not datastore:
+        return []
+    nextgroup = NEXTGROUP_RE.search(datastore.group(0))
+    numbers = {k: int(m.group(1)) for k, r in JPAGE_NUMBER_RE.items() if (m := r.search(html))}
+    total = numbers.get("totalRecord") or _int(TOTAL_RECORD_TAG_RE.search(html))
+    if not nextgroup or not total:
+        return []
+    proxy = absolute_url(nextgroup.group(1).replace("&amp;", "&"), url)
+    parts = urlsplit(proxy)
+    form = {k: v for k, v in parse_qsl(parts.query) if k.lower() not in ("page", "startrecord", "endrecord", "perpage")}
+    ajax = AJAX_PARAM_RE.search(html)
+    if ajax:
+        try:
+            form.update({k: str(v) for k, v in json.loads(ajax.group(1)).items()})
+        except ValueError:
+            pass
+    form.setdefault("col", "1")
+    per_page = numbers.get("perPage", 15)
+    group = per_page * numbers.get("groupSize", 3)
+    already = len(RECORD_RE.findall(datastore.group(0)))
+    base = urlunsplit(parts._replace(query=""))
+    pages = []
+    for start in range(already + 1, total + 1, group):
+        query = urlencode({"startrecord": start, "endrecord": min(start + group - 1, total), "perpage": per_page})
+        pages.append(PageRequest(f"{base}?{query}", "POST", dict(form)))
+    return pages
+
+
+def _date_beside(anchor, until: date | None) -> str | None:
+    """The date printed next to a link on a listing ("<span>2021-11-08</span>", "[2021-11-08]")."""
+    for parent in anchor.iterancestors():
+        if parent.tag in LINK_CONTAINERS:
+            titles = [a for a in parent.iter("a") if len(_clean(a.text_content())) >= 4]
+            text = _clean(parent.text_content()).replace(_clean(anchor.text_content()), " ", 1)
+            if len(titles) > 1 or len(text) > 200:  # a date here may be another link's
+                return None
+            found = parse_date(text, until)
+            if found:
+                return found
+        if parent.tag in ("ul", "table", "body", "ol"):
+            return None
+    return None
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _page_param(query: str) -> int | None:
+    for key, value in parse_qsl(query):
+        if key.lower() in PAGE_PARAMS and value.isdigit():
+            return int(value)
+    return None
+
+
+def _page_number(url: str) -> int:
+    """The page a listing URL shows: `?page=N`, `index_N.shtml`; the first page when neither."""
+    parts = urlsplit(url)
+    number = _page_param(parts.query)
+    if number is not None:
+        return number
+    match = re.search(r"_(\d+)\.\w+$", parts.path)
+    return int(match.group(1)) if match else 0
+
+
+def _later(link: str, here: str) -> bool:
+    """Whether a pager link goes forward: `?page=N` counts from 1, `index_N` from 0 (index.shtml)."""
+    number = _page_number(link)
+    if _page_param(urlsplit(link).query) is not None:
+        current = _page_param(urlsplit(here).query)
+        return number > (current if current is not None else 1)
+    return number > _page_number(here)
+
+
+def _int(match) -> int | None:
+    return int(match.group(1)) if match else None
+
+
+def _unique(links: list[Link]) -> list[Link]:
+    seen, unique = set(), []
+    for link in links:
+        key = canonical_url(link.url)
+        if key not in seen:
+            seen.add(key)
+            unique.append(link)
+    return unique
+

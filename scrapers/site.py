@@ -1,0 +1,304 @@
+"""Collect a `site` source: a column of a website, its pages, articles and attachments.
+
+`collect_site` takes from the store only what it needs as plain values (the
+canonical URLs already stored) and returns plain records; the caller saves them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import PurePosixPath
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .article import Attachment, Page, is_html, parse_article
+from .compilation import split_compilation
+from .dates import today
+from .documents import GB_LABELS, extract_text, sha256
+from .http import Response, Session
+from .listing import Link, PageRequest, parse_listing
+from .records import Article, Document, Extracted, ScrapeError, SourceResult
+from .regions import find_region
+from .urls import READABLE_TYPES, attachment_type, canonical_url, site_key
+
+# Outcomes that asking again will not change.
+PERMANENT = {"not_found", "robots_denied", "offsite"}
+# How the document readers' text is laid out, by type, until extract_document says so itself.
+LAYOUTS = {"pdf": "wrapped", "docx": "blocks", "txt": "lines", "html": "lines"}
+
+
+@dataclass
+class SiteResult:
+    """What collecting one site (or feed) produced, and enough to judge whether it still works.
+
+    `links_found` counts article links on the listing pages, known or new: zero
+    on a listing that answered is a redesigned or broken source, not a quiet
+    week. `unchanged` is True when the first listing page answered 304.
+    `fetched_urls` are the canonical URLs that yielded articles and `dead_urls` those
+    that never will (404/410, robots.txt, not a readable type): remember both as
+    known. Transient failures (timeouts, 5xx, blocked) are tried again next run.
+    """
+
+    source: str
+    kind: str = "site"
+    articles: list[Article] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    pages_fetched: int = 0
+    links_found: int = 0
+    new_links: int = 0
+    fetched_urls: list[str] = field(default_factory=list)
+    dead_urls: list[str] = field(default_factory=list)
+    unchanged: bool = False
+    blocked: bool = False
+    log: list[dict] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """`ok`, `partial` (some errors), `failed` (errors and nothing collected) or `blocked`."""
+        if self.blocked:
+            return "blocked"
+        return SourceResult(self.source, self.kind, self.articles, errors=self.errors).status
+
+    def source_result(self) -> SourceResult:
+        """The pipeline's common record of a collected source."""
+        return SourceResult(self.source, self.kind, self.articles, self.documents, self.errors)
+
+
+def collect_site(source: dict, session: Session, known_urls: set[str], until: date | None = None) -> SiteResult:
+    """Listing pages, then every article not yet known, then its attachments."""
+    result = SiteResult(source["name"], source.get("kind", "site"))
+    start, mark = source["url"], len(session.log)
+    hosts = {site_key(start)} | {site_key(h if "//" in h else f"//{h}") for h in source.get("hosts", [])}
+    known = {canonical_url(u) for u in known_urls}
+    links = fetch_listings(source, session, hosts, known, result, until or today())
+    for link in links:
+        collect_link(link, source, session, hosts, result, until or today())
+    if not result.links_found and not result.unchanged and not result.blocked and not _first_failed(result):
+        result.errors.append(f"no article links found on {start}: the site may have been redesigned")
+    result.log = session.log[mark:]
+    return result
+
+
+def fetch_listings(
+    source: dict, session: Session, hosts: set[str], known: set[str], result: SiteResult, until: date
+) -> list[Link]:
+    """New article links from the listing pages, up to `max_pages` or a page of known articles only."""
+    queue, seen, new, taken = [PageRequest(source["url"])], set(), [], set(known)
+    max_pages = int(source.get("max_pages", 5))
+    first = True
+    while queue and result.pages_fetched < max_pages:
+        request = queue.pop(0)
+        if request.key in seen:
+            continue
+        seen.add(request.key)
+        response = session.fetch(request.url, request.method, request.data, hosts=hosts)
+        if response.outcome == "not_modified":
+            if first:  # the column is as it was: nothing new on it or after it
+                result.unchanged = True
+                break
+            continue
+        if not response.ok:
+            result.errors.append(f"listing {request.url}: {_failure(response)}")
+            result.blocked = result.blocked or (first and response.outcome == "blocked")
+            if first:
+                break
+            continue
+        first = False
+        result.pages_fetched += 1
+        listing = parse_listing(
+            _decode(response, source.get("encoding")),
+            response.final_url,
+            source.get("link_selector"),
+            source.get("include"),
+            source.get("exclude"),
+            until,
+        )
+        result.links_found += len(listing.links)
+        fresh = [link for link in listing.links if canonical_url(link.url) not in taken]
+        taken.update(canonical_url(link.url) for link in fresh)
+        new += fresh
+        queue += [page for page in listing.pages if page.key not in seen]
+        if listing.links and not fresh:  # a whole page of known articles: the rest is older
+            break
+    result.new_links = len(new)
+    return new
+
+
+def collect_link(link: Link, source: dict, session: Session, hosts: set[str] | None, result: SiteResult, until: date) -> None:
+    """Fetch one article (or document) link and add what it holds to `result`."""
+    response = session.fetch(link.url, hosts=hosts)
+    if not response.ok:
+        result.errors.append(f"article {link.url}: {_failure(response)}")
+        if response.outcome in PERMANENT:
+            result.dead_urls.append(canonical_url(link.url))
+        return
+    if not is_html(response.content, response.content_type):
+        kind = attachment_type(response.final_url, response.content_type)
+        if kind in READABLE_TYPES:
+            attachment = Attachment(link.url, kind, link.title)
+            result.attachments.append(attachment)
+            articles = read_attachment(attachment, response, source["name"], result, None)
+            for article in articles:
+                article.published = article.published or link.date
+            result.articles += articles
+            result.fetched_urls.append(canonical_url(link.url))
+        else:
+            result.errors.append(f"article {link.url}: not an HTML page ({response.content_type or 'no type'})")
+            result.dead_urls.append(canonical_url(link.url))
+        return
+    page = parse_article(
+        _decode(response, source.get("encoding")),
+        response.final_url,
+        link.title,
+        link.date,
+        source.get("title_selector"),
+        source.get("date_selector"),
+        source.get("body_selector"),
+        until,
+    )
+    result.articles += page_articles(page, response.final_url, response.content, source, session, hosts, result)
+    result.fetched_urls.append(canonical_url(link.url))
+
+
+def page_articles(
+    page: Page, url: str, data: bytes, source: dict, session: Session, hosts: set[str] | None, result: SiteResult
+) -> list[Article]:
+    """One article under the page's title, or the cases of a page that is a compilation; plus attachments."""
+    name = source["name"]
+    extra = []  # text of attachments that are not compilations joins the body
+    articles: list[Article] = []
+    for attachment in page.attachments:
+        result.attachments.append(attachment)
+        if attachment.type not in READABLE_TYPES:
+            attachment.error = f"not parsed: {attachment.type} files are not read"
+            continue
+        fetched = session.fetch(attachment.url, hosts=hosts)
+        if fetched.outcome == "not_modified":
+            attachment.error = "unchanged since the last run"
+            continue
+        if not fetched.ok:
+            attachment.error = _failure(fetched)
+            result.errors.append(f"attachment {attachment.url}: {attachment.error}")
+            continue
+        found = read_attachment(attachment, fetched, name, result, page.published, extra)
+        articles += found
+    split = split_compilation(page.body, "blocks")
+    cases = [c for c in split.cases if c.title and c.body]
+    if len(cases) >= 2:
+        document = Document(sha256(data), page.title, url, name, "page", articles=len(cases))
+        document.problems, document.furniture = split.problems, split.furniture
+        result.documents.append(document)
+        return [_article(c.title, c.body, url, name, c.published or page.published, c.issuer or page.issuer, document.sha256, i)
+                for i, c in enumerate(cases, start=1)] + articles  # fmt: skip
+    body = _one_case_body(split, page.body)
+    if not body and not extra:
+        result.errors.append(f"article {url}: no body text found")
+        return articles
+    body = "\n\n".join(part for part in [body, *extra] if part)
+    return [_article(page.title, body, url, name, page.published, page.issuer)] + articles
+
+
+def read_attachment(
+    attachment: Attachment,
+    response: Response,
+    source: str,
+    result: SiteResult,
+    published: str | None,
+    extra: list[str] | None = None,
+) -> list[Article]:
+    """A fetched attachment: its cases when it is a compilation, else its text added to `extra`."""
+    name = file_name(attachment.url, attachment.name, attachment.type)
+    document = Document(sha256(response.content), name, attachment.url, source, "attachment")
+    result.documents.append(document)
+    try:
+        extracted = read_document(response.content, name)
+    except ScrapeError as exc:
+        attachment.error = document.error = str(exc)
+        document.status, document.error_type = "failed", "unreadable"
+        result.errors.append(f"attachment {attachment.url}: {exc}")
+        return []
+    attachment.parsed = True
+    split = split_compilation(extracted.text, extracted.layout)
+    document.problems = extracted.problems + split.problems
+    document.furniture = split.furniture
+    cases = [c for c in split.cases if c.title and c.body]
+    if len(cases) >= 2 or extra is None:
+        attachment.articles = document.articles = len(cases)
+        return [_article(c.title, c.body, attachment.url, source, c.published or published, c.issuer, document.sha256, i)
+                for i, c in enumerate(cases, start=1)]  # fmt: skip
+    extra.append(_one_case_body(split, extracted.text))
+    return []
+
+
+def read_document(data: bytes, name: str) -> Extracted:
+    """Text and layout of a PDF, DOCX or TXT file, through the document readers.
+
+    An adapter: the block-aware `extract_document` is used once the readers
+    provide it; until then `extract_text`, with the layout its output has.
+    """
+    from . import documents
+
+    reader = getattr(documents, "extract_document", None)
+    if reader is not None:
+        return reader(data, name)
+    suffix = PurePosixPath(name).suffix.lower().lstrip(".")
+    return Extracted(extract_text(data, name), LAYOUTS.get(suffix, "lines"))
+
+
+def file_name(url: str, text: str, kind: str) -> str:
+    """A file name with the right suffix for an attachment (Hanweb's names sit in the query)."""
+    candidates = [text, PurePosixPath(unquote(urlsplit(url).path)).name]
+    candidates += [unquote(v) for _, v in parse_qsl(urlsplit(url).query)]
+    for candidate in candidates:
+        candidate = re.sub(r"^附件\s*\d*\s*[:：.、]?\s*", "", candidate.strip())
+        if candidate.lower().endswith(f".{kind}"):
+            return candidate
+    stem = re.sub(r"^附件\s*\d*\s*[:：.、]?\s*", "", text.strip()) or "attachment"
+    return f"{stem}.{kind}"
+
+
+def _one_case_body(split, text: str) -> str:
+    """The text of a page or file that is one case: its body, with a title line it opened with."""
+    if not split.cases:
+        return text.strip()
+    case = split.cases[0]
+    parts = [] if case.derived_title or not case.title else [case.title]
+    parts += case.header + [case.body]
+    return "\n\n".join(p for p in parts if p)
+
+
+def _article(title, body, url, source, published, issuer, document=None, position=None) -> Article:
+    region = find_region(title, issuer, body)
+    return Article(
+        title=title,
+        body=body,
+        url=url,
+        source=source,
+        published=published,
+        region=region.label,
+        province=region.province,
+        city=region.city,
+        issuer=issuer,
+        document=document,
+        position=position,
+    )
+
+
+def _decode(response: Response, encoding: str | None) -> str:
+    """The page's text, in the encoding the configuration names if it names one."""
+    if not encoding:
+        return response.text
+    label = "gb18030" if encoding.lower() in GB_LABELS else encoding
+    return response.content.decode(label, errors="replace")
+
+
+def _failure(response: Response) -> str:
+    return f"{response.outcome}" + (f" ({response.error})" if response.error else "")
+
+
+def _first_failed(result: SiteResult) -> bool:
+    return bool(result.errors) and result.errors[0].startswith("listing ") and not result.pages_fetched
+
