@@ -19,7 +19,7 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 
-from .documents import GB_LABELS, decode_text
+from .readers import GB_LABELS, decode_text
 from .records import ScrapeError
 from .urls import site_key
 
@@ -99,7 +99,7 @@ class Response:
 def decode_body(content: bytes, content_type: str | None = None) -> str:
     """Decode a page: BOM, HTTP header charset, `<meta>` charset, then detection (gb2312/gbk as gb18030)."""
     if content.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        return decode_text(content)
+        return decode_text(content)[0]
     header = HEADER_CHARSET_RE.search(content_type or "")
     meta = CHARSET_RE.search(content[:4096])
     labels = [header.group(1) if header else None, meta.group(1).decode("ascii", "ignore") if meta else None]
@@ -112,7 +112,7 @@ def decode_body(content: bytes, content_type: str | None = None) -> str:
         except (UnicodeDecodeError, LookupError):  # a wrong declaration: try the next one
             continue
     try:
-        return decode_text(content)
+        return decode_text(content)[0]
     except ScrapeError:
         return content.decode("utf-8", errors="replace")
 

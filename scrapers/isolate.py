@@ -12,6 +12,8 @@ space: an allocation beyond it raises MemoryError there instead of swapping the 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
 import signal
 from typing import Callable
 
@@ -52,6 +54,11 @@ def parse_document_isolated(
 ) -> tuple[list[Article], Document]:
     """`parse_document` in a worker process under the time and memory limits; a worker's death fails the document."""
     limits = limits or DEFAULT_LIMITS
+    if not _main_is_a_file():
+        articles, document = parse(data, name, url, source, kind, limits)
+        document.problems.append("read without a worker process, so without time and memory limits: "
+                                 "the calling program is not a file (stdin or an interactive session)")
+        return articles, document
     context = worker_context()
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(
@@ -81,6 +88,13 @@ def parse_document_isolated(
         if worker.is_alive():
             worker.kill()
             worker.join()
+
+
+def _main_is_a_file() -> bool:
+    """Whether a worker can start: workers re-import the parent's main module from its file,
+    which a script read from stdin ("<stdin>") or an interactive session does not have."""
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    return path is None or os.path.isfile(path)
 
 
 def _work(sender, parse: Parser, args: tuple, memory: int | None) -> None:

@@ -15,17 +15,17 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from .article import Attachment, Page, is_html, parse_article
 from .compilation import split_compilation
 from .dates import today
-from .documents import GB_LABELS, extract_text, sha256
+from .documents import sha256
+from .readers import GB_LABELS, extract_document
 from .http import Response, Session
 from .listing import Link, PageRequest, parse_listing
-from .records import Article, Document, Extracted, ScrapeError, SourceResult
+from .records import Article, Document, ScrapeError, SourceResult
 from .regions import find_region
 from .urls import READABLE_TYPES, attachment_type, canonical_url, site_key
 
 # Outcomes that asking again will not change.
 PERMANENT = {"not_found", "robots_denied", "offsite"}
 # How the document readers' text is laid out, by type, until extract_document says so itself.
-LAYOUTS = {"pdf": "wrapped", "docx": "blocks", "txt": "lines", "html": "lines"}
 
 
 @dataclass
@@ -214,7 +214,7 @@ def read_attachment(
     document = Document(sha256(response.content), name, attachment.url, source, "attachment")
     result.documents.append(document)
     try:
-        extracted = read_document(response.content, name)
+        extracted = extract_document(response.content, name)
     except ScrapeError as exc:
         attachment.error = document.error = str(exc)
         document.status, document.error_type = "failed", "unreadable"
@@ -231,21 +231,6 @@ def read_attachment(
                 for i, c in enumerate(cases, start=1)]  # fmt: skip
     extra.append(_one_case_body(split, extracted.text))
     return []
-
-
-def read_document(data: bytes, name: str) -> Extracted:
-    """Text and layout of a PDF, DOCX or TXT file, through the document readers.
-
-    An adapter: the block-aware `extract_document` is used once the readers
-    provide it; until then `extract_text`, with the layout its output has.
-    """
-    from . import documents
-
-    reader = getattr(documents, "extract_document", None)
-    if reader is not None:
-        return reader(data, name)
-    suffix = PurePosixPath(name).suffix.lower().lstrip(".")
-    return Extracted(extract_text(data, name), LAYOUTS.get(suffix, "lines"))
 
 
 def file_name(url: str, text: str, kind: str) -> str:

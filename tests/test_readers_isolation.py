@@ -98,3 +98,20 @@ def test_without_a_worker_the_document_is_read_in_process_and_flagged(monkeypatc
     articles, document = parse_document_isolated(CASES.encode(), "ok.txt", "/inbox/ok.txt", "inbox")
     assert document.status == "ok" and len(articles) == 2
     assert document.problems[-1].startswith("read without a worker process, so without time and memory limits")
+
+
+def test_a_program_read_from_stdin_still_reads_its_documents(tmp_path):
+    # Workers re-import the parent's main module from its file; "<stdin>" has none.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "a.txt").write_text("案例1：甲市改革\n正文一。\n案例2：乙市改革\n正文二。\n", encoding="utf-8")
+    script = (
+        "from scrapers import collect_inbox\n"
+        f"r = collect_inbox('mail', {str(tmp_path)!r}, set())\n"
+        "print(len(r.articles), [d.status for d in r.documents])\n"
+    )
+    done = subprocess.run([sys.executable, "-"], input=script, text=True, capture_output=True, cwd=root, timeout=120)
+    assert done.stdout.strip() == "2 ['ok']", done.stderr[-2000:]
