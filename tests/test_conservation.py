@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from compilations import FORMATS, documents
-from scrapers import split_compilation
+from scrapers import ScrapeError, split_compilation
 from scrapers.compilation import unaccounted
 from scrapers.documents import extract_document
 
@@ -49,3 +50,21 @@ def test_generated_compilations_keep_every_case_whole(fmt):
 def test_the_samples_are_conserved(sample_text, prefix):
     text = sample_text(prefix)
     assert not unaccounted(text, split_compilation(text))
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+READABLE = {".txt", ".html", ".htm", ".shtml", ".pdf", ".docx"}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in FIXTURES.rglob("*") if p.suffix.lower() in READABLE), ids=lambda p: str(p.relative_to(FIXTURES))
+)
+def test_every_fixture_document_is_conserved(path):
+    name = path.name if path.suffix.lower() != ".shtml" else path.with_suffix(".html").name
+    try:
+        extracted = extract_document(path.read_bytes(), name)
+    except ScrapeError as exc:  # a fixture broken on purpose: refused with a clear reason, nothing to conserve
+        assert str(exc)
+        return
+    split = split_compilation(extracted.text, extracted.layout)
+    assert not unaccounted(extracted.text, split)
