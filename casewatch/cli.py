@@ -15,6 +15,9 @@ from .errors import RunFailed
 # Offline, Prefect's telemetry logs an error at every start; opt out before it is imported.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Prefect's temporary server gives up after 20 s; on a loaded 2-core machine it needs 16-20 s.
+STARTUP_TIMEOUT = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+os.environ.setdefault(STARTUP_TIMEOUT, "90")
 
 # RunFailed: the run is recorded as failed with its error; the cause is in the flow's log.
 EXPECTED_ERRORS = (ConfigError, FileNotFoundError, KeyError, ValueError, RunFailed)
@@ -71,6 +74,37 @@ def echo_failures(failures: list) -> None:
         click.echo(f"failed: {name}: {reason}")
 
 
+def server_did_not_start(exc: BaseException) -> bool:
+    """Whether Prefect failed because its temporary API server did not answer in time."""
+    return isinstance(exc, RuntimeError) and "ephemeral Prefect API server" in str(exc)
+
+
+def stop_temporary_servers() -> None:
+    """Stop Prefect's temporary servers: one that timed out at start-up keeps running (Prefect 3.8
+    neither stops it nor reuses it), and would outlive casewatch."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    for server in list(SubprocessASGIServer._instances.values()):
+        server.stop()
+
+
+def run_flow(flow, **parameters):
+    """Call a flow; if Prefect's temporary server did not start in time, try once more, then say so in one line."""
+    for attempt in (1, 2):
+        try:
+            return flow(**parameters)
+        except RuntimeError as exc:
+            if not server_did_not_start(exc):
+                raise
+            stop_temporary_servers()
+            if attempt == 1:
+                click.echo("Prefect's temporary server did not start in time; trying once more", err=True)
+    raise ConfigError(
+        f"Prefect's temporary server did not start within {os.environ[STARTUP_TIMEOUT]} s, twice; "
+        f"set {STARTUP_TIMEOUT} higher, or PREFECT_API_URL to a running Prefect server"
+    )
+
+
 def current_week(config, week: str | None) -> str:
     from digests import parse_week, week_of
 
@@ -101,9 +135,9 @@ def run(config_path, db, digest_dir, week, no_send) -> None:
         click.echo(f"warning: no [[sources]] in {config.path or 'the configuration'}; the digest will be empty", err=True)
     from flows.weekly import weekly
 
-    summary = weekly(
-        config_path=str(config.path) if config.path else None, db=str(config.db), digest_dir=str(config.digest_dir),
-        week=week, send=not no_send,
+    summary = run_flow(
+        weekly, config_path=str(config.path) if config.path else None, db=str(config.db),
+        digest_dir=str(config.digest_dir), week=week, send=not no_send,
     )
     click.echo(
         f"week {summary['week']}: {summary['new_articles']} new article(s), "
@@ -291,3 +325,7 @@ def label(article_id, slug, import_path, note, config_path, db) -> None:
 def main() -> None:
     """Entry point of the console script."""
     cli()
+
+
+if __name__ == "__main__":
+    main()

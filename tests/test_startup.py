@@ -1,0 +1,76 @@
+"""Prefect's temporary server on a loaded machine: a start-up limit that fits, one retry, one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from casewatch import cli as cli_module
+
+ROOT = Path(__file__).resolve().parent.parent
+MESSAGE = "ephemeral Prefect API server"
+
+
+def test_the_cli_gives_the_temporary_server_time_to_start():
+    assert int(os.environ[cli_module.STARTUP_TIMEOUT]) >= 60
+
+
+def test_a_server_that_fails_to_start_once_is_tried_again():
+    calls = []
+
+    def flow(**parameters):
+        calls.append(parameters)
+        if len(calls) == 1:
+            raise RuntimeError(f"Timed out while attempting to connect to {MESSAGE}.")
+        return "summary"
+
+    assert cli_module.run_flow(flow, week="2026-W48") == "summary"
+    assert calls == [{"week": "2026-W48"}, {"week": "2026-W48"}]
+
+
+def test_other_errors_are_not_retried():
+    calls = []
+
+    def flow(**parameters):
+        calls.append(1)
+        raise RuntimeError("something else")
+
+    with pytest.raises(RuntimeError, match="something else"):
+        cli_module.run_flow(flow)
+    assert calls == [1]
+
+
+def test_a_server_that_never_starts_gives_one_line_and_no_traceback(tmp_path):
+    (tmp_path / "casewatch.toml").write_text(
+        f'[[sources]]\nname = "samples"\nkind = "inbox"\npath = "{ROOT / "data" / "samples"}"\n', encoding="utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PREFECT_HOME": str(tmp_path / ".prefect"), cli_module.STARTUP_TIMEOUT: "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "casewatch.cli", "run", "--no-send"], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr + done.stdout
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: Prefect's temporary server did not start within 1 s, twice; set {cli_module.STARTUP_TIMEOUT} "
+        "higher, or PREFECT_API_URL to a running Prefect server"
+    ]
+
+
+def test_the_flow_runner_is_used_by_run(monkeypatch, tmp_path):
+    seen = []
+    monkeypatch.setattr(cli_module, "run_flow", lambda flow, **kw: seen.append(kw) or {
+        "week": kw["week"], "new_articles": 0, "classified": 0, "errors": 0, "db": kw["db"], "digest": None,
+        "mail": None, "failures": [],
+    })
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli_module.cli, ["run", "--week", "2026-W48", "--no-send"])
+    assert result.exit_code == 0, result.output
+    assert seen and seen[0]["send"] is False
