@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
+import tempfile
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -357,23 +359,52 @@ class Classifier:
         return state
 
     def save(self, path: str | Path) -> None:
-        """Write the classifier and its metadata as one artefact."""
+        """Write the classifier and its metadata as one artefact, with the hash it is loaded by."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
         # Plain pickle, not joblib: the C unpickler reads the vocabulary in a few hundredths.
-        with open(tmp, "wb") as handle:
-            pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        data = pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+        _write_atomically(path, data)
+        _write_atomically(hash_path(path), hashlib.sha256(data).hexdigest().encode() + b"\n")
 
     @classmethod
     def load(cls, path: str | Path) -> "Classifier":
-        """Read a classifier written by `save`."""
-        with open(path, "rb") as handle:
-            obj = pickle.load(handle)
+        """Read a classifier written by `save`; refuse a file whose hash is not the one recorded with it.
+
+        A pickle runs code when it is read: only the bytes this project wrote are unpickled.
+        """
+        path = Path(path)
+        data = path.read_bytes()
+        recorded = hash_path(path).read_text(encoding="ascii").strip() if hash_path(path).exists() else None
+        if recorded != hashlib.sha256(data).hexdigest():
+            raise ModelIntegrityError(f"{path} does not match the hash recorded when it was trained ({hash_path(path).name})")
+        obj = pickle.loads(data)
         if not isinstance(obj, cls):
             raise TypeError(f"{path} does not hold a Classifier")
         return obj
+
+
+class ModelIntegrityError(Exception):
+    """A model file whose bytes are not those written by `Classifier.save`."""
+
+
+def hash_path(path: Path) -> Path:
+    """Where the SHA-256 of a saved model is kept."""
+    return path.with_name(path.name + ".sha256")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write under a unique temporary name in the same folder, then rename: readers see old or new, never half."""
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
 
 
 def new_metadata(settings: Settings, **hashes: Any) -> dict[str, Any]:

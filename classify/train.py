@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import time
 from dataclasses import replace
@@ -108,17 +109,39 @@ def train_model(path: str | Path, extra: Sequence[Example] = (), corpus: Path | 
 
 
 def load_model(path: str | Path, extra: Sequence[Example] = (), corpus: Path | None = None) -> Classifier:
-    """Load the cached model if it matches the corpus, labels, code and `extra`; else retrain."""
+    """Load the cached model if it matches the corpus, labels, code and `extra`; else retrain.
+
+    Two processes that find the model stale do not both train: the second waits for the
+    first (a lock file beside the model) and then loads what it wrote.
+    """
     path = Path(path)
     expected = expected_metadata(extra, corpus)
-    if path.exists():
+    clf = _current(path, expected)
+    if clf is not None:
+        return clf
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            clf = Classifier.load(path)
-        except Exception as error:  # a corrupt or incompatible artefact is just rebuilt
+            clf = _current(path, expected, quiet=True)
+            return clf if clf is not None else train_model(path, extra, corpus=corpus)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _current(path: Path, expected: dict[str, str], quiet: bool = False) -> Classifier | None:
+    """The model at `path` if it loads and matches `expected`, else None (and why, in the log)."""
+    if not path.exists():
+        return None
+    try:
+        clf = Classifier.load(path)
+    except Exception as error:  # corrupt, incompatible or not ours: rebuilt, never trusted
+        if not quiet:
             log.warning("cannot load %s (%s); retraining", path, error)
-        else:
-            stale = [k for k, v in expected.items() if clf.metadata.get(k) != v]
-            if not stale:
-                return clf
+        return None
+    stale = [k for k, v in expected.items() if clf.metadata.get(k) != v]
+    if stale:
+        if not quiet:
             log.info("model %s is stale (%s); retraining", path, ", ".join(stale))
-    return train_model(path, extra, corpus=corpus)
+        return None
+    return clf

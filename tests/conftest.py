@@ -60,6 +60,7 @@ def project(tmp_path, model_path):
     models = tmp_path / "models"
     models.mkdir()
     shutil.copy(model_path, models / "indicators.pkl")
+    shutil.copy(model_path.with_name(model_path.name + ".sha256"), models / "indicators.pkl.sha256")
     (tmp_path / "casewatch.toml").write_text(
         '[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n[classify]\nmodel = "models/indicators.pkl"\n'
         '[[sources]]\nname = "inbox"\nkind = "inbox"\npath = "inbox"\n',
