@@ -83,8 +83,8 @@ def main() -> None:
             "jieba tokenise (reference)": (tokenise,),
             "read + split + region (scrapers)": (split,),
             "classify (predict_many)": (classify_all, None),
-            "save (store, one transaction)": (store.save_articles, db, None, "2026-W48", store.now()),
-            "render digest (Markdown)": (lambda: render_markdown(build_digest("2026-W48", store.week_articles(db, "2026-W48"), store.indicators(db), [])),),
+            "save (store, a transaction per batch)": (store.save_articles, db, None, "2026-W48", store.now()),
+            "render digest (Markdown)": (lambda: render_markdown(build_digest(db, "2026-W48")),),
         }
         stages, peaks, articles = {}, {}, []
         for name, (function, *call) in steps.items():
