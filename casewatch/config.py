@@ -157,11 +157,11 @@ def _check_http(http: dict, where: str) -> HttpSettings:
     _check_types(http, HTTP_KEYS, f"{where}: [http]")
     for key in ("rate", "connect_timeout", "read_timeout", "max_bytes"):
         if http[key] <= 0:
-            raise ConfigError(f"{where}: [http] {key} must be greater than 0")
+            raise ConfigError(f"{where}: [http]: {key} must be greater than 0")
     if http["retries"] < 0:
-        raise ConfigError(f"{where}: [http] retries must be 0 or more")
+        raise ConfigError(f"{where}: [http]: retries must be 0 or more")
     if not http["user_agent"].strip():
-        raise ConfigError(f"{where}: [http] user_agent must name casewatch and a contact")
+        raise ConfigError(f"{where}: [http]: user_agent must name casewatch and a contact")
     return HttpSettings(**{key: http[key] for key in HTTP_KEYS})
 
 

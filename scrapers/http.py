@@ -249,8 +249,9 @@ class Session:
         if response.outcome != "redirect_loop":
             response.final_url = final_url
         response.elapsed = time.perf_counter() - started
-        if response.outcome in ("offsite", "robots_denied") or (response.outcome == "blocked" and not response.attempts):
-            self._record(final_url, response, 0.0)  # refused before any request: logged all the same
+        if response.outcome in ("offsite", "robots_denied", "redirect_loop") or (response.outcome == "blocked" and not response.attempts):
+            # refused before any request (or a loop found between requests): logged all the same
+            self._record(final_url, response, 0.0)
         return response
 
     def _refuse(self, url: str, hosts: set[str] | None) -> Response | None:
