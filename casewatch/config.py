@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +15,51 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULTS = Path(__file__).with_name("defaults.toml")
-SOURCE_KINDS = {"inbox": ("path",), "document": ("path", "url")}
+SOURCE_KINDS = {"inbox": ("path",), "document": ("path", "url"), "site": ("url",), "feed": ("url",)}
+# The keys a network source may have, and their types; every other key is a mistake worth naming.
+WEB_KEYS: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "kind": str,
+    "url": str,
+    "title": str,
+    "max_pages": int,
+    "link_selector": str,
+    "title_selector": str,
+    "date_selector": str,
+    "body_selector": str,
+    "encoding": str,
+    "include": str,
+    "exclude": str,
+    "hosts": list,
+}
+# [http]: the polite session shared by a run's network sources (defaults and help in defaults.toml).
+HTTP_KEYS: dict[str, type | tuple[type, ...]] = {
+    "user_agent": str,
+    "rate": (int, float),
+    "connect_timeout": (int, float),
+    "read_timeout": (int, float),
+    "max_bytes": int,
+    "retries": int,
+    "robots": bool,
+}
+TYPE_NAMES = {str: "a string", int: "an integer", (int, float): "a number", bool: "true or false", list: "a list"}
 
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """How a run's network sources fetch: the `[http]` section."""
+
+    user_agent: str
+    rate: float
+    connect_timeout: float
+    read_timeout: float
+    max_bytes: int
+    retries: int
+    robots: bool
 
 
 @dataclass
@@ -32,6 +74,7 @@ class Config:
     sources: list[dict] = field(default_factory=list)
     email_to: list[str] = field(default_factory=list)
     simplified: bool = False
+    http: HttpSettings | None = None
 
     def source_location(self, source: dict) -> str:
         """Where a source reads from (a folder, a file or a URL)."""
@@ -67,12 +110,59 @@ def _check_sources(sources: list, where: str, root: Path) -> list[dict]:
             raise ConfigError(f"{where}: source {name!r} has kind {kind!r}; expected one of {sorted(SOURCE_KINDS)}")
         if not any(source.get(key) for key in SOURCE_KINDS[kind]):
             raise ConfigError(f"{where}: source {name!r} needs {' or '.join(SOURCE_KINDS[kind])}")
+        if kind in ("site", "feed"):
+            _check_web_source(source, f"{where}: source {name!r}")
         names.add(name)
         source = dict(source)
         if source.get("path"):
             source["path"] = str((root / source["path"]).resolve())
         checked.append(source)
     return checked
+
+
+def _check_types(table: dict, keys: dict, where: str) -> None:
+    """One line naming the first unknown key or value of the wrong type."""
+    for key, value in table.items():
+        if key not in keys:
+            raise ConfigError(f"{where}: unknown key {key!r}; expected one of: {', '.join(keys)}")
+        expected = keys[key]
+        # TOML booleans are not numbers here, whatever Python says
+        if isinstance(value, bool) and expected is not bool or not isinstance(value, expected):
+            raise ConfigError(f"{where}: {key} must be {TYPE_NAMES[expected]}, not {value!r}")
+
+
+def _check_web_source(source: dict, where: str) -> None:
+    _check_types(source, WEB_KEYS, where)
+    if not source["url"].startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: url must start with http:// or https://, not {source['url']!r}")
+    if "max_pages" in source and source["max_pages"] < 1:
+        raise ConfigError(f"{where}: max_pages must be at least 1")
+    for key in ("include", "exclude"):
+        try:
+            re.compile(source.get(key) or "")
+        except re.error as exc:
+            raise ConfigError(f"{where}: {key} is not a valid regular expression: {exc}") from exc
+    if "encoding" in source:
+        try:
+            codecs.lookup(source["encoding"])
+        except LookupError:
+            raise ConfigError(f"{where}: unknown encoding {source['encoding']!r}") from None
+    if not all(isinstance(host, str) and host for host in source.get("hosts", [])):
+        raise ConfigError(f"{where}: hosts must be a list of host names")
+
+
+def _check_http(http: dict, where: str) -> HttpSettings:
+    if not isinstance(http, dict):
+        raise ConfigError(f"{where}: http must be a table ([http])")
+    _check_types(http, HTTP_KEYS, f"{where}: [http]")
+    for key in ("rate", "connect_timeout", "read_timeout", "max_bytes"):
+        if http[key] <= 0:
+            raise ConfigError(f"{where}: [http]: {key} must be greater than 0")
+    if http["retries"] < 0:
+        raise ConfigError(f"{where}: [http]: retries must be 0 or more")
+    if not http["user_agent"].strip():
+        raise ConfigError(f"{where}: [http]: user_agent must name casewatch and a contact")
+    return HttpSettings(**{key: http[key] for key in HTTP_KEYS})
 
 
 def _check_email(email: dict, where: str) -> list[str]:
@@ -114,6 +204,7 @@ def load_config(
         sources=_check_sources(data.get("sources", []), where, root),
         email_to=_check_email(data.get("email", {}), where),
         simplified=_check_flag(data["digest"], "simplified", where),
+        http=_check_http(data["http"], where),
     )
 
 

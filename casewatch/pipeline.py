@@ -16,7 +16,11 @@ import classify
 import digests
 import store
 from scrapers import SourceResult, collect_file, collect_source
+from scrapers.feed import collect_feed
+from scrapers.http import Session
+from scrapers.site import collect_site
 
+from .config import HttpSettings
 from .errors import RunFailed
 
 BATCH = 256
@@ -27,9 +31,47 @@ def prepare_store(db_path: Path) -> None:
     store.save_indicators(store.open_db(db_path), classify.INDICATORS)
 
 
-def collect(source: dict, db_path: Path) -> SourceResult:
-    """Collect one source, skipping documents the store has already read."""
-    return collect_source(source, store.known_documents(store.open_db(db_path)))
+# Network sources: collected through the run's polite session.
+WEB_COLLECTORS = {"site": collect_site, "feed": collect_feed}
+
+
+def open_session(settings: HttpSettings, validators: dict | None = None) -> Session:
+    """One polite HTTP session for a run's network sources, so that the rate limit holds per host across them."""
+    return Session(
+        user_agent=settings.user_agent,
+        rate=settings.rate,
+        timeout=(settings.connect_timeout, settings.read_timeout),
+        max_bytes=settings.max_bytes,
+        retries=settings.retries,
+        robots=settings.robots,
+        validators=validators,
+    )
+
+
+def collect(source: dict, db_path: Path, session: Session | None = None) -> SourceResult:
+    """Collect one source, skipping documents and article URLs the store has already read."""
+    db = store.open_db(db_path)
+    if source.get("kind") in WEB_COLLECTORS:
+        if session is None:
+            raise ValueError(f"source {source['name']!r} is a {source['kind']} and needs the run's HTTP session")
+        return collect_web(source, session, store.known_urls(db))
+    return collect_source(source, store.known_documents(db))
+
+
+def collect_web(source: dict, session: Session, known_urls: set[str]) -> SourceResult:
+    """Collect a site or feed through its own view of the run's session (sources run in parallel threads)."""
+    view = session.share()
+    try:
+        collected = WEB_COLLECTORS[source["kind"]](source, view, known_urls)
+    finally:
+        view.close()
+    result = collected.source_result()
+    # Validators are kept only from a source collected without a failure: after a failure, an
+    # unchanged listing would answer 304 next run and the failed article would never be asked again.
+    if not result.errors:
+        fetched = {entry["url"] for entry in result.fetch_log if entry["outcome"] == "ok"}
+        result.validators = {url: view.validators[url] for url in fetched if url in view.validators}
+    return result
 
 
 def failed_collection(source: dict, exc: BaseException) -> SourceResult:
@@ -176,11 +218,17 @@ class Run:
         self.failures: list[tuple[str, str]] = []
         self.digest: Path | None = None
         self.mail: digests.SendOutcome | None = None
+        self.session: Session | None = None
 
     def __enter__(self) -> Run:
         prepare_store(self.db_path)
         store.start_run(store.open_db(self.db_path), self.id, self.week)
         return self
+
+    def open_session(self, settings: HttpSettings) -> Session:
+        """The run's polite HTTP session, with the validators the store kept; closed when the run ends."""
+        self.session = open_session(settings, store.http_cache(store.open_db(self.db_path)))
+        return self.session
 
     def save(self, result: SourceResult, source: dict) -> list[str]:
         """Save one source's result and count it in the run; return the new article ids."""
@@ -211,6 +259,8 @@ class Run:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self.session is not None:
+            self.session.close()
         if exc is None:
             self.status = "partial" if self.errors else "ok"
             self.error = "\n".join(self.errors) or None

@@ -6,14 +6,16 @@ import re
 
 # Failures of reaching a source. Checked in order: the first kind whose pattern matches names it.
 ACCESS_KINDS: list[tuple[str, re.Pattern]] = [
+    # A site or feed that answered but holds no article (any more): redesigned, or the wrong page.
+    ("找不到文章（网站可能已改版）", re.compile(r"no article links found|: no entries\b", re.I)),
     ("找不到文件夹", re.compile(r"inbox folder .* does not exist", re.I)),
     ("找不到文件", re.compile(r"No such file or directory|FileNotFoundError", re.I)),
-    ("被拦截", re.compile(r"\b(?:401|403|412|429)\b|Forbidden|Unauthorized|Too Many Requests|robots\.txt|captcha|验证码|blocked|access denied", re.I)),
+    ("被拦截", re.compile(r"\b(?:401|403|412|429)\b|Forbidden|Unauthorized|Too Many Requests|robots\.txt|Retry-After|captcha|验证码|blocked|access denied", re.I)),
     ("页面不存在", re.compile(r"\b(?:404|410)\b")),
     ("无法访问", re.compile(
         r"Max retries|Connection ?Error|Connect ?Timeout|Read ?Timeout|timed? ?out|Name or service not known|"
         r"Temporary failure in name resolution|nodename nor servname|Connection (?:refused|reset|aborted)|"
-        r"HTTPS?ConnectionPool|SSL ?Error|certificate verify|RemoteDisconnected|\b5\d\d\b|cannot fetch",
+        r"HTTPS?ConnectionPool|SSL ?Error|certificate verify|RemoteDisconnected|\b5\d\d\b|cannot fetch|redirect[_ ]loop",
         re.I,
     )),
 ]
@@ -21,7 +23,7 @@ ACCESS_KINDS: list[tuple[str, re.Pattern]] = [
 FILE_KINDS: list[tuple[str, re.Pattern]] = [
     ("文件无文字（可能是扫描件）", re.compile(r"no extractable text|scanned", re.I)),
     ("格式不支持", re.compile(r"unsupported document type", re.I)),
-    ("文件过大", re.compile(r"larger than|too large|size cap", re.I)),
+    ("文件过大", re.compile(r"larger than|too[_ ]large|size cap", re.I)),
     ("文件损坏", re.compile(r"corrupt|unreadable|cannot detect the text encoding|BadZip|PdfReadError|PdfStreamError|decode|truncated|EOF marker", re.I)),
 ]
 

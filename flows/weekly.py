@@ -19,13 +19,18 @@ from casewatch import pipeline
 from casewatch.config import load_config
 from digests import mail_settings, week_of
 from scrapers import SourceResult
+from scrapers.http import Session
 
 
-@task(name="collect", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE, task_run_name="collect-{source[name]}")
-def collect(source: dict, db_path: Path) -> SourceResult:
-    """Collect one source (network work: retried)."""
+# No Prefect retries: the session retries each request that failed for a transient reason
+# (timeouts, 429, 5xx, with backoff and Retry-After), and a source that still fails is recorded
+# and asked again next run. A task retry would repeat every request of the source, multiplying
+# the load on a host that is already struggling; a collection that raises is a bug, not weather.
+@task(name="collect", cache_policy=NO_CACHE, task_run_name="collect-{source[name]}")
+def collect(source: dict, db_path: Path, session: Session | None = None) -> SourceResult:
+    """Collect one source (sites and feeds through the run's shared polite session)."""
     logger = get_run_logger()
-    result = pipeline.collect(source, db_path)
+    result = pipeline.collect(source, db_path, session)
     logger.info("%s: %d new article(s) from %d document(s)", source["name"], len(result.articles), len(result.documents))
     for error in result.errors:
         logger.warning("%s: %s", source["name"], error)
@@ -90,7 +95,8 @@ def weekly(
     config = load_config(config_path, db=db, digest_dir=digest_dir)
     mail = mail_settings(config.email_to) if send else None  # a bad SMTP setting fails before any work
     with pipeline.Run(config.db, week or week_of(tz=config.timezone)) as run:
-        futures = [(source, collect.submit(source, config.db)) for source in config.sources]
+        session = run.open_session(config.http)  # one per run: hosts are paced across sources
+        futures = [(source, collect.submit(source, config.db, session)) for source in config.sources]
         for source, future in futures:
             save(run, collected(future, source), source)
         classify_pending(run, config.model)

@@ -59,6 +59,7 @@ class Attachment:
     parsed: bool = False
     error: str | None = None
     articles: int = 0
+    page: str | None = None  # the article page that links it (the link itself when listed directly)
 
 
 @dataclass

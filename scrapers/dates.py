@@ -68,3 +68,44 @@ def date_from_url(url: str, until: date | None = None) -> str | None:
             if found:
                 return found
     return None
+
+
+# A compilation's period: "11月8日-11月14日", "11.08-11.14", "2021年11月8日至14日" (often without a year).
+# The dotted form needs two-digit days ("11.08"), so that figures like "1.5-2.0" are not periods.
+RANGE_RE = re.compile(
+    r"(?<![\d.])(?:((?:19|20)\d{2})\s*年\s*)?(\d{1,2})\s*(?:月\s*(\d{1,2})\s*日?|\.(\d{2}))\s*[-—–~～至到]\s*"
+    r"(?:((?:19|20)\d{2})\s*年\s*)?(?:(\d{1,2})\s*(?:月|\.(?=\d{2})))?\s*(\d{1,2})(?![\d.])\s*日?"
+)
+# A year in a file name or a cover line ("2021年第45期", "周报_2021-11.pdf"), not a piece of a longer number or hash.
+YEAR_RE = re.compile(r"(?<![0-9A-Za-z])((?:19|20)\d{2})(?=年|[-_.\s)）]|\d{4}(?!\d)|$)")
+
+
+def find_year(text: str | None) -> int | None:
+    """The first year written in `text` (a file name, a cover line), if any."""
+    match = YEAR_RE.search(text or "")
+    return int(match.group(1)) if match else None
+
+
+def parse_date_range(text: str | None, years: list[int | None] = (), until: date | None = None) -> tuple[str, str] | None:
+    """The first period in `text` as ISO (start, end), never ending in the future.
+
+    A period without a year takes the first of `years` (the document's own hints) that
+    puts it in the past, else the year of `until` (the run date) or the year before.
+    """
+    until = until or today()
+    for match in RANGE_RE.finditer(text or ""):
+        start_year, start_month, day, dotted_day, end_year, end_month, end_day = match.groups()
+        start_month, start_day, end_day = int(start_month), int(day or dotted_day), int(end_day)
+        end_month = int(end_month) if end_month else start_month
+        written = end_year or start_year
+        candidates = [int(written)] if written else [y for y in years if y] + [until.year, until.year - 1]
+        for year in candidates:
+            # a period over New Year ("12.27-1.2") starts in the year before it ends
+            first_year = int(start_year) if start_year else year - (start_month > end_month)
+            try:
+                start, end = date(first_year, start_month, start_day), date(year, end_month, end_day)
+            except ValueError:
+                break
+            if start <= end <= until:
+                return start.isoformat(), end.isoformat()
+    return None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from .compilation import split_compilation, unaccounted
+from .dates import find_year, parse_date_range
 from .limits import Limits
-from .readers import SUFFIXES, extract_document, one_line
+from .readers import SUFFIXES, created_year, extract_document, one_line
 from .records import Article, Document, Furniture, ScrapeError, Split
 from .regions import find_region
 
@@ -59,6 +60,7 @@ def parse_document(
         if lost:  # a splitter bug: say so rather than store a case with text missing unnoticed
             document.problems.append(f"{sum(lost.values())} character(s) placed in no case and no furniture")
         articles = articles_from_split(split, url, source, document)
+        date_by_period(articles, split, name, data)
     except MemoryError as exc:
         fail(document, exc)
         return [], document
@@ -70,6 +72,25 @@ def parse_document(
     if not articles:
         document.status, document.error = "failed", "no article found in the document"
     return articles, document
+
+
+def date_by_period(articles: list[Article], split: Split, name: str, data: bytes) -> None:
+    """Cases without a date of their own take the last day of the compilation's period ("11月8日-11月14日").
+
+    The period is read from the cover and running headers, else the file name;
+    a period without a year takes it from those lines, the file name, the file's
+    metadata or the run date, whichever first puts it in the past (Asia/Shanghai).
+    """
+    if all(a.published for a in articles):
+        return
+    lines = [f.text for f in split.furniture if f.kind in ("cover", "running_header")]
+    years = [find_year(line) for line in lines] + [find_year(name), created_year(data)]
+    for text in [*lines, name]:
+        period = parse_date_range(text, years)
+        if period:
+            for article in articles:
+                article.published = article.published or period[1]
+            return
 
 
 def articles_from_split(split: Split, url: str, source: str, document: Document) -> list[Article]:

@@ -18,7 +18,7 @@ from .article import Page, block_text, find_attachments
 from .dates import TIMEZONE, parse_date, today
 from .http import Session
 from .listing import Link
-from .site import SiteResult, collect_link, page_articles
+from .site import SiteResult, collect_link, mark_unreadable, page_articles
 from .urls import canonical_url, site_key
 
 # A description (no content element) shorter than this, or ending in an ellipsis, is a summary.
@@ -45,7 +45,7 @@ def collect_feed(source: dict, session: Session, known_urls: set[str], until: da
             result.errors.append(f"feed {source['url']}: no entries{problem}")
         for entry in parsed.entries:
             collect_entry(entry, response.final_url, source, session, hosts, known, result, until)
-    result.log = session.log[mark:]
+    result.log = mark_unreadable(session.log[mark:], result.unreadable)
     return result
 
 

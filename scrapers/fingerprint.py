@@ -26,6 +26,9 @@ PERMUTATIONS = 128
 # copies >= 0.55, different cases <= 0.03; the threshold sits between, nearer the
 # different cases because a missed duplicate costs more than a false one here).
 THRESHOLD = 0.25
+# The threshold was measured on cases of at least this many characters (normalised). Shorter
+# texts have too few shingles: two short notices from one template share most of them.
+MIN_LENGTH = 100
 NOISE_RE = re.compile(r"[\s\W_]+", re.UNICODE)
 _PRIME = np.uint64((1 << 61) - 1)
 _RANDOM = np.random.RandomState(20211108)  # fixed: signatures must be comparable across runs
@@ -70,6 +73,11 @@ def signature(value: bytes | np.ndarray) -> np.ndarray:
 def similarity(a: bytes | np.ndarray, b: bytes | np.ndarray) -> float:
     """Estimated Jaccard similarity of two signatures (0–1)."""
     return float(np.mean(signature(a) == signature(b)))
+
+
+def comparable(text: str) -> bool:
+    """True when a text is long enough for its signature to tell cases apart."""
+    return len(normalise(text)) >= MIN_LENGTH
 
 
 def near_duplicate(a: str, b: str, threshold: float = THRESHOLD) -> bool:

@@ -7,6 +7,7 @@ whose `outcome` says what happened, and appends every request it made to
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import time
@@ -152,6 +153,10 @@ class Session:
     on connection errors, timeouts, 408, 429 and 5xx (Retry-After honoured up to
     `max_retry_after` seconds), conditional requests from `validators`.
     `clock` and `sleep` are injectable so that tests never wait.
+
+    Sources collected in parallel threads each take a `share()`: the views pace
+    each host together (one lock and one slot grid per host, one robots.txt per
+    host, one set of validators) while each keeps its own log and connections.
     """
 
     def __init__(
@@ -187,6 +192,7 @@ class Session:
         self._delay: dict[str, float] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._robots: dict[str, RobotFileParser | Response] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
     def __enter__(self) -> Session:
@@ -198,6 +204,19 @@ class Session:
     def close(self) -> None:
         """Close the connection pool."""
         self.http.close()
+
+    def share(self) -> Session:
+        """A view for one more caller (a thread): the same per-host pacing, robots.txt and validators, its own log.
+
+        requests.Session is not documented as thread-safe, so each view has its own
+        connection pool; the politeness state is what must be shared, and its dicts
+        are only changed under the host's lock or `_guard`.
+        """
+        view = copy.copy(self)
+        view.log = []
+        view.http = requests.Session()
+        view.http.headers.update(self.http.headers)
+        return view
 
     def set_rate(self, host_url: str, rate: float) -> None:
         """A rate for one host (requests per second), e.g. from a source's configuration."""
@@ -230,8 +249,9 @@ class Session:
         if response.outcome != "redirect_loop":
             response.final_url = final_url
         response.elapsed = time.perf_counter() - started
-        if response.outcome in ("offsite", "robots_denied") or (response.outcome == "blocked" and not response.attempts):
-            self._record(final_url, response, 0.0)  # refused before any request: logged all the same
+        if response.outcome in ("offsite", "robots_denied", "redirect_loop") or (response.outcome == "blocked" and not response.attempts):
+            # refused before any request (or a loop found between requests): logged all the same
+            self._record(final_url, response, 0.0)
         return response
 
     def _refuse(self, url: str, hosts: set[str] | None) -> Response | None:
@@ -252,9 +272,16 @@ class Session:
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
         with self._guard:
-            cached = self._robots.get(key)
-        if cached is not None:
-            return cached
+            lock = self._robots_locks.setdefault(key, threading.Lock())
+        with lock:  # two sources of one host starting together ask for robots.txt once
+            with self._guard:
+                cached = self._robots.get(key)
+            if cached is not None:
+                return cached
+            return self._read_robots(url, key)
+
+    def _read_robots(self, url: str, key: str) -> RobotFileParser | Response:
+        """Fetch and parse a host's robots.txt and remember it."""
         parser = RobotFileParser(f"{key}/robots.txt")
         response = self._fetch_robots(f"{key}/robots.txt")
         if response.outcome == "ok":

@@ -425,3 +425,22 @@ def extract_document(data: bytes, name: str, limits: Limits | None = None) -> Ex
     if suffix == ".txt":
         return extract_txt(data)
     raise ScrapeError(f"unsupported document type {suffix or '(none)'!r}")
+
+
+PDF_CREATED_RE = re.compile(rb"/CreationDate\s*\(\s*D:((?:19|20)\d{2})")
+DOCX_CREATED_RE = re.compile(rb"<dcterms:created[^>]*>\s*((?:19|20)\d{2})-")
+
+
+def created_year(data: bytes) -> int | None:
+    """The year a PDF or DOCX says it was made (its metadata), when it says so plainly."""
+    if data[:5].lower() == b"%pdf-":
+        match = PDF_CREATED_RE.search(data[:1_000_000]) or PDF_CREATED_RE.search(data[-100_000:])
+        return int(match.group(1)) if match else None
+    if data[:4] == b"PK\x03\x04":
+        try:
+            core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml")[:100_000]
+        except (KeyError, zipfile.BadZipFile, ValueError, EOFError, OSError):
+            return None
+        match = DOCX_CREATED_RE.search(core)
+        return int(match.group(1)) if match else None
+    return None

@@ -102,17 +102,30 @@ class Document:
 
 @dataclass
 class SourceResult:
-    """What collecting one source produced: articles, documents and errors."""
+    """What collecting one source produced: articles, documents and errors.
+
+    Network sources (site, feed) also hand over what the store keeps for the next
+    run: every request made (`fetch_log`, as `Session.log` has it), the attachments
+    met, the canonical URLs done with (`known_urls`: stored, or never readable),
+    the conditional-request validators worth keeping, and whether the site blocked us.
+    """
 
     source: str
     kind: str
     articles: list[Article] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    fetch_log: list[dict] = field(default_factory=list)
+    attachments: list = field(default_factory=list)
+    known_urls: list[str] = field(default_factory=list)
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    blocked: bool = False
 
     @property
     def status(self) -> str:
-        """`ok`, `partial` (some errors) or `failed` (errors and nothing collected)."""
+        """`ok`, `partial` (some errors), `failed` (errors and nothing collected) or `blocked`."""
+        if self.blocked:
+            return "blocked"
         if not self.errors:
             return "ok"
         return "partial" if self.articles else "failed"

@@ -54,17 +54,26 @@ class SiteResult:
     unchanged: bool = False
     blocked: bool = False
     log: list[dict] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)  # fetched URL -> why its content could not be read
 
     @property
     def status(self) -> str:
         """`ok`, `partial` (some errors), `failed` (errors and nothing collected) or `blocked`."""
-        if self.blocked:
-            return "blocked"
-        return SourceResult(self.source, self.kind, self.articles, errors=self.errors).status
+        return self.source_result().status
 
     def source_result(self) -> SourceResult:
         """The pipeline's common record of a collected source."""
-        return SourceResult(self.source, self.kind, self.articles, self.documents, self.errors)
+        return SourceResult(
+            self.source,
+            self.kind,
+            self.articles,
+            self.documents,
+            self.errors,
+            fetch_log=self.log,
+            attachments=self.attachments,
+            known_urls=self.fetched_urls + self.dead_urls,
+            blocked=self.blocked,
+        )
 
 
 def collect_site(source: dict, session: Session, known_urls: set[str], until: date | None = None) -> SiteResult:
@@ -78,8 +87,20 @@ def collect_site(source: dict, session: Session, known_urls: set[str], until: da
         collect_link(link, source, session, hosts, result, until or today())
     if not result.links_found and not result.unchanged and not result.blocked and not _first_failed(result):
         result.errors.append(f"no article links found on {start}: the site may have been redesigned")
-    result.log = session.log[mark:]
+    result.log = mark_unreadable(session.log[mark:], result.unreadable)
     return result
+
+
+def mark_unreadable(log: list[dict], unreadable: dict[str, str]) -> list[dict]:
+    """The fetch log with each request whose content could not be read (a corrupt PDF) marked `unreadable`.
+
+    The request itself succeeded; marking it keeps every failure of a source in one log.
+    """
+    for url, error in unreadable.items():
+        entry = next((e for e in reversed(log) if e["url"] == url and e["outcome"] == "ok"), None)
+        if entry is not None:
+            entry["outcome"], entry["error"] = "unreadable", error
+    return log
 
 
 def fetch_listings(
@@ -138,7 +159,7 @@ def collect_link(link: Link, source: dict, session: Session, hosts: set[str] | N
     if not is_html(response.content, response.content_type):
         kind = attachment_type(response.final_url, response.content_type)
         if kind in READABLE_TYPES:
-            attachment = Attachment(link.url, kind, link.title)
+            attachment = Attachment(link.url, kind, link.title, page=link.url)
             result.attachments.append(attachment)
             articles = read_attachment(attachment, response, source["name"], result, None)
             for article in articles:
@@ -171,6 +192,7 @@ def page_articles(
     extra = []  # text of attachments that are not compilations joins the body
     articles: list[Article] = []
     for attachment in page.attachments:
+        attachment.page = url
         result.attachments.append(attachment)
         if attachment.type not in READABLE_TYPES:
             attachment.error = f"not parsed: {attachment.type} files are not read"
@@ -219,6 +241,7 @@ def read_attachment(
         attachment.error = document.error = str(exc)
         document.status, document.error_type = "failed", "unreadable"
         result.errors.append(f"attachment {attachment.url}: {exc}")
+        result.unreadable[response.final_url] = str(exc)
         return []
     attachment.parsed = True
     split = split_compilation(extracted.text, extracted.layout)

@@ -16,6 +16,7 @@ import sqlite_utils
 from scrapers import Article, Document, SourceResult
 from zhtext import to_simplified
 
+from .dedup import Signatures, body_fingerprint, save_sightings, sighting
 from .schema import INDEXES, TABLES
 
 # Articles per transaction (a savepoint when the caller has opened one, as for a document).
@@ -136,6 +137,16 @@ def known_documents(db: sqlite_utils.Database) -> set[str]:
     return {row["sha256"] for row in db["documents"].rows_where("status = 'ok'", select="sha256")}
 
 
+def known_urls(db: sqlite_utils.Database) -> set[str]:
+    """Canonical URLs of articles already read (or never readable): not fetched again."""
+    return {row[0] for row in db.execute("select canonical_url from known_urls")}
+
+
+def http_cache(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str | None]]:
+    """Each cached URL's (ETag, Last-Modified), for conditional requests."""
+    return {row[0]: (row[1], row[2]) for row in db.execute("select url, etag, last_modified from http_cache")}
+
+
 def save_source_result(
     db: sqlite_utils.Database,
     result: SourceResult,
@@ -144,12 +155,16 @@ def save_source_result(
     week: str,
     title: str | None = None,
 ) -> list[str]:
-    """Save one source's documents, new articles and errors; return the new article ids.
+    """Save one source's documents, new articles, sightings and errors (and what a network source fetched).
 
-    Each document is committed with its articles in one transaction: a document
-    is `ok` (and skipped by the next run) only once every case of it is stored.
+    Each document is committed with its articles and sightings in one transaction: a
+    document is `ok` (and skipped by the next run) only once every case of it is
+    stored. The URLs a network source is done with are committed last, with its fetch
+    log and validators, so a URL is never known while its articles are not stored.
+    Returns the ids of the new articles.
     """
     seen_at = now()
+    signatures = Signatures.load(db)
     by_document: dict[str | None, list[Article]] = {}
     for article in result.articles:
         by_document.setdefault(article.document, []).append(article)
@@ -159,9 +174,9 @@ def save_source_result(
             continue
         with transaction(db):
             _save_document(db, document, seen_at)
-            new_ids += save_articles(db, by_document.pop(document.sha256, []), week, seen_at)
+            new_ids += save_articles(db, by_document.pop(document.sha256, []), week, seen_at, signatures)
     # Articles without a document of this result (pages, feed entries) are saved in batches.
-    new_ids += save_articles(db, [a for articles in by_document.values() for a in articles], week, seen_at)
+    new_ids += save_articles(db, [a for articles in by_document.values() for a in articles], week, seen_at, signatures)
     with transaction(db):
         db["sources"].upsert(
             {
@@ -179,7 +194,44 @@ def save_source_result(
             ({"run": run, "source": result.source, "error": error, "at": seen_at} for error in result.errors),
             pk="id",
         )
+        save_fetched(db, result, run, seen_at)
     return new_ids
+
+
+def save_fetched(db: sqlite_utils.Database, result: SourceResult, run: str, seen_at: str) -> None:
+    """What a network source fetched: its requests, attachments, the URLs it is done with, validators."""
+    source = result.source
+    db["fetch_log"].insert_all(({"run": run, "source": source} | entry for entry in result.fetch_log), pk="id")
+    db["attachments"].upsert_all(
+        (
+            {
+                "url": a.url,
+                "type": a.type,
+                "name": a.name,
+                "parsed": int(a.parsed),
+                "articles": a.articles,
+                "error": a.error,
+                "article_url": a.page,
+                "source": source,
+                "seen_at": seen_at,
+            }
+            for a in result.attachments
+        ),
+        pk="url",
+    )
+    # The first source to read a URL keeps it (and when).
+    db["known_urls"].insert_all(
+        ({"canonical_url": url, "source": source, "first_seen": seen_at} for url in dict.fromkeys(result.known_urls)),
+        pk="canonical_url",
+        ignore=True,
+    )
+    db["http_cache"].upsert_all(
+        (
+            {"url": url, "etag": etag, "last_modified": modified, "source": source, "updated": seen_at}
+            for url, (etag, modified) in result.validators.items()
+        ),
+        pk="url",
+    )
 
 
 def _save_document(db: sqlite_utils.Database, document: Document, seen_at: str) -> None:
@@ -192,23 +244,43 @@ def _save_document(db: sqlite_utils.Database, document: Document, seen_at: str) 
     db["documents"].upsert(row, pk="sha256")
 
 
-def save_articles(db: sqlite_utils.Database, articles: Sequence[Article], week: str, seen_at: str) -> list[str]:
-    """Insert articles not stored yet, a batch per transaction; stored ones keep their week and labels."""
-    rows: dict[str, dict] = {}
-    for article in articles:
-        row = asdict(article)
-        row["id"] = article_id(article.title, article.body)
-        row["search_text"] = search_text(article.title, article.body)
-        rows.setdefault(row["id"], row)
-    keys = list(rows)
+def save_articles(
+    db: sqlite_utils.Database,
+    articles: Sequence[Article],
+    week: str,
+    seen_at: str,
+    signatures: Signatures | None = None,
+) -> list[str]:
+    """Insert articles not stored yet, a batch per transaction, each with its sighting; return the new ids.
+
+    An article is stored already when its id (title and text) is, or when its body is a
+    near duplicate of a stored article's (the same case from another source or
+    compilation): then only its sighting is added. Stored articles keep their week and labels.
+    """
+    signatures = signatures if signatures is not None else Signatures.load(db)
     new_ids: list[str] = []
-    for start in range(0, len(keys), BATCH):
-        batch = keys[start : start + BATCH]
+    for start in range(0, len(articles), BATCH):
+        batch = articles[start : start + BATCH]
+        keys = [article_id(a.title, a.body) for a in batch]
         with transaction(db):
-            placeholders = ",".join("?" for _ in batch)
-            existing = {r[0] for r in db.execute(f"select id from articles where id in ({placeholders})", batch)}
-            new = [dict(rows[key], week=week, first_seen=seen_at) for key in batch if key not in existing]
+            placeholders = ",".join("?" for _ in keys)
+            existing = {r[0] for r in db.execute(f"select id from articles where id in ({placeholders})", keys)}
+            new, seen = [], []
+            for article, key in zip(batch, keys):
+                if key not in existing:
+                    value = body_fingerprint(article.body)
+                    match = signatures.match(value) if value else None
+                    if match:
+                        key = match
+                    else:
+                        row = asdict(article) | {"id": key, "search_text": search_text(article.title, article.body)}
+                        new.append(row | {"fingerprint": value, "week": week, "first_seen": seen_at})
+                        existing.add(key)
+                        if value:
+                            signatures.add(key, value)
+                seen.append(sighting(key, article, seen_at))
             db["articles"].insert_all(new, pk="id", alter=True)
+            save_sightings(db, seen)
         new_ids += [row["id"] for row in new]
     return new_ids
 

@@ -65,6 +65,8 @@ TABLES: dict[str, dict] = {
             "position": int,
             "first_seen": str,
             "search_text": str,
+            # MinHash signature of the body (scrapers.fingerprint), for bodies long enough to compare
+            "fingerprint": bytes,
         },
         "pk": "id",
         "foreign_keys": [
@@ -98,6 +100,67 @@ TABLES: dict[str, dict] = {
         "pk": "id",
         "foreign_keys": [("source", "sources", "name"), ("run", "runs", "id")],
     },
+    # Every place an article was seen: its first page or file, and each near duplicate that was
+    # stored as this article instead of a second one (another site, another compilation).
+    "sightings": {
+        "columns": {
+            "id": int,
+            "article_id": str,
+            "url": str,
+            "source": str,
+            "document": str,
+            "position": int,
+            "seen_at": str,
+            "key": str,  # hash of (article_id, url, source, document, position): one row per place
+        },
+        "pk": "id",
+        "foreign_keys": [("article_id", "articles", "id"), ("source", "sources", "name"), ("document", "documents", "sha256")],
+    },
+    # Every HTTP request of a run's network sources, with what came of it (scrapers.http.OUTCOMES,
+    # and `unreadable` for a file fetched whole that could not be read).
+    "fetch_log": {
+        "columns": {
+            "id": int,
+            "run": str,
+            "source": str,
+            "url": str,
+            "status": int,
+            "bytes": int,
+            "elapsed": float,
+            "outcome": str,
+            "error": str,
+            "at": str,
+        },
+        "pk": "id",
+        "foreign_keys": [("run", "runs", "id"), ("source", "sources", "name")],
+    },
+    # ETag / Last-Modified of pages that answered whole, sent back as conditional requests next run.
+    "http_cache": {
+        "columns": {"url": str, "etag": str, "last_modified": str, "source": str, "updated": str},
+        "pk": "url",
+    },
+    # Article URLs (canonical) that have been read (or never can be): not fetched again.
+    "known_urls": {
+        "columns": {"canonical_url": str, "source": str, "first_seen": str},
+        "pk": "canonical_url",
+        "foreign_keys": [("source", "sources", "name")],
+    },
+    # Files linked from articles: read (`parsed`), or why not (`error`: a type not read, a corrupt file).
+    "attachments": {
+        "columns": {
+            "url": str,
+            "type": str,
+            "name": str,
+            "parsed": int,
+            "articles": int,
+            "error": str,
+            "article_url": str,
+            "source": str,
+            "seen_at": str,
+        },
+        "pk": "url",
+        "foreign_keys": [("source", "sources", "name")],
+    },
     # One row per weekly digest as rendered (Markdown, HTML, plain text) and its e-mail record.
     "digests": {
         "columns": {
@@ -125,4 +188,7 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("articles", ["source"]),
     ("articles", ["region"]),
     ("fetch_errors", ["run"]),
+    ("sightings", ["article_id"]),
+    ("sightings", ["key"]),
+    ("fetch_log", ["run"]),
 ]

@@ -128,10 +128,10 @@ def test_a_source_that_raises_fails_alone_and_the_run_goes_on(project, prefect_h
     add_source(project, "mirror")
     real_collect = pipeline.collect
 
-    def collect(source, db_path):
+    def collect(source, db_path, session=None):
         if source["name"] == "mirror":
             raise RuntimeError("reader crashed\non two lines")
-        return real_collect(source, db_path)
+        return real_collect(source, db_path, session)
 
     monkeypatch.setattr(pipeline, "collect", collect)
     no_retries(monkeypatch)

@@ -51,3 +51,14 @@ def test_readme_shows_the_run_summary_the_cli_prints():
     # tests/test_cli.py asserts the CLI prints exactly this line on the bundled samples.
     assert "week 2026-W48: 79 new article(s), 79 classified, 0 source error(s)\n" in README
     assert "digest:   /path/to/casewatch/reports/2026-W48.md" in README
+
+
+def test_readme_source_examples_are_valid_configuration(tmp_path):
+    from casewatch.config import load_config
+
+    section = README[README.index("## Add a source") : README.index("## Add compilations by hand")]
+    blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
+    (tmp_path / "casewatch.toml").write_text("\n".join(blocks), encoding="utf-8")
+    config = load_config(tmp_path / "casewatch.toml")
+    assert [s["kind"] for s in config.sources] == ["inbox", "document", "site", "feed"]
+    assert config.http.rate == 1.0 and config.http.robots

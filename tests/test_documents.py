@@ -123,3 +123,31 @@ def test_a_splitter_bug_fails_one_document_not_the_inbox(tmp_path, monkeypatch):
     none, bad = parse_document("炸".encode(), "b.txt", "/inbox/b.txt", "inbox")
     assert len(articles) == 2 and good.status == "ok"
     assert none == [] and (bad.error, bad.error_type) == ("cannot split into cases: IndexError: list index out of range", "IndexError")
+
+
+def test_cases_without_a_date_take_the_end_of_the_compilations_period(samples_dir):
+    from datetime import date
+
+    from scrapers.dates import today
+
+    data = next(samples_dir.glob("002_*.txt")).read_bytes()  # running headers: 每周案例汇编（11.08-11.14）, no year
+    articles, _ = parse_document(data, "002.txt", "002.txt", "s")
+    year = today().year if date(today().year, 11, 14) <= today() else today().year - 1  # the run date's, never ahead
+    assert {a.published for a in articles} == {f"{year}-11-14"}
+    named, _ = parse_document(data, "营商周报2021年第45期.txt", "x.txt", "s")  # a year in the file name wins
+    assert {a.published for a in named} == {"2021-11-14"}
+
+
+def test_periods_as_compilations_write_them():
+    from datetime import date
+
+    from scrapers.dates import find_year, parse_date_range
+
+    run_date = date(2027, 1, 5)
+    assert parse_date_range("每周营商环境优秀案例（11月8日-11月14日）", [2021], run_date) == ("2021-11-08", "2021-11-14")
+    assert parse_date_range("11.08-11.14", [], run_date) == ("2026-11-08", "2026-11-14")
+    assert parse_date_range("12月27日-1月2日", [], run_date) == ("2026-12-27", "2027-01-02")
+    assert parse_date_range("1月4日-1月10日", [], run_date) == ("2026-01-04", "2026-01-10")  # not ahead of the run
+    assert parse_date_range("2021年11月8日至14日", [2019], run_date) == ("2021-11-08", "2021-11-14")
+    assert parse_date_range("审批时限压缩1.5-2.0天", [], run_date) is None
+    assert [find_year(n) for n in ("周报2021年第45期.pdf", "weekly_2021-11.pdf", "002_a99bfc4625f2ad4b.txt", "f2019a.pdf")] == [2021, 2021, None, None]

@@ -289,3 +289,19 @@ def test_retry_after_accepts_seconds_and_http_dates():
     assert retry_after("120") == 120.0
     assert retry_after("Mon, 08 Nov 2021 10:00:30 GMT", now) == 30.0
     assert retry_after("soon") is None
+
+
+def test_shared_views_pace_one_host_together_and_keep_their_own_logs(clock):
+    import threading
+
+    with FixtureServer({"/a": Reply(PAGE.encode()), "/b": Reply(PAGE.encode())}) as server:
+        http = session(clock, rate=2.0)
+        views = [http.share(), http.share()]
+        threads = [threading.Thread(target=lambda v=v, p=p: [v.fetch(server.url(p)) for _ in range(3)]) for v, p in zip(views, ("/a", "/b"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert clock.sleeps == [0.5] * 5  # six requests to one host, one slot every half second
+    assert [[e["url"].rsplit("/", 1)[1] for e in v.log] for v in views] == [["a"] * 3, ["b"] * 3]
+    assert http.log == []

@@ -1,0 +1,79 @@
+"""Near-duplicate matching against the stored articles, and the sightings it leaves.
+
+The same case reaches us from two sites, a site and a compilation, or two
+compilations, in different words around the same text: it is stored once, and each
+place it was seen is a row of `sightings`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+import numpy as np
+import sqlite_utils
+
+from scrapers import Article
+from scrapers.fingerprint import PERMUTATIONS, THRESHOLD, comparable, fingerprint, signature
+
+
+def body_fingerprint(body: str) -> bytes | None:
+    """The body's MinHash signature, or None when it is too short to compare."""
+    return fingerprint(body) if comparable(body) else None
+
+
+class Signatures:
+    """The stored articles' signatures as one matrix, grown as a save stores new articles."""
+
+    def __init__(self, ids: list[str], rows: list[bytes]) -> None:
+        self.ids = list(ids)
+        self.matrix = np.zeros((max(64, 2 * len(rows)), PERMUTATIONS), dtype=np.uint32)
+        for n, row in enumerate(rows):
+            self.matrix[n] = signature(row)
+
+    @classmethod
+    def load(cls, db: sqlite_utils.Database) -> Signatures:
+        """Every stored signature."""
+        rows = db.execute("select id, fingerprint from articles where fingerprint is not null").fetchall()
+        return cls([r[0] for r in rows], [r[1] for r in rows])
+
+    def match(self, value: bytes) -> str | None:
+        """The id of the stored article most like `value`, if it is the same case."""
+        if not self.ids:
+            return None
+        # One comparison against the whole matrix: a store of 100,000 cases is ~50 MB and a few ms.
+        scores = (self.matrix[: len(self.ids)] == signature(value)).mean(axis=1)
+        best = int(scores.argmax())
+        return self.ids[best] if scores[best] >= THRESHOLD else None
+
+    def add(self, key: str, value: bytes) -> None:
+        """Remember a newly stored article's signature."""
+        if len(self.ids) == len(self.matrix):
+            self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
+        self.matrix[len(self.ids)] = signature(value)
+        self.ids.append(key)
+
+
+def sighting(article_id: str, article: Article, seen_at: str) -> dict:
+    """The row recording that `article` (as collected) was seen as the stored article `article_id`."""
+    parts = [article_id, article.url, article.source, article.document or "", str(article.position or "")]
+    return {
+        "article_id": article_id,
+        "url": article.url,
+        "source": article.source,
+        "document": article.document,
+        "position": article.position,
+        "seen_at": seen_at,
+        "key": hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20],
+    }
+
+
+def save_sightings(db: sqlite_utils.Database, rows: Iterable[dict]) -> None:
+    """Insert the sightings not recorded yet (inside the caller's transaction)."""
+    rows = {row["key"]: row for row in rows}
+    keys = list(rows)
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        placeholders = ",".join("?" for _ in batch)
+        known = {r[0] for r in db.execute(f"select key from sightings where key in ({placeholders})", batch)}
+        db["sightings"].insert_all((rows[key] for key in batch if key not in known), pk="id")
