@@ -85,7 +85,8 @@ def stop_temporary_servers() -> None:
     from prefect.server.api.server import SubprocessASGIServer
 
     for server in list(SubprocessASGIServer._instances.values()):
-        server.stop()
+        if not server.running:  # the one that failed; a server that answers is left alone
+            server.stop()
 
 
 def run_flow(flow, **parameters):
