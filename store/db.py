@@ -16,7 +16,9 @@ import sqlite_utils
 from scrapers import Article, Document, SourceResult
 from zhtext import to_simplified
 
+from .migrations import check_store, pending, title_key, upgrade
 from .schema import INDEXES, TABLES
+from .search import index_articles, search_index_gap, sync_search_index
 
 # Articles per transaction (a savepoint when the caller has opened one, as for a document).
 BATCH = 500
@@ -28,10 +30,14 @@ def now() -> str:
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (and if needed create) the store, in WAL mode, with its schema applied."""
+    """Open (and if needed create or upgrade) the store, in WAL mode, with its schema applied.
+
+    Raises `NotAStore` (a ValueError) for a file that is not a casewatch store.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
+    check_store(db, path)
     db.enable_wal()
     # In WAL mode NORMAL syncs at checkpoints, not at every commit. A power cut can then undo
     # the last commits, but whole: a document and its cases go together and are read again.
@@ -66,8 +72,11 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create missing tables, columns and indexes; existing rows are left as they are."""
-    if not schema_gaps(db):
+    """Create missing tables, columns and indexes, apply pending migrations, catch the search index up.
+
+    Existing rows are kept.
+    """
+    if not schema_gaps(db) and not pending(db) and not search_index_gap(db):
         return  # no write lock needed, so a read-only store can still be opened
     # Several steps of a run open the store at once: look again under the write lock.
     with transaction(db):
@@ -87,6 +96,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 db[table].add_column(what, spec["columns"][what])
             else:
                 db[table].create_index(what, if_not_exists=True)
+        upgrade(db)
+        # Articles another tool inserted since the last write of ours.
+        sync_search_index(db)
 
 
 def schema_gaps(db: sqlite_utils.Database) -> list[tuple[str, str, str | list[str] | None]]:
@@ -112,7 +124,7 @@ def article_id(title: str, body: str) -> str:
 
 
 def search_text(title: str, body: str) -> str:
-    """Title and body in Simplified Chinese, for substring search (纳税 finds 納稅 too)."""
+    """Title and body in Simplified Chinese, as search sees them (纳税 finds 納稅 too)."""
     return to_simplified(f"{title}\n{body}")
 
 
@@ -198,7 +210,7 @@ def save_articles(db: sqlite_utils.Database, articles: Sequence[Article], week: 
     for article in articles:
         row = asdict(article)
         row["id"] = article_id(article.title, article.body)
-        row["search_text"] = search_text(article.title, article.body)
+        row["title_key"] = title_key(article.title)
         rows.setdefault(row["id"], row)
     keys = list(rows)
     new_ids: list[str] = []
@@ -209,6 +221,7 @@ def save_articles(db: sqlite_utils.Database, articles: Sequence[Article], week: 
             existing = {r[0] for r in db.execute(f"select id from articles where id in ({placeholders})", batch)}
             new = [dict(rows[key], week=week, first_seen=seen_at) for key in batch if key not in existing]
             db["articles"].insert_all(new, pk="id", alter=True)
+            index_articles(db, [row["id"] for row in new])
         new_ids += [row["id"] for row in new]
     return new_ids
 
