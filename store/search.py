@@ -102,6 +102,12 @@ def _write(db: sqlite_utils.Database, rows) -> None:
         f"insert into {FTS_TABLE}(rowid, title, body) values (?, ?, ?)",
         [(rowid, index_text(title), index_text(body)) for rowid, title, body in rows],
     )
+    # FTS5 keeps new rows in memory and writes them when a savepoint opens or at COMMIT. A
+    # COMMIT that fails while writing them (interrupted, disk full) leaves FTS5's statement
+    # active and the connection unable even to roll back; written here, a failure raises from
+    # this statement and the caller's ROLLBACK works.
+    db.execute("SAVEPOINT casewatch_fts")
+    db.execute("RELEASE casewatch_fts")
 
 
 def create_search_index(db: sqlite_utils.Database) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -214,3 +215,24 @@ def test_canned_queries_in_the_metadata_are_all_tested():
     tested = {"search", "this_week", "trend", "trend_weekly", "by_region", "review", "also_reported", "failed_sources", "similar", "feed"}
     assert queries == tested
     assert json.dumps(load_metadata(), ensure_ascii=False)  # plain data
+
+
+def test_browse_serves_an_older_store_under_the_name_casewatch(tmp_path, monkeypatch):
+    import shutil
+
+    import store.browse
+
+    path = tmp_path / "whatever-name.db"
+    shutil.copy(Path(__file__).parent / "fixtures" / "stores" / "main-59aaf3b.db", path)
+    served = {}
+    monkeypatch.setattr(store.browse, "serve", lambda datasette, host, port: served.update(datasette=datasette, port=port))
+    result = CliRunner().invoke(cli, ["browse", "--db", str(path), "--port", "8765"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"serving {path} at http://127.0.0.1:8765/casewatch (Ctrl-C stops)\n"
+
+    async def search():
+        response = await served["datasette"].client.get("/casewatch/search.json", params={"q": "納稅", "_shape": "array"})
+        return {row["id"] for row in response.json()}
+
+    assert asyncio.run(search()) == {"f2af9ed8d7d6f84c", "9176c1a761eb621a", "496d4fd92199ba61"}
+    assert served["port"] == 8765
