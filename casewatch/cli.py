@@ -220,6 +220,23 @@ def serve(config_path, cron) -> None:
     prefect_serve(weekly_deployment(config.path, cron, config.timezone))
 
 
+@cli.command()
+@config_option
+@db_option
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 to serve other machines).")
+def browse(config_path, db, port, host) -> None:
+    """Browse, search and map the store in Datasette until stopped (Ctrl-C)."""
+    from store.browse import prepare, serve
+
+    config = load_config(config_path, db=db)
+    if not config.db.exists():
+        raise FileNotFoundError(f"no database at {config.db}; `casewatch run` makes one")
+    datasette = prepare(config.db)
+    click.echo(f"serving {config.db} at http://{host}:{port}/casewatch (Ctrl-C stops)")
+    serve(datasette, host=host, port=port)
+
+
 @cli.command("classify")
 @click.option("--jsonl", is_flag=True, help='Read JSON lines {"id", "title"?, "text"}; write one decision per line.')
 @config_option

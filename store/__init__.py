@@ -24,9 +24,11 @@ from .db import (
     week_articles,
     week_failures,
 )
+from .migrations import NotAStore, schema_version
 from .schema import TABLES
 
 __all__ = [
+    "NotAStore",
     "TABLES",
     "article_id",
     "ensure_schema",
@@ -44,6 +46,7 @@ __all__ = [
     "save_label",
     "save_source_result",
     "schema_gaps",
+    "schema_version",
     "search_text",
     "start_run",
     "transaction",

@@ -17,7 +17,9 @@ from scrapers import Article, Document, SourceResult
 from zhtext import to_simplified
 
 from .dedup import Signatures, body_fingerprint, save_sightings, sighting
+from .migrations import check_store, pending, title_key, upgrade
 from .schema import INDEXES, TABLES
+from .search import index_articles, search_index_gap, sync_search_index
 
 # Articles per transaction (a savepoint when the caller has opened one, as for a document).
 BATCH = 500
@@ -29,10 +31,14 @@ def now() -> str:
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (and if needed create) the store, in WAL mode, with its schema applied."""
+    """Open (and if needed create or upgrade) the store, in WAL mode, with its schema applied.
+
+    Raises `NotAStore` (a ValueError) for a file that is not a casewatch store.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
+    check_store(db, path)
     db.enable_wal()
     # In WAL mode NORMAL syncs at checkpoints, not at every commit. A power cut can then undo
     # the last commits, but whole: a document and its cases go together and are read again.
@@ -67,8 +73,11 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create missing tables, columns and indexes; existing rows are left as they are."""
-    if not schema_gaps(db):
+    """Create missing tables, columns and indexes, apply pending migrations, catch the search index up.
+
+    Existing rows are kept.
+    """
+    if not schema_gaps(db) and not pending(db) and not search_index_gap(db):
         return  # no write lock needed, so a read-only store can still be opened
     # Several steps of a run open the store at once: look again under the write lock.
     with transaction(db):
@@ -88,6 +97,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 db[table].add_column(what, spec["columns"][what])
             else:
                 db[table].create_index(what, if_not_exists=True)
+        upgrade(db)
+        # Articles another tool inserted since the last write of ours.
+        sync_search_index(db)
 
 
 def schema_gaps(db: sqlite_utils.Database) -> list[tuple[str, str, str | list[str] | None]]:
@@ -113,7 +125,7 @@ def article_id(title: str, body: str) -> str:
 
 
 def search_text(title: str, body: str) -> str:
-    """Title and body in Simplified Chinese, for substring search (纳税 finds 納稅 too)."""
+    """Title and body in Simplified Chinese, as search sees them (纳税 finds 納稅 too)."""
     return to_simplified(f"{title}\n{body}")
 
 
@@ -273,7 +285,7 @@ def save_articles(
                     if match:
                         key = match
                     else:
-                        row = asdict(article) | {"id": key, "search_text": search_text(article.title, article.body)}
+                        row = asdict(article) | {"id": key, "title_key": title_key(article.title)}
                         new.append(row | {"fingerprint": value, "week": week, "first_seen": seen_at})
                         existing.add(key)
                         if value:
@@ -281,6 +293,7 @@ def save_articles(
                 seen.append(sighting(key, article, seen_at))
             db["articles"].insert_all(new, pk="id", alter=True)
             save_sightings(db, seen)
+            index_articles(db, [row["id"] for row in new])
         new_ids += [row["id"] for row in new]
     return new_ids
 

@@ -1,7 +1,10 @@
-"""The shape of the store, as data: tables, keys and foreign keys.
+"""The shape of the store, as data: tables, keys, foreign keys, indexes and views.
 
-Applied idempotently by `store.db.open_db`; Datasette shows the labels of the
-lookup tables (`indicators.name`, `sources.name`) through the foreign keys.
+Applied idempotently by `store.db.open_db` (missing tables, columns and indexes), then by
+the versioned steps of `store.migrations` (what cannot be added in place: foreign keys on
+existing tables, the full-text index, views). Datasette shows the labels of the lookup
+tables (`indicators.name`, `sources.title`, `documents.name`, `runs.week`) through the
+foreign keys.
 """
 
 from __future__ import annotations
@@ -10,6 +13,11 @@ TABLES: dict[str, dict] = {
     "indicators": {
         "columns": {"slug": str, "number": int, "name": str, "description": str},
         "pk": "slug",
+    },
+    # China's administrative divisions with a point each, for the map (data/region_coords.csv).
+    "regions": {
+        "columns": {"adcode": str, "name": str, "province": str, "level": str, "longitude": float, "latitude": float},
+        "pk": "adcode",
     },
     "sources": {
         "columns": {
@@ -64,9 +72,11 @@ TABLES: dict[str, dict] = {
             "document": str,
             "position": int,
             "first_seen": str,
-            "search_text": str,
             # MinHash signature of the body (scrapers.fingerprint), for bodies long enough to compare
             "fingerprint": bytes,
+            # The title in Simplified without spaces or punctuation: the same case reported
+            # twice (two sources, two scripts) has the same key ("also reported by").
+            "title_key": str,
         },
         "pk": "id",
         "foreign_keys": [
@@ -191,4 +201,23 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("sightings", ["article_id"]),
     ("sightings", ["key"]),
     ("fetch_log", ["run"]),
+    ("articles", ["title_key"]),
+    ("regions", ["province", "name"]),
 ]
+
+# Views, created (or replaced) by the migration that names them.
+VIEWS: dict[str, str] = {
+    # Each article with a point: its city (or county-level city), else its province.
+    "article_places": """
+        select a.id, a.title, a.indicator, i.name as indicator_name, a.region, a.province, a.city,
+               a.week, a.source, a.published, a.first_seen,
+               coalesce(c.latitude, p.latitude) as latitude, coalesce(c.longitude, p.longitude) as longitude
+        from articles a
+        left join indicators i on i.slug = a.indicator
+        left join regions c on c.adcode = (
+            select r.adcode from regions r
+            where r.province = a.province and r.name = a.city and r.level != 'province'
+            order by r.level = 'county', r.adcode limit 1)
+        left join regions p on p.level = 'province' and p.name = a.province
+    """,
+}

@@ -1,0 +1,141 @@
+"""Versioned schema steps, refusing files that are not stores, and the Chinese search index."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+import store
+from scrapers import Article, SourceResult
+from store import migrations, search
+
+from pathlib import Path
+
+# A store written by main at 59aaf3b, before versioned migrations (tests/fixtures/README.md).
+OLD_STORE = Path(__file__).resolve().parent / "fixtures" / "stores" / "main-59aaf3b.db"
+
+
+def rows_by_table(path) -> dict[str, list[dict]]:
+    db = sqlite_utils.Database(path)
+    tables = [t for t in db.table_names() if not t.startswith(("articles_fts", "_sqlite"))]
+    return {t: [dict(r) for r in db.query(f"select * from [{t}] order by rowid")] for t in tables}
+
+
+def test_a_store_from_before_migrations_is_upgraded_in_place_with_every_row_kept(tmp_path):
+    path = tmp_path / "casewatch.db"
+    shutil.copy(OLD_STORE, path)
+    before = rows_by_table(path)
+    assert migrations.MIGRATIONS.applied(sqlite_utils.Database(path)) == []
+
+    db = store.open_db(path)
+
+    assert [m.name for m in migrations.MIGRATIONS.applied(db)] == [
+        "0001_foreign_keys", "0002_search_index", "0003_regions_and_places",
+    ]
+    assert migrations.schema_version(db) == 3 == db.execute("pragma user_version").fetchone()[0]
+    after = rows_by_table(path)
+    for table, rows in before.items():
+        kept = [{k: v for k, v in row.items() if k != "title_key"} for row in after[table]]
+        expected = [{k: v for k, v in row.items() if k != "search_text"} for row in rows]
+        assert kept == expected, table
+    assert len(after["articles"]) == 8 and "search_text" not in db["articles"].columns_dict
+    assert db["articles"].get("496d4fd92199ba61")["title_key"] == "铜川市构建税费服务矩阵助推营商环境突破提升"
+    assert {fk.column for fk in db["articles"].foreign_keys} == {"source", "indicator", "document"}
+    # The upgraded store is searchable in either script and placed on the map.
+    assert {r["id"] for r in search.search(db, "納稅")} == {"f2af9ed8d7d6f84c", "9176c1a761eb621a", "496d4fd92199ba61"}
+    assert {r["id"] for r in search.search(db, "一网通办")} == {"0b93eb2b5767d9de", "703d2d421cb03a85", "cd47acf845e6160c"}
+    place = db.execute("select latitude, longitude from article_places where id = 'cd47acf845e6160c'").fetchone()
+    assert place == pytest.approx((30.63, 120.57), abs=0.01)  # 桐乡市, a county-level city
+    db.close()
+
+    # Opening it again changes nothing.
+    again = store.open_db(path)
+    assert migrations.pending(again) == [] and store.schema_gaps(again) == []
+    assert rows_by_table(path) == after
+
+
+def test_a_file_that_is_not_a_store_is_refused_and_left_alone(tmp_path):
+    text = tmp_path / "notes.db"
+    text.write_text("not a database", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"notes.db is not a casewatch store: file is not a database"):
+        store.open_db(text)
+    assert text.read_text(encoding="utf-8") == "not a database"
+
+    other = tmp_path / "people.db"
+    sqlite_utils.Database(other)["people"].insert({"id": 1, "name": "x"}, pk="id")
+    with pytest.raises(ValueError, match=r"it has tables \(people\) but none of casewatch's"):
+        store.open_db(other)
+    assert sqlite_utils.Database(other).table_names() == ["people"]
+
+    clash = tmp_path / "clash.db"
+    sqlite_utils.Database(clash)["articles"].insert({"rowid_like": 1})
+    with pytest.raises(ValueError, match="its table articles has no column id"):
+        store.open_db(clash)
+
+
+def test_a_store_upgraded_by_a_newer_casewatch_is_refused(tmp_path):
+    path = tmp_path / "casewatch.db"
+    store.open_db(path).close()
+    sqlite_utils.Database(path)["_sqlite_migrations"].insert(
+        {"migration_set": "casewatch", "name": "9999_future", "applied_at": "2030-01-01"}
+    )
+    with pytest.raises(ValueError, match="upgraded by a newer casewatch"):
+        store.open_db(path)
+
+
+def test_an_older_store_gets_its_foreign_keys_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    old["sources"].insert({"name": "web", "title": "网站"}, pk="name")
+    old["runs"].insert({"id": "r1", "week": "2026-W40"}, pk="id")
+    old["fetch_errors"].insert({"id": 1, "run": "r1", "source": "web", "error": "timeout"}, pk="id")
+    old.close()
+    db = store.open_db(path)
+    assert {(fk.column, fk.other_table) for fk in db["fetch_errors"].foreign_keys} == {("run", "runs"), ("source", "sources")}
+    assert list(db["fetch_errors"].rows) == [{"id": 1, "run": "r1", "source": "web", "error": "timeout", "at": None}]
+
+
+def test_the_search_index_follows_every_write(tmp_path):
+    path = tmp_path / "casewatch.db"
+    db = store.open_db(path)
+    pages = [Article(title="推行纳税缴费便利化", body="电子税务局全程网上办。", url="https://example.org/1", source="web")]
+    store.save_source_result(db, SourceResult("web", "site", articles=pages), "https://example.org/", "r", "2026-W48")
+    assert [r["title"] for r in search.search(db, "納稅")] == ["推行纳税缴费便利化"]
+    db.close()
+    # A row another tool inserted is indexed the next time the store is opened.
+    sqlite_utils.Database(path)["articles"].insert({"id": "x1", "title": "破產案件快速審理", "body": "府院联动。"})
+    db = store.open_db(path)
+    assert [r["id"] for r in search.search(db, "破产")] == ["x1"]
+    assert search.search_index_gap(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "expression"),
+    [
+        ("纳税", '"纳税"'),
+        ("納稅", '"纳税"'),
+        ("一网通办", '"一网 网通 通办"'),
+        ("纳税 一网通办", '"纳税" "一网 网通 通办"'),
+        ('"不动产登记"', '"不动 动产 产登 登记"'),
+        ("税", '"税" *'),
+        ("5G网络", '"5g 网络"'),
+        ("AND OR", '""'),
+        ("", '""'),
+        ('引号"', '"引号"'),
+    ],
+)
+def test_queries_become_bigram_phrases(query, expression):
+    assert search.match_query(query) == expression
+
+
+def test_index_text_holds_bigrams_and_each_runs_last_character():
+    assert search.index_text("推行納稅，5G网").split() == ["推行", "行纳", "纳税", "税", "，5G", "网"]
+    with sqlite3.connect(":memory:") as conn:
+        conn.execute("create virtual table t using fts5(x)")
+        conn.execute("insert into t values (?)", [search.index_text("全面推行“一网通办”改革")])
+        for query in ("一网通办", "通办", "办", "改革", "推行"):
+            assert conn.execute("select count(*) from t where t match ?", [search.match_query(query)]).fetchone() == (1,), query
+        assert conn.execute("select count(*) from t where t match ?", [search.match_query("网办")]).fetchone() == (0,)
