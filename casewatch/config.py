@@ -42,7 +42,7 @@ HTTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "retries": int,
     "robots": bool,
 }
-TYPE_NAMES = {str: "a string", int: "an integer", (int, float): "a number", bool: "true or false", list: "a list"}
+TYPE_NAMES = {str: "a string", int: "an integer", (int, float): "a number", float: "a number", bool: "true or false", list: "a list"}
 
 
 class ConfigError(Exception):
@@ -98,10 +98,40 @@ def _merge(base: dict, over: dict) -> dict:
     return merged
 
 
+# Keys of a file source; each a string.
+FILE_KEYS: dict[str, type] = {"name": str, "kind": str, "title": str, "path": str, "url": str}
+
+
+def _check_shape(data: dict, defaults: dict, where: str) -> None:
+    """One line for the first section or key that casewatch does not know, or a value of the wrong type.
+
+    The packaged defaults are the schema: every section and key a user may set is there.
+    """
+    known = [*defaults, "sources"]
+    for key, value in data.items():
+        if key == "sources":
+            if not isinstance(value, list) or not all(isinstance(s, dict) for s in value):
+                raise ConfigError(f"{where}: sources must be [[sources]] tables (each source in its own [[sources]]), not {value!r}")
+        elif key not in defaults:
+            raise ConfigError(f"{where}: unknown section or key {key!r}; expected one of: {', '.join(known)}")
+        elif isinstance(defaults[key], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: {key} must be a table ([{key}]), not {value!r}")
+            if key != "http":  # [http] has its own, stricter checks
+                types = {k: _type_of(v) for k, v in defaults[key].items()}
+                _check_types(value, types, f"{where}: [{key}]")
+
+
+def _type_of(default) -> type | tuple[type, ...]:
+    return (int, float) if isinstance(default, (int, float)) and not isinstance(default, bool) else type(default)
+
+
 def _check_sources(sources: list, where: str, root: Path) -> list[dict]:
     checked, names = [], set()
     for n, source in enumerate(sources, start=1):
         name, kind = source.get("name"), source.get("kind")
+        if name is not None and not isinstance(name, str):
+            raise ConfigError(f"{where}: source #{n}: name must be a string, not {name!r}")
         if not name:
             raise ConfigError(f"{where}: source #{n} has no name")
         if name in names:
@@ -112,6 +142,8 @@ def _check_sources(sources: list, where: str, root: Path) -> list[dict]:
             raise ConfigError(f"{where}: source {name!r} needs {' or '.join(SOURCE_KINDS[kind])}")
         if kind in ("site", "feed"):
             _check_web_source(source, f"{where}: source {name!r}")
+        else:
+            _check_types(source, FILE_KEYS, f"{where}: source {name!r}")
         names.add(name)
         source = dict(source)
         if source.get("path"):
@@ -189,10 +221,12 @@ def load_config(
 ) -> Config:
     """Load the configuration; `db` and `digest_dir` override the file's values."""
     file = find_config(path)
-    data = _read(DEFAULTS)
+    data = defaults = _read(DEFAULTS)
     root = Path.cwd()
     if file is not None:
-        data = _merge(data, _read(file))
+        user = _read(file)
+        _check_shape(user, defaults, str(file))
+        data = _merge(defaults, user)
         root = file.resolve().parent
     where = str(file or DEFAULTS)
     return Config(

@@ -18,7 +18,7 @@ def week_of(when: datetime | None = None, tz: str = "Asia/Shanghai") -> str:
 
 def parse_week(week: str) -> tuple[int, int]:
     """(`year`, `week`) from `YYYY-Www`; ValueError on anything else."""
-    match = WEEK_RE.match(week)
+    match = WEEK_RE.fullmatch(week)  # "$" alone would accept a trailing newline
     if not match:
         raise ValueError(f"not an ISO week: {week!r} (expected YYYY-Www, e.g. 2026-W48)")
     year, number = int(match.group(1)), int(match.group(2))
