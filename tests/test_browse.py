@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -161,6 +162,21 @@ def test_a_case_reported_again_is_listed_as_also_reported(archive):
     [group] = rows(archive, "/casewatch/also_reported.json")
     assert group["报道次数"] == 2 and (group["首见周"], group["最近周"]) == ("2026-W47", "2026-W48")
     assert set(group["来源"].split(",")) == {"samples", "web"}
+
+
+def test_a_case_seen_at_two_addresses_is_listed_as_also_reported(archive, tmp_path):
+    # A near duplicate is stored once, with a sighting per place it was seen.
+    path = tmp_path / "copy.db"
+    shutil.copy(archive, path)
+    db = store.open_db(path)
+    case = db.execute("select id, title, url from articles where source = 'samples' order by id limit 1").fetchone()
+    with store.transaction(db):
+        db["sightings"].insert({"article_id": case[0], "url": "https://mirror.example.cn/a.html", "source": "web",
+                                "seen_at": "2026-11-24T00:00:00+00:00", "key": "k-mirror"})
+    db.close()
+    groups = {g["标题"]: g for g in rows(path, "/casewatch/also_reported.json")}
+    assert len(groups) == 2 and groups[case[1]]["报道次数"] == 2
+    assert set(groups[case[1]]["来源"].split(",")) == {"samples", "web"}
 
 
 def test_the_latest_runs_failed_sources(archive):
