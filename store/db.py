@@ -14,7 +14,6 @@ from pathlib import Path
 import sqlite_utils
 
 from scrapers import Article, Document, SourceResult
-from zhtext import to_simplified
 
 from .dedup import Signatures, body_fingerprint, save_sightings, sighting
 from .migrations import check_store, pending, title_key, upgrade
@@ -122,11 +121,6 @@ def article_id(title: str, body: str) -> str:
     """A stable id from the content: the same case from two files is one article."""
     text = re.sub(r"\s+", "", title) + "\n" + re.sub(r"\s+", "", body)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def search_text(title: str, body: str) -> str:
-    """Title and body in Simplified Chinese, as search sees them (纳税 finds 納稅 too)."""
-    return to_simplified(f"{title}\n{body}")
 
 
 def save_indicators(db: sqlite_utils.Database, indicators: Iterable) -> None:
