@@ -20,8 +20,6 @@ from .db import (
     start_run,
     transaction,
     unclassified,
-    week_articles,
-    week_failures,
 )
 from .migrations import NotAStore, schema_version
 from .schema import TABLES
@@ -49,6 +47,4 @@ __all__ = [
     "start_run",
     "transaction",
     "unclassified",
-    "week_articles",
-    "week_failures",
 ]

@@ -342,19 +342,6 @@ def human_labels(db: sqlite_utils.Database) -> list[dict]:
     )
 
 
-def week_articles(db: sqlite_utils.Database, week: str) -> list[dict]:
-    """The articles that belong to a digest week, best-scored first."""
-    rows = db.query(
-        "select a.*, s.kind as source_kind from articles a left join sources s on s.name = a.source "
-        "where a.week = ? order by coalesce(a.confidence, 0) desc, a.source, a.position",
-        [week],
-    )
-    return [
-        dict(row, secondary=json.loads(row["secondary"] or "[]"), terms=json.loads(row["terms"] or "[]"))
-        for row in rows
-    ]
-
-
 def start_run(db: sqlite_utils.Database, run: str, week: str) -> None:
     """Record the start of a run."""
     with transaction(db):
@@ -365,14 +352,3 @@ def finish_run(db: sqlite_utils.Database, run: str, **fields) -> None:
     """Record how a run ended."""
     with transaction(db):
         db["runs"].update(run, dict(fields, finished=now()))
-
-
-def week_failures(db: sqlite_utils.Database, week: str) -> list[dict]:
-    """Errors recorded by the runs of a week, latest run per source."""
-    return list(
-        db.query(
-            "select e.source, e.error, max(e.at) as at from fetch_errors e join runs r on r.id = e.run "
-            "where r.week = ? group by e.source, e.error order by e.source",
-            [week],
-        )
-    )

@@ -199,3 +199,18 @@ def plain_routes() -> dict:
     routes["/news/2021/1020/1004.html"] = Reply((FIXTURES / "plain" / "files" / "1004.pdf").read_bytes(), content_type="application/pdf")
     routes["/feed/rss.xml"] = Reply((FIXTURES / "feed" / "rss.xml").read_bytes(), content_type="application/rss+xml; charset=utf-8")
     return routes
+
+
+class FakeClock:
+    """A clock that moves only when the session sleeps; the sleeps are recorded."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds

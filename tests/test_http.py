@@ -7,24 +7,9 @@ import socket
 import pytest
 
 from scrapers.http import Session, decode_body, retry_after
-from sites import FIXTURES, FixtureServer, Reply, sequence
+from sites import FIXTURES, FakeClock, FixtureServer, Reply, sequence
 
 PAGE = "<html><head><title>t</title></head><body><p>杭州市推行企业开办“一件事”改革。</p></body></html>"
-
-
-class FakeClock:
-    """A clock that only moves when the session sleeps; the sleeps are recorded."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 3))
-        self.now += seconds
 
 
 def session(clock: FakeClock, **options) -> Session:

@@ -58,7 +58,7 @@ def test_failed_source_errors_are_recorded(db):
     store.start_run(db, "r1", "2026-W48")
     store.save_source_result(db, result, "/x", "r1", "2026-W48")
     assert db["sources"].get("site")["last_status"] == "failed"
-    assert [r["error"] for r in store.week_failures(db, "2026-W48")] == ["inbox folder /x does not exist"]
+    assert [r["error"] for r in db["fetch_errors"].rows_where("run = ?", ["r1"])] == ["inbox folder /x does not exist"]
 
 
 def test_decisions_are_stored_and_human_labels_override_them(db, samples_result):

@@ -18,25 +18,10 @@ from casewatch import pipeline
 from casewatch.cli import cli
 from scrapers.http import Session
 from scrapers.urls import canonical_url
-from sites import FIXTURES, FixtureServer, Reply, hanweb_routes, plain_routes, sequence, trs_routes
+from sites import FIXTURES, FakeClock, FixtureServer, Reply, hanweb_routes, plain_routes, sequence, trs_routes
 
 WEEK = "2026-W48"
 HTTP = "[http]\nrate = 1000.0\nretries = 1\nread_timeout = 0.3\nmax_bytes = 200000\n"
-
-
-class FakeClock:
-    """A clock that moves only when the session sleeps; the sleeps are recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 3))
-        self.now += seconds
 
 
 @pytest.fixture
