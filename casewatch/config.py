@@ -62,6 +62,14 @@ class HttpSettings:
     robots: bool
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """When the served weekly deployment runs: the `[schedule]` section."""
+
+    cron: str = "0 7 * * 1"
+    timezone: str = "Asia/Shanghai"
+
+
 @dataclass
 class Config:
     """Everything a run needs to know, with paths resolved."""
@@ -75,6 +83,7 @@ class Config:
     email_to: list[str] = field(default_factory=list)
     simplified: bool = False
     http: HttpSettings | None = None
+    schedule: Schedule = field(default_factory=Schedule)
 
     def source_location(self, source: dict) -> str:
         """Where a source reads from (a folder, a file or a URL)."""
@@ -239,7 +248,24 @@ def load_config(
         email_to=_check_email(data.get("email", {}), where),
         simplified=_check_flag(data["digest"], "simplified", where),
         http=_check_http(data["http"], where),
+        schedule=check_schedule(data["schedule"]["cron"], data["schedule"]["timezone"], f"{where}: [schedule]"),
     )
+
+
+def check_schedule(cron: str, timezone: str, where: str = "[schedule]") -> Schedule:
+    """A schedule whose cron expression and time zone have the right shape, or one line saying which has not."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    fields = cron.split()
+    # The shape only (five fields of digits, names and * , - /), cheaply for every command;
+    # `casewatch serve` checks the values with Prefect's own cron schedule (importing it takes seconds).
+    if len(fields) != 5 or not all(re.fullmatch(r"[0-9A-Za-z*,/-]+", f) for f in fields) or re.search(r"\b[RrHh]\b", cron):
+        raise ConfigError(f"{where} cron must be five fields (minute hour day month weekday), not {cron!r}")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where} timezone must be an IANA time zone such as Asia/Shanghai, not {timezone!r}") from None
+    return Schedule(cron, timezone)
 
 
 def _check_flag(table: dict, key: str, where: str) -> bool:
