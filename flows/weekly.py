@@ -2,8 +2,10 @@
 
 Tasks are per source or per batch, never per article. `pipeline.Run` keeps the
 run's record; a source whose collection raises is recorded as failed and the
-others go on. The schedule is not here: it is given where the flow is served
-(`casewatch serve`).
+others go on. What failed is published as the table artifact `failures-<week>`
+and named by the flow's final state (`Partial`); the digest is the Markdown
+artifact `digest-<week>`. The schedule is not here: it is given where the flow
+is served (`casewatch serve`, `prefect.yaml`).
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
+from prefect.states import Completed, State
 
 from casewatch import pipeline
 from casewatch.config import load_config
@@ -83,6 +86,41 @@ def collected(future: PrefectFuture, source: dict) -> SourceResult:
         return pipeline.failed_collection(source, exc)
 
 
+def failure_rows(result: SourceResult, source: dict) -> list[dict]:
+    """One row per failed document or error of a source: what the failures artifact shows."""
+    return [
+        {"source": source["name"], "document": "" if name == source["name"] else name, "reason": reason}
+        for name, reason in pipeline.failures(result)
+    ]
+
+
+@task(name="report-failures", cache_policy=NO_CACHE)
+def report_failures(week: str, rows: list[dict]) -> None:
+    """Publish the run's failures as a table artifact, `failures-<week>`, empty when nothing failed.
+
+    Published on every run, so that the key's latest version is the latest run's word: a
+    failure that a later run cleared is not left standing.
+    """
+    create_table_artifact(
+        rows or [{"source": "", "document": "", "reason": "nothing failed"}],
+        key=f"failures-{week.lower()}",
+        description=f"casewatch {week}: the sources, documents and e-mail that failed in the latest run",
+    )
+
+
+def final_state(summary: dict, rows: list[dict]) -> dict | State:
+    """The flow's end: its summary, or a Completed state named Partial that says what failed.
+
+    Calling the flow still returns the summary (Prefect returns a returned state's data), so
+    `casewatch run` reads the same dict either way.
+    """
+    if not rows:
+        return summary
+    sources = list(dict.fromkeys(row["source"] for row in rows))
+    message = f"{len(sources)} source(s) failed: {', '.join(sources)} (artifact failures-{summary['week'].lower()})"
+    return Completed(name="Partial", message=message, data=summary)
+
+
 @flow(name="weekly", log_prints=True)
 def weekly(
     config_path: str | None = None,
@@ -90,29 +128,47 @@ def weekly(
     digest_dir: str | None = None,
     week: str | None = None,
     send: bool = True,
-) -> dict:
+) -> dict | State:
     """Collect every configured source, classify what is new, write the week's digest and e-mail it."""
     config = load_config(config_path, db=db, digest_dir=digest_dir)
     mail = mail_settings(config.email_to) if send else None  # a bad SMTP setting fails before any work
+    rows: list[dict] = []
     with pipeline.Run(config.db, week or week_of(tz=config.timezone)) as run:
         session = run.open_session(config.http)  # one per run: hosts are paced across sources
         futures = [(source, collect.submit(source, config.db, session)) for source in config.sources]
         for source, future in futures:
-            save(run, collected(future, source), source)
+            result = collected(future, source)
+            save(run, result, source)
+            rows += failure_rows(result, source)
         classify_pending(run, config.model)
         write_digest(run, config.digest_dir, config.simplified, config.timezone)
-        if mail is not None:
-            send_digest(run, mail)
-    return run.summary()
+        if mail is not None and send_digest(run, mail) == "failed":
+            rows.append({"source": "e-mail", "document": "", "reason": run.mail.message})
+    report_failures(run.week, rows)
+    return final_state(run.summary(), rows)
 
 
-def weekly_deployment(config_path: Path | None, cron: str = "0 7 * * 1", timezone: str = "Asia/Shanghai"):
-    """The weekly flow as a deployment on a cron schedule, for `serve` or a work pool."""
+def weekly_deployment(
+    config_path: Path | None,
+    cron: str = "0 7 * * 1",
+    timezone: str = "Asia/Shanghai",
+    db: Path | None = None,
+):
+    """The weekly flow as a deployment on a cron schedule, for `serve` or a work pool.
+
+    The flow is found by its module path, so a run started by the runner finds it from
+    any working directory (casewatch is installed).
+    """
     from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
 
+    parameters = {"config_path": str(Path(config_path).resolve()) if config_path else None}
+    if db is not None:
+        parameters["db"] = str(Path(db).resolve())
     return weekly.to_deployment(
         name="casewatch-weekly",
         schedules=[Cron(cron, timezone=timezone)],
-        parameters={"config_path": str(Path(config_path).resolve()) if config_path else None},
+        parameters=parameters,
         description="Collect, classify, store and digest the week's business-environment cases.",
+        entrypoint_type=EntrypointType.MODULE_PATH,
     )

@@ -1,0 +1,56 @@
+"""The flows under Prefect's test harness: what the weekly flow's final state and artifacts say
+when sources fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def artifact(key: str) -> dict:
+    """The latest version of an artifact, read back from the API (Prefect 3.8's `Artifact.get`
+    and `read_artifacts` send null filters that its own server refuses with 422)."""
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        body = {"artifacts": {"key": {"any_": [key]}}, "flow_runs": {}, "task_runs": {}, "sort": "UPDATED_DESC", "limit": 1, "offset": 0}
+        found = client.request("POST", "/artifacts/filter", json=body).json()
+    assert found, f"no artifact {key!r}"
+    return found[0]
+
+
+def table_rows(key: str) -> list[dict]:
+    """The rows of a table artifact."""
+    import json
+
+    data = artifact(key)["data"]
+    return json.loads(data) if isinstance(data, str) else data
+
+
+def test_weekly_says_what_failed_in_its_final_state_and_a_table_artifact(project, prefect_harness, monkeypatch):
+    from flows.weekly import weekly
+
+    monkeypatch.delenv("CASEWATCH_SMTP_HOST", raising=False)
+    (project / "inbox" / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage")
+    with open(project / "casewatch.toml", "a", encoding="utf-8") as config:
+        config.write('[[sources]]\nname = "mirror"\nkind = "inbox"\npath = "nowhere"\n')
+    config_path = str(project / "casewatch.toml")
+
+    state = weekly(config_path=config_path, week="2026-W48", send=False, return_state=True)
+    assert (state.type.value, state.name) == ("COMPLETED", "Partial")
+    assert state.message == "2 source(s) failed: inbox, mirror (artifact failures-2026-w48)"
+    summary = state.result()  # what `casewatch run` prints from
+    assert (summary["status"], summary["new_articles"], summary["errors"]) == ("partial", 79, 2)
+    rows = table_rows("failures-2026-w48")
+    assert [(r["source"], r["document"]) for r in rows] == [("inbox", "corrupt.pdf"), ("mirror", "")]
+    assert "PDF" in rows[0]["reason"] and "nowhere" in rows[1]["reason"]
+    assert artifact("digest-2026-w48")["type"] == "markdown"
+
+    # Fixed: the next run completes plainly, and the key's latest table says nothing failed.
+    (project / "inbox" / "corrupt.pdf").unlink()
+    text = (project / "casewatch.toml").read_text(encoding="utf-8")
+    (project / "casewatch.toml").write_text(text[: text.index('[[sources]]\nname = "mirror"')], encoding="utf-8")
+    state = weekly(config_path=config_path, week="2026-W48", send=False, return_state=True)
+    assert (state.name, state.result()["status"]) == ("Completed", "ok")
+    assert table_rows("failures-2026-w48") == [{"source": "", "document": "", "reason": "nothing failed"}]
