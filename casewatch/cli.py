@@ -6,10 +6,11 @@ import json
 import os
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
-from .config import ConfigError, load_config
+from .config import ConfigError, check_schedule, load_config
 from .errors import RunFailed
 
 # Offline, Prefect's telemetry logs an error at every start; opt out before it is imported.
@@ -209,15 +210,32 @@ def digest(config_path, db, digest_dir, week, send, resend) -> None:
 
 @cli.command()
 @config_option
-@click.option("--cron", default="0 7 * * 1", show_default=True, help="When to run, in Asia/Shanghai time.")
-def serve(config_path, cron) -> None:
-    """Serve the weekly flow on a cron schedule until stopped (Ctrl-C)."""
-    from prefect import serve as prefect_serve
-
+@db_option
+@click.option("--cron", help='When to run, e.g. "30 6 * * 1" (default: [schedule] cron, Mondays 07:00 Asia/Shanghai).')
+def serve(config_path, db, cron) -> None:
+    """Serve the weekly flow on its cron schedule until stopped (Ctrl-C or SIGTERM)."""
+    from flows import serve as serving
     from flows.weekly import weekly_deployment
 
-    config = load_config(config_path)
-    prefect_serve(weekly_deployment(config.path, cron, config.timezone))
+    config = load_config(config_path, db=db)
+    schedule = check_schedule(cron, config.schedule.timezone, "--cron:") if cron else config.schedule
+    serving.check_cron(schedule.cron, schedule.timezone)
+    check_writable(config.db.parent, config.digest_dir, config.model.parent)
+    deployment = weekly_deployment(config.path, schedule.cron, schedule.timezone, db=Path(db) if db else None)
+
+    def scheduled(name, when, by_server) -> None:
+        if not by_server:
+            click.echo("warning: the Prefect server has scheduled no run yet; is its scheduler running?", err=True)
+        local = when.astimezone(ZoneInfo(schedule.timezone)).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"serving {name} on \"{schedule.cron}\" ({schedule.timezone}); next run {local} {schedule.timezone}")
+
+    try:
+        with serving.prefect_api(config.db) as (url, started_here):
+            click.echo(f"Prefect API: {url}" + (" (a local server, stopped with casewatch serve)" if started_here else ""))
+            serving.serve(deployment, scheduled)
+    except serving.ServerDidNotStart as exc:
+        raise ConfigError(str(exc)) from None
+    click.echo("stopped")
 
 
 @cli.command()
