@@ -311,6 +311,25 @@ def train(config_path, db) -> None:
 
 
 @cli.command()
+@config_option
+@db_option
+@click.option("--quick", is_flag=True, help="Publish what training measured instead of measuring the full card (seconds, not minutes).")
+@click.option("--card", "card_path", type=click.Path(dir_okay=False), help="Also write the model card to this file.")
+def retrain(config_path, db, quick, card_path) -> None:
+    """Run the retrain flow: rebuild the model with the analysts' labels and publish its model card."""
+    from flows.retrain import retrain as retrain_flow
+
+    config = load_config(config_path, db=db)
+    check_writable(config.model.parent)
+    summary = run_flow(
+        retrain_flow, config_path=str(config.path) if config.path else None, db=str(config.db),
+        measure=not quick, card_path=str(Path(card_path).resolve()) if card_path else None,
+    )
+    click.echo(f"model: {summary['model']} ({summary['analyst_labels']} analyst label(s) added to the corpus)")
+    click.echo(f"model card: artifact {summary['artifact']}" + (f", {summary['card']}" if summary["card"] else ""))
+
+
+@cli.command()
 @click.option("--data", type=click.Path(exists=True, dir_okay=False), help="Labelled JSONL: text, primary, optional title and secondary.")
 @click.option("--card", type=click.Path(dir_okay=False), help="Measure everything and write the model card here (a few minutes).")
 @config_option

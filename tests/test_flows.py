@@ -1,9 +1,14 @@
 """The flows under Prefect's test harness: what the weekly flow's final state and artifacts say
-when sources fail."""
+when sources fail, and the retrain flow and its model card."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import sqlite_utils
+from click.testing import CliRunner
+
+from casewatch.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,3 +59,25 @@ def test_weekly_says_what_failed_in_its_final_state_and_a_table_artifact(project
     state = weekly(config_path=config_path, week="2026-W48", send=False, return_state=True)
     assert (state.name, state.result()["status"]) == ("Completed", "ok")
     assert table_rows("failures-2026-w48") == [{"source": "", "document": "", "reason": "nothing failed"}]
+
+
+def test_retrain_rebuilds_the_model_with_the_analysts_labels_and_publishes_its_card(project, prefect_harness, monkeypatch):
+    import classify
+
+    monkeypatch.chdir(project)
+    CliRunner().invoke(cli, ["ingest", str(next((project / "inbox").glob("004_*.txt"))), "--week", "2026-W48"])
+    article = next(sqlite_utils.Database(project / "cw.db")["articles"].rows)
+    assert CliRunner().invoke(cli, ["label", article["id"], "insolvency"]).exit_code == 0
+    before = classify.Classifier.load(project / "models" / "indicators.pkl").metadata
+
+    result = CliRunner().invoke(cli, ["retrain", "--quick", "--card", "card.md"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"model: {project / 'models' / 'indicators.pkl'} (1 analyst label(s) added to the corpus)",
+        f"model card: artifact model-card, {project / 'card.md'}",
+    ]
+    after = classify.Classifier.load(project / "models" / "indicators.pkl").metadata
+    assert (before["n_extra"], after["n_extra"]) == (0, 1) and after["extra_hash"] != before["extra_hash"]
+    card = artifact("model-card")
+    assert card["type"] == "markdown" and card["data"] == (project / "card.md").read_text(encoding="utf-8")
+    assert f"trained {after['trained_at']}" in card["data"] and "| 办理破产 |" in card["data"]
