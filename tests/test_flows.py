@@ -1,11 +1,14 @@
 """The flows under Prefect's test harness: what the weekly flow's final state and artifacts say
-when sources fail, and the retrain flow and its model card."""
+when sources fail, the retrain flow and its model card, and the team deployment file."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
+import pytest
 import sqlite_utils
+import yaml
 from click.testing import CliRunner
 
 from casewatch.cli import cli
@@ -81,3 +84,30 @@ def test_retrain_rebuilds_the_model_with_the_analysts_labels_and_publishes_its_c
     card = artifact("model-card")
     assert card["type"] == "markdown" and card["data"] == (project / "card.md").read_text(encoding="utf-8")
     assert f"trained {after['trained_at']}" in card["data"] and "| 办理破产 |" in card["data"]
+
+
+def test_prefect_yaml_deploys_each_flow_that_exists_to_the_process_pool():
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    deployments = {d["name"]: d for d in spec["deployments"]}
+    assert set(deployments) == {"casewatch-weekly", "casewatch-backfill", "casewatch-retrain"}
+    assert deployments["casewatch-weekly"]["schedules"][0] == {"cron": "0 7 * * 1", "timezone": "Asia/Shanghai"}
+    checked = 0
+    for deployment in deployments.values():
+        assert deployment["work_pool"]["name"] == "casewatch"
+        path, name = deployment["entrypoint"].split(":")
+        if not (ROOT / path).exists():  # flows/backfill.py comes with the backfill flow
+            continue
+        flow = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
+        assert flow.name == deployment["entrypoint"].split(":")[1]
+        checked += 1
+    assert checked >= 2
+    pull = spec["pull"][0]["prefect.deployments.steps.set_working_directory"]
+    assert pull["directory"] == "{{ $CASEWATCH_HOME }}"
+
+
+@pytest.mark.parametrize("unit", ["deploy/casewatch-serve.service"])
+def test_the_systemd_unit_serves_with_a_clean_stop(unit):
+    text = (ROOT / unit).read_text(encoding="utf-8")
+    for line in ("Environment=PREFECT_SERVER_ANALYTICS_ENABLED=false", "Restart=on-failure", "KillSignal=SIGTERM"):
+        assert line in text.splitlines(), line
+    assert any(line.startswith("ExecStart=") and line.split()[1] == "serve" for line in text.splitlines())
