@@ -161,20 +161,21 @@ def test_a_bad_cron_is_one_line_before_any_server_starts(project, monkeypatch):
     assert not (project / ".casewatch").exists()
 
 
-def test_without_a_scheduler_serve_warns_and_gives_the_cron_time_and_sigterm_returns(project, prefect_harness, monkeypatch):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_without_a_scheduler_serve_warns_and_gives_the_cron_time_and_a_signal_returns(signum, project, prefect_harness, monkeypatch):
     from flows import serve as serving
     from flows.weekly import weekly_deployment
 
     # Prefect's temporary server (the harness) runs no scheduler: nothing is ever scheduled.
     monkeypatch.setattr(serving, "SCHEDULE_WAIT", 1)
-    before = signal.getsignal(signal.SIGTERM)
+    before = signal.getsignal(signum)
     announced = []
 
     def on_scheduled(name, when, by_server) -> None:
         announced.append((name, when.astimezone(SHANGHAI), by_server))
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signum)
 
     started = dt.datetime.now(dt.timezone.utc)
     serving.serve(weekly_deployment(project / "casewatch.toml", "30 6 * * 1"), on_scheduled)  # returns: stopped
     assert announced == [("weekly/casewatch-weekly", mondays_at(6, 30, 1, started)[0], False)]
-    assert signal.getsignal(signal.SIGTERM) is before
+    assert signal.getsignal(signum) is before
