@@ -116,8 +116,11 @@ def final_state(summary: dict, rows: list[dict]) -> dict | State:
     """
     if not rows:
         return summary
-    sources = list(dict.fromkeys(row["source"] for row in rows))
-    message = f"{len(sources)} source(s) failed: {', '.join(sources)} (artifact failures-{summary['week'].lower()})"
+    sources = [name for name in dict.fromkeys(row["source"] for row in rows) if name != "e-mail"]
+    parts = [f"{len(sources)} source(s) failed: {', '.join(sources)}"] if sources else []
+    if len(sources) < len({row["source"] for row in rows}):
+        parts.append("the e-mail was not sent")
+    message = f"{'; '.join(parts)} (artifact failures-{summary['week'].lower()})"
     return Completed(name="Partial", message=message, data=summary)
 
 

@@ -65,6 +65,17 @@ def test_weekly_says_what_failed_in_its_final_state_and_a_table_artifact(project
     assert table_rows("failures-2026-w48") == [{"source": "", "document": "", "reason": "nothing failed"}]
 
 
+def test_a_failed_e_mail_makes_the_run_partial_without_counting_as_a_source():
+    from flows.weekly import final_state
+
+    summary = {"week": "2026-W48", "status": "partial"}
+    state = final_state(summary, [{"source": "e-mail", "document": "", "reason": "connection refused"}])
+    assert (state.name, state.message) == ("Partial", "the e-mail was not sent (artifact failures-2026-w48)")
+    state = final_state(summary, [{"source": "mirror"}, {"source": "e-mail"}, {"source": "mirror"}])
+    assert state.message == "1 source(s) failed: mirror; the e-mail was not sent (artifact failures-2026-w48)"
+    assert final_state(summary, []) is summary
+
+
 def test_retrain_rebuilds_the_model_with_the_analysts_labels_and_publishes_its_card(project, prefect_harness, monkeypatch):
     import classify
 
