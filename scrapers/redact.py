@@ -42,9 +42,11 @@ SECRET_SUFFIXES = ("token", "secret", "password", "passwd", "signature", "apikey
 # scheme://userinfo@ — up to the last "@" of the authority, as urlsplit reads it.
 USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/?#\s@]*(?:@[^/?#\s@]*)*@")
 # name=value after "?", "&" or "#" (a query or an OAuth fragment) or ";" (`;jsessionid=` and the
-# `&amp;` of HTML). A value ends at a delimiter (`?` too), a quote, a bracket, whitespace or non-ASCII
-# text, so a URL inside a sentence, a Markdown link or an HTML attribute keeps what follows it.
-PARAM_RE = re.compile(r"""([?&;#])([A-Za-z0-9_.\-\[\]]+)=([^\s&#;?'"<>()\[\]{}\x7f-\U0010ffff]*)""")
+# `&amp;` of HTML). A value ends at a delimiter (`?` too), a quote, a bracket, whitespace or
+# non-ASCII text, so a URL inside a sentence, a Markdown link or an HTML attribute keeps what
+# follows it; punctuation that closes the URL ("url?token=x: 404", "…?token=x.") is not the value's.
+_END = r"""\s&#;?'"<>()\[\]{}\x7f-\U0010ffff"""
+PARAM_RE = re.compile(rf"""([?&;#])([A-Za-z0-9_.\-\[\]]+)=([^{_END}]*?)(?=[:.,!]*(?:[{_END}]|$))""")
 
 
 def is_secret_param(name: str) -> bool:
