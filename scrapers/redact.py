@@ -41,6 +41,8 @@ SECRET_SUFFIXES = ("token", "secret", "password", "passwd", "signature", "apikey
 
 # scheme://userinfo@ — up to the last "@" of the authority, as urlsplit reads it.
 USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/?#\s@]*(?:@[^/?#\s@]*)*@")
+# user:password@host written without a scheme (a URL mistyped in the configuration, quoted by its error).
+BARE_USERINFO_RE = re.compile(r"(?<![\w.+\-/:@])(?!mailto:)[A-Za-z0-9._~%+\-]+:[^\s/?#@'\"]*@(?=[A-Za-z0-9\-]+[.:])")
 # name=value after "?", "&" or "#" (a query or an OAuth fragment) or ";" (`;jsessionid=` and the
 # `&amp;` of HTML). A value ends at a delimiter (`?` too), a quote, a bracket, whitespace or
 # non-ASCII text, so a URL inside a sentence, a Markdown link or an HTML attribute keeps what
@@ -67,6 +69,7 @@ def redact_text(text: str | None) -> str | None:
     if not text or ("@" not in text and "=" not in text):  # the common case, at no cost
         return text
     text = USERINFO_RE.sub(lambda m: f"{m.group(1)}{MASK}@", text)
+    text = BARE_USERINFO_RE.sub(f"{MASK}@", text)
     return PARAM_RE.sub(_mask_param, text)
 
 

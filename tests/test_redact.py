@@ -48,6 +48,7 @@ def leaks(text: str) -> list[str]:
         ("http://user:pw@example.gov.cn/feed.xml?token=s3cr3t", "http://***@example.gov.cn/feed.xml?token=***"),
         ("https://TOKEN123@api.example.org/x", "https://***@api.example.org/x"),
         ("http://u:p@ss@h.cn/a", "http://***@h.cn/a"),  # an unescaped "@" in the password
+        ("not 'user:pw@a.gov.cn/rss'", "not '***@a.gov.cn/rss'"),  # no scheme: a mistyped URL
         ("https://h.cn/a?page=2&Access-Token=abc&id=7#top", "https://h.cn/a?page=2&Access-Token=***&id=7#top"),
         ("https://h.cn/a?API_KEY=1&sign=2&sig=3&pwd=4&ticket=ST-5&x=6", "https://h.cn/a?API_KEY=***&sign=***&sig=***&pwd=***&ticket=***&x=6"),
         ("https://h.cn/list.jsp;jsessionid=A1B2?col=3", "https://h.cn/list.jsp;jsessionid=***?col=3"),
@@ -62,7 +63,7 @@ def leaks(text: str) -> list[str]:
         ("[案例](https://h.cn/a?key=s3cr3t)，另见", "[案例](https://h.cn/a?key=***)，另见"),
         # not secrets: page identities, empty values, e-mail addresses, text without URLs
         ("https://h.cn/a?id=5&sid=12&code=330100&token=", "https://h.cn/a?id=5&sid=12&code=330100&token="),
-        ("请联系 ops@example.org，电话 0571-1234", "请联系 ops@example.org，电话 0571-1234"),
+        ("请联系 ops@example.org，电话 0571-1234；联系人:张三@某局", "请联系 ops@example.org，电话 0571-1234；联系人:张三@某局"),
         ("mailto:ops@example.org", "mailto:ops@example.org"),
     ],
 )  # fmt: skip
@@ -282,7 +283,7 @@ def library_logs(monkeypatch):
         logging.getLogger(name).removeHandler(collect)
 
 
-def test_a_run_with_secret_bearing_sources_shows_and_stores_none_of_their_secrets(workdir, prefect_harness, record_factory, library_logs, capfd):
+def test_a_run_with_secret_bearing_sources_shows_and_stores_none_of_their_secrets(workdir, prefect_harness, record_factory, library_logs):
     started = datetime.now(timezone.utc)
     with FixtureServer() as server:
         server.routes.update(secret_site(server.root))
@@ -325,7 +326,6 @@ def test_a_run_with_secret_bearing_sources_shows_and_stores_none_of_their_secret
     shown_down = down.replace("http://", "http://***@")
     assert f"failed: c.pdf: cannot fetch {shown_down}/files/c.pdf?token=***: HTTPConnectionPool(" in first.output
     assert leaks(first.output + second.output) == []
-    assert leaks(capfd.readouterr().out + capfd.readouterr().err) == []
     logged = "\n".join(library_logs.lines)
     assert '"GET /feed.xml?token=*** HTTP/1.1" 200' in logged
     assert leaks(logged) == []
@@ -377,3 +377,12 @@ def test_a_store_written_before_redaction_has_its_secrets_masked_in_place(tmp_pa
     store.save_source_result(db, SourceResult("a", "feed", articles=[Article("案例", "正文。", page, "a")]), feed, "r2", WEEK)
     assert db["sightings"].count == before
     assert db["digests"].get(WEEK)["html"] == '<a href="http://***@a.gov.cn/art/1.html?token=***&amp;sig=***">案例</a>'
+
+
+def test_a_configuration_error_quoting_a_secret_url_shows_it_redacted(tmp_path, monkeypatch, record_factory):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "casewatch.toml").write_text('[[sources]]\nname = "x"\nkind = "feed"\nurl = "user:pw@a.gov.cn/rss?token=s3cr3t"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", "--week", WEEK])
+    assert (result.exit_code, result.output.strip()) == (
+        1, "error: casewatch.toml: source 'x': url must start with http:// or https://, not '***@a.gov.cn/rss?token=***'",
+    )
