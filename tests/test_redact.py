@@ -386,3 +386,19 @@ def test_a_configuration_error_quoting_a_secret_url_shows_it_redacted(tmp_path, 
     assert (result.exit_code, result.output.strip()) == (
         1, "error: casewatch.toml: source 'x': url must start with http:// or https://, not '***@a.gov.cn/rss?token=***'",
     )
+
+
+def test_the_digest_shows_no_secret_even_from_rows_another_tool_wrote(tmp_path):
+    import digests
+
+    db = store.open_db(tmp_path / "cw.db")
+    page = "http://user:pw@a.gov.cn/art/1.html?token=s3cr3t"
+    db["sources"].insert({"name": "a", "title": "某网站", "kind": "site", "location": page, "last_run": "2026-11-23T00:00:00+00:00"}, pk="name")
+    db["runs"].insert({"id": "r1", "week": WEEK, "status": "partial"}, pk="id")
+    db["fetch_errors"].insert({"run": "r1", "source": "a", "error": f"article {page}: timeout", "at": "2026-11-23T00:00:00+00:00"})
+    db["articles"].insert({"id": "x1", "title": "杭州市推行企业开办一件事", "body": "企业开办时间压缩至1个工作日。", "url": page, "source": "a", "week": WEEK}, pk="id")
+    db["sightings"].insert({"article_id": "x1", "url": page.replace("/1.html", "/2.html"), "source": "a", "key": "k"})
+    path = digests.write_digest(db, WEEK, tmp_path / "out")
+    for text in (path.read_text(encoding="utf-8"), path.with_suffix(".html").read_text(encoding="utf-8")):
+        assert "a.gov.cn/art/1.html?token=***" in text and leaks(text) == []
+    assert leaks(" ".join(str(v) for v in db["digests"].get(WEEK).values())) == []
