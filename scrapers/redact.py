@@ -6,12 +6,14 @@ whatever is shown or stored (the store, the digest, logs, error messages) goes t
 `http://***@host/feed?token=***`. Redaction is deterministic and idempotent, so a
 redacted URL is a stable key (the fetch log, `known_urls`, `http_cache`) for the real one.
 
-This module is the lowest layer of the URL helpers: it imports nothing of casewatch.
+The lowest layer of the URL helpers: it imports only the scrapers' record types.
 """
 
 from __future__ import annotations
 
 import re
+
+from .records import SourceResult
 
 __all__ = ["MASK", "is_secret_param", "redact_result", "redact_text", "redact_url"]
 
@@ -78,7 +80,7 @@ def redact_url(url: str | None) -> str | None:
     return redact_text(url)
 
 
-def redact_result(result):
+def redact_result(result: SourceResult) -> SourceResult:
     """A collected `SourceResult` with every URL, name and error in it redacted, in place; returned.
 
     What a collector hands over is what the rest of casewatch shows and stores, so it
