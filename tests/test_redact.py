@@ -113,13 +113,15 @@ def record_factory():
 
 def test_every_log_record_is_redacted_whoever_logs_it(record_factory, caplog):
     install_redaction()
-    install_redaction()  # once is enough
+    factory = logging.getLogRecordFactory()
+    install_redaction()
+    assert logging.getLogRecordFactory() is factory  # installed once, not wrapped twice
     caplog.set_level(logging.DEBUG)
     logging.getLogger("urllib3.connectionpool").debug('%s://%s:%s "%s %s %s" %s %s', "http", "h.cn", 80, "GET", "/f.xml?token=s3cr3t", "HTTP/1.1", 200, 10)
     try:
         requests.get("http://user:pw@127.0.0.1:9/f.xml?token=s3cr3t", timeout=1)
     except requests.ConnectionError:
-        logging.getLogger("prefect.task_runs").exception("collect failed")
+        logging.getLogger("casewatch.test").exception("collect failed")
     assert 'http://h.cn:80 "GET /f.xml?token=*** HTTP/1.1" 200 10' in caplog.text
     assert "Max retries exceeded with url: /f.xml?token=***" in caplog.text
     assert leaks(caplog.text) == []
