@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from scrapers.redact import redact_text
+
 from .config import ConfigError, check_schedule, load_config
 from .errors import RunFailed
+from .logs import install_redaction
 
 # Offline, Prefect's telemetry logs an error at every start; opt out before it is imported.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -28,11 +31,13 @@ class Group(click.Group):
     """Report expected errors as one line, not a traceback."""
 
     def invoke(self, ctx: click.Context):
+        # Secrets in source URLs never reach a log line, from casewatch, Prefect, requests or urllib3.
+        install_redaction()
         try:
             return super().invoke(ctx)
         except EXPECTED_ERRORS as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            click.echo(f"error: {message}", err=True)
+            click.echo(f"error: {redact_text(str(message))}", err=True)
             ctx.exit(1)
 
 

@@ -18,10 +18,12 @@ import store
 from scrapers import SourceResult, collect_file, collect_source
 from scrapers.feed import collect_feed
 from scrapers.http import Session
+from scrapers.redact import redact_result, redact_text, redact_url
 from scrapers.site import collect_site
 
 from .config import HttpSettings
 from .errors import RunFailed
+from .logs import install_redaction
 
 BATCH = 256
 
@@ -76,12 +78,13 @@ def collect_web(source: dict, session: Session, known_urls: set[str]) -> SourceR
 
 def failed_collection(source: dict, exc: BaseException) -> SourceResult:
     """The result of a source whose collection raised: nothing collected, the error kept against it."""
-    return SourceResult(source["name"], source.get("kind", ""), errors=[f"collection failed: {describe(exc)}"])
+    return redact_result(SourceResult(source["name"], source.get("kind", ""), errors=[f"collection failed: {describe(exc)}"]))
 
 
 def save(db_path: Path, result: SourceResult, source: dict, run: str, week: str) -> list[str]:
     """Save a source's result; return the ids of the new articles."""
-    location = str(source.get("url") or source.get("path") or "")
+    # The configured URL may carry credentials or a token: only the configuration keeps them.
+    location = redact_url(str(source.get("url") or source.get("path") or ""))
     return store.save_source_result(store.open_db(db_path), result, location, run, week, source.get("title"))
 
 
@@ -221,6 +224,7 @@ class Run:
         self.session: Session | None = None
 
     def __enter__(self) -> Run:
+        install_redaction()  # a flow run served by Prefect starts in a process of its own, without the CLI
         prepare_store(self.db_path)
         store.start_run(store.open_db(self.db_path), self.id, self.week)
         return self
@@ -265,7 +269,7 @@ class Run:
             self.status = "partial" if self.errors else "ok"
             self.error = "\n".join(self.errors) or None
         else:
-            self.status, self.error = "failed", describe(exc)
+            self.status, self.error = "failed", redact_text(describe(exc))
         store.finish_run(
             store.open_db(self.db_path),
             self.id,

@@ -18,6 +18,7 @@ from .records import (
     Split,
     WorkerDied,
 )
+from .redact import redact_text, redact_url
 from .regions import Region, find_region
 from .sources import collect_file, collect_inbox, collect_source, fetch_bytes
 
@@ -45,6 +46,8 @@ __all__ = [
     "find_region",
     "parse_document",
     "parse_document_isolated",
+    "redact_text",
+    "redact_url",
     "sha256",
     "split_compilation",
     "unread_key",

@@ -3,6 +3,10 @@
 `Session.fetch` never raises for a failure of one URL: it returns a `Response`
 whose `outcome` says what happened, and appends every request it made to
 `Session.log`, which the caller saves as the fetch log.
+
+Requests go to the real URLs (credentials and tokens included); the log, error
+messages and the validators are keyed by the redacted URL (`scrapers.redact`), which
+is stable, so what is stored holds no secret and still maps back to the page.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import requests
 
 from .readers import GB_LABELS, decode_text
 from .records import ScrapeError
+from .redact import redact_text, redact_url
 from .urls import site_key
 
 USER_AGENT = "casewatch/0.1 (+weekly monitor of business-environment reform cases; contact: set user_agent in casewatch.toml)"
@@ -347,8 +352,9 @@ class Session:
     def _request(self, url: str, method: str, data: dict | None, conditional: bool) -> tuple[Response, bool]:
         """Send one request; the response and whether it is worth retrying."""
         headers = {}
-        if conditional and method == "GET" and url in self.validators:
-            etag, modified = self.validators[url]
+        key = redact_url(url)  # validators come from the store, which keeps no secret
+        if conditional and method == "GET" and key in self.validators:
+            etag, modified = self.validators[key]
             if etag:
                 headers["If-None-Match"] = etag
             if modified:
@@ -385,7 +391,7 @@ class Session:
             response.outcome, response.error = "http_error", f"HTTP {status}"
             return response, retryable
         elif method == "GET" and ("etag" in response.headers or "last-modified" in response.headers):
-            self.validators[url] = (response.headers.get("etag"), response.headers.get("last-modified"))
+            self.validators[key] = (response.headers.get("etag"), response.headers.get("last-modified"))
         return response, False
 
     def _read(self, raw: requests.Response, response: Response) -> str | None:
@@ -413,14 +419,15 @@ class Session:
         return None
 
     def _record(self, url: str, response: Response, elapsed: float) -> None:
+        """Append a request to the log, its URL and error redacted (the log is stored)."""
         self.log.append(
             {
-                "url": url,
+                "url": redact_url(url),
                 "status": response.status,
                 "bytes": response.size,
                 "elapsed": round(elapsed, 4),
                 "outcome": response.outcome,
-                "error": response.error,
+                "error": redact_text(response.error),
                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
         )
@@ -431,8 +438,8 @@ def _host(url: str) -> str:
 
 
 def _message(exc: Exception) -> str:
-    """One line naming the failure, without urllib3's nested reprs."""
-    text = str(exc)
+    """One line naming the failure, without urllib3's nested reprs or the secrets of its URL."""
+    text = redact_text(str(exc))
     match = re.search(r"\(Caused by (\w+)\(", text)
     kind = match.group(1) if match else type(exc).__name__
     if "timed out" in text.lower():

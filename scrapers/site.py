@@ -20,6 +20,7 @@ from .readers import GB_LABELS, extract_document
 from .http import Response, Session
 from .listing import Link, PageRequest, parse_listing
 from .records import Article, Document, ScrapeError, SourceResult
+from .redact import redact_result, redact_url
 from .regions import find_region
 from .urls import READABLE_TYPES, attachment_type, canonical_url, site_key
 
@@ -62,8 +63,8 @@ class SiteResult:
         return self.source_result().status
 
     def source_result(self) -> SourceResult:
-        """The pipeline's common record of a collected source."""
-        return SourceResult(
+        """The pipeline's common record of a collected source, with the secrets of its URLs redacted."""
+        return redact_result(SourceResult(
             self.source,
             self.kind,
             self.articles,
@@ -73,7 +74,7 @@ class SiteResult:
             attachments=self.attachments,
             known_urls=self.fetched_urls + self.dead_urls,
             blocked=self.blocked,
-        )
+        ))
 
 
 def collect_site(source: dict, session: Session, known_urls: set[str], until: date | None = None) -> SiteResult:
@@ -97,6 +98,7 @@ def mark_unreadable(log: list[dict], unreadable: dict[str, str]) -> list[dict]:
     The request itself succeeded; marking it keeps every failure of a source in one log.
     """
     for url, error in unreadable.items():
+        url = redact_url(url)  # as the session logs it
         entry = next((e for e in reversed(log) if e["url"] == url and e["outcome"] == "ok"), None)
         if entry is not None:
             entry["outcome"], entry["error"] = "unreadable", error

@@ -14,6 +14,7 @@ from .documents import SUFFIXES, describe_failure, parse_document, sha256, unrea
 from .isolate import parse_document_isolated
 from .limits import DEFAULT_LIMITS, Limits, describe_bytes
 from .records import Document, LimitExceeded, NotRegularFile, ScrapeError, SourceResult
+from .redact import redact_result, redact_text, redact_url
 
 USER_AGENT = "casewatch/0.1 (weekly monitor of business-environment reform cases)"
 CHUNK = 1 << 16
@@ -48,8 +49,8 @@ def _fetch_url(url: str, timeout: float, max_bytes: int) -> bytes:
             if declared.isdigit() and int(declared) > max_bytes:
                 raise _too_large(int(declared), max_bytes)
             return _read_capped(response.iter_content(CHUNK), max_bytes)
-    except requests.RequestException as exc:
-        raise ScrapeError(f"cannot fetch {url}: {exc}") from exc
+    except requests.RequestException as exc:  # requests' messages name the URL, token and all
+        raise ScrapeError(redact_text(f"cannot fetch {url}: {exc}")) from exc
 
 
 def _fetch_file(path: str, max_bytes: int) -> bytes:
@@ -102,9 +103,10 @@ def _read_capped(chunks, max_bytes: int) -> bytes:
 
 
 def document_name(location: str) -> str:
-    """The file name of a path or URL, as documents are listed."""
+    """The file name of a path or URL, as documents are listed (a URL's host, never its credentials)."""
     if location.startswith(("http://", "https://")):
-        return Path(urlparse(location).path).name or urlparse(location).netloc
+        parts = urlparse(location)
+        return Path(parts.path).name or (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
     return Path(location).name
 
 
@@ -112,22 +114,24 @@ def collect_file(result: SourceResult, location: str, seen: set[str], limits: Li
     """Read one document into `result` in a worker process, unless a document with its content was seen.
 
     A document that cannot be read at all is recorded as failed under `unread_key(location)`,
-    so that it appears in the store and is tried again on the next run.
+    so that it appears in the store and is tried again on the next run. A URL is fetched as
+    configured and recorded redacted (`http://***@host/file.pdf?token=***`).
     """
     limits = limits or DEFAULT_LIMITS
-    name = document_name(location)
+    name, shown = document_name(location), redact_url(location)
     try:
         data = fetch_bytes(location, max_bytes=limits.max_bytes)
     except Exception as exc:  # whatever the path or server did, it is this document's failure
         error, error_type = describe_failure(exc)
-        document = Document(unread_key(location), name, location, result.source, result.kind, "failed", error, error_type)
+        error = redact_text(error)
+        document = Document(unread_key(shown), name, shown, result.source, result.kind, "failed", error, error_type)
         result.documents.append(document)
         result.errors.append(f"{name}: {error}")
         return
     if sha256(data) in seen:
         return
     # parse_document is looked up here, not bound at import, so a test can swap the parser the worker runs.
-    articles, document = parse_document_isolated(data, name, location, result.source, result.kind, limits, parse=parse_document)
+    articles, document = parse_document_isolated(data, name, shown, result.source, result.kind, limits, parse=parse_document)
     result.articles.extend(articles)
     result.documents.append(document)
     if document.error:
@@ -174,9 +178,9 @@ def collect_source(source: dict, seen: set[str], limits: Limits | None = None) -
     """Collect a `[[sources]]` entry of the configuration."""
     name, kind = source["name"], source.get("kind", "")
     if kind == "inbox":
-        return collect_inbox(name, source["path"], seen, limits)
+        return redact_result(collect_inbox(name, source["path"], seen, limits))
     if kind == "document":
         result = SourceResult(name, kind)
         collect_file(result, str(source.get("url") or source["path"]), seen, limits)
-        return result
+        return redact_result(result)
     return SourceResult(name, kind, errors=[f"source kind {kind!r} is not supported (supported: inbox, document)"])

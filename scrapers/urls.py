@@ -6,6 +6,8 @@ import posixpath
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from .redact import redact_url
+
 # Query parameters that say how a visitor arrived, not which page they asked for.
 TRACKING_PARAMS = {"spm", "from", "share_token", "isappinstalled", "scene", "clicktime", "gclid", "fbclid"}
 TRACKING_PREFIXES = ("utm_",)
@@ -41,10 +43,12 @@ CONTENT_TYPES = {
 
 
 def canonical_url(url: str) -> str:
-    """One spelling per page: https, lower-case host, no fragment, tracking or index file.
+    """One spelling per page: https, lower-case host, no credentials, fragment, tracking or index file.
 
     http and https are unified to https because government sites serve both and
-    link to either; the scheme says nothing about which page it is.
+    link to either; the scheme says nothing about which page it is. Secret parameters
+    are masked (`token=***`): a secret is not the page's identity (a rotated token is the
+    same page), and canonical URLs are stored (`known_urls`).
     """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
@@ -60,7 +64,7 @@ def canonical_url(url: str) -> str:
         path = posixpath.normpath(path) + ("/" if path.endswith("/") else "")
     path = INDEX_RE.sub("/", path)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)]
-    return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
+    return redact_url(urlunsplit((scheme, host, path, urlencode(sorted(query)), "")))
 
 
 def strip_tracking(url: str | None) -> str | None:

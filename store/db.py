@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlite_utils
 
 from scrapers import Article, Document, SourceResult
+from scrapers.redact import redact_text, redact_url
 
 from .dedup import Signatures, body_fingerprint, save_sightings, sighting
 from .migrations import check_store, pending, title_key, upgrade
@@ -167,7 +168,8 @@ def save_source_result(
     document is `ok` (and skipped by the next run) only once every case of it is
     stored. The URLs a network source is done with are committed last, with its fetch
     log and validators, so a URL is never known while its articles are not stored.
-    Returns the ids of the new articles.
+    Every URL and error is stored redacted (`scrapers.redact`): the store never holds a
+    source's credentials or tokens, whoever built the result. Returns the ids of the new articles.
     """
     seen_at = now()
     signatures = Signatures.load(db)
@@ -189,15 +191,15 @@ def save_source_result(
                 "name": result.source,
                 "title": title or result.source,
                 "kind": result.kind,
-                "location": location,
+                "location": redact_url(location),
                 "last_run": seen_at,
                 "last_status": result.status,
-                "last_error": result.errors[-1] if result.errors else None,
+                "last_error": redact_text(result.errors[-1]) if result.errors else None,
             },
             pk="name",
         )
         db["fetch_errors"].insert_all(
-            ({"run": run, "source": result.source, "error": error, "at": seen_at} for error in result.errors),
+            ({"run": run, "source": result.source, "error": redact_text(error), "at": seen_at} for error in result.errors),
             pk="id",
         )
         save_fetched(db, result, run, seen_at)
@@ -207,17 +209,21 @@ def save_source_result(
 def save_fetched(db: sqlite_utils.Database, result: SourceResult, run: str, seen_at: str) -> None:
     """What a network source fetched: its requests, attachments, the URLs it is done with, validators."""
     source = result.source
-    db["fetch_log"].insert_all(({"run": run, "source": source} | entry for entry in result.fetch_log), pk="id")
+    db["fetch_log"].insert_all(
+        ({"run": run, "source": source} | entry | {"url": redact_url(entry["url"]), "error": redact_text(entry.get("error"))}
+         for entry in result.fetch_log),
+        pk="id",
+    )  # fmt: skip
     db["attachments"].upsert_all(
         (
             {
-                "url": a.url,
+                "url": redact_url(a.url),
                 "type": a.type,
-                "name": a.name,
+                "name": redact_text(a.name),
                 "parsed": int(a.parsed),
                 "articles": a.articles,
-                "error": a.error,
-                "article_url": a.page,
+                "error": redact_text(a.error),
+                "article_url": redact_url(a.page),
                 "source": source,
                 "seen_at": seen_at,
             }
@@ -227,13 +233,13 @@ def save_fetched(db: sqlite_utils.Database, result: SourceResult, run: str, seen
     )
     # The first source to read a URL keeps it (and when).
     db["known_urls"].insert_all(
-        ({"canonical_url": url, "source": source, "first_seen": seen_at} for url in dict.fromkeys(result.known_urls)),
+        ({"canonical_url": url, "source": source, "first_seen": seen_at} for url in dict.fromkeys(map(redact_url, result.known_urls))),
         pk="canonical_url",
         ignore=True,
     )
     db["http_cache"].upsert_all(
         (
-            {"url": url, "etag": etag, "last_modified": modified, "source": source, "updated": seen_at}
+            {"url": redact_url(url), "etag": etag, "last_modified": modified, "source": source, "updated": seen_at}
             for url, (etag, modified) in result.validators.items()
         ),
         pk="url",
@@ -243,6 +249,7 @@ def save_fetched(db: sqlite_utils.Database, result: SourceResult, run: str, seen
 def _save_document(db: sqlite_utils.Database, document: Document, seen_at: str) -> None:
     """Upsert a document's row; a document read again keeps the time it was first seen."""
     row = asdict(document)
+    row["url"], row["name"], row["error"] = redact_url(row["url"]), redact_text(row["name"]), redact_text(row["error"])
     for key in ("problems", "furniture"):
         row[key] = json.dumps(row[key], ensure_ascii=False) if row[key] else None
     first = db.execute("select first_seen from documents where sha256 = ?", [document.sha256]).fetchone()
@@ -279,7 +286,7 @@ def save_articles(
                     if match:
                         key = match
                     else:
-                        row = asdict(article) | {"id": key, "title_key": title_key(article.title)}
+                        row = asdict(article) | {"id": key, "title_key": title_key(article.title), "url": redact_url(article.url)}
                         new.append(row | {"fingerprint": value, "week": week, "first_seen": seen_at})
                         existing.add(key)
                         if value:
@@ -349,6 +356,8 @@ def start_run(db: sqlite_utils.Database, run: str, week: str) -> None:
 
 
 def finish_run(db: sqlite_utils.Database, run: str, **fields) -> None:
-    """Record how a run ended."""
+    """Record how a run ended (its error redacted: it may quote a source's URL)."""
+    if fields.get("error"):
+        fields["error"] = redact_text(fields["error"])
     with transaction(db):
         db["runs"].update(run, dict(fields, finished=now()))

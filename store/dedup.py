@@ -15,6 +15,7 @@ import sqlite_utils
 
 from scrapers import Article
 from scrapers.fingerprint import PERMUTATIONS, THRESHOLD, comparable, fingerprint, signature
+from scrapers.redact import redact_url
 
 
 def body_fingerprint(body: str) -> bytes | None:
@@ -55,17 +56,23 @@ class Signatures:
 
 
 def sighting(article_id: str, article: Article, seen_at: str) -> dict:
-    """The row recording that `article` (as collected) was seen as the stored article `article_id`."""
-    parts = [article_id, article.url, article.source, article.document or "", str(article.position or "")]
+    """The row recording that `article` (as collected) was seen as the stored article `article_id` (URL redacted)."""
+    url = redact_url(article.url)
     return {
         "article_id": article_id,
-        "url": article.url,
+        "url": url,
         "source": article.source,
         "document": article.document,
         "position": article.position,
         "seen_at": seen_at,
-        "key": hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20],
+        "key": sighting_key(article_id, url, article.source, article.document, article.position),
     }
+
+
+def sighting_key(article_id: str, url: str | None, source: str, document: str | None, position: int | None) -> str:
+    """One key per place an article was seen: a hash of where, so a place is recorded once."""
+    parts = [article_id, url or "", source, document or "", str(position or "")]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
 
 
 def save_sightings(db: sqlite_utils.Database, rows: Iterable[dict]) -> None:

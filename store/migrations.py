@@ -16,8 +16,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+from scrapers.documents import unread_key
+from scrapers.redact import redact_text
 from zhtext import to_simplified
 
+from .dedup import sighting_key
 from .schema import TABLES, VIEWS
 from .search import FTS_TABLE, create_search_index, rebuild_search_index, sync_search_index
 
@@ -85,6 +88,86 @@ def _search_index(db: sqlite_utils.Database) -> None:
 def _regions(db: sqlite_utils.Database) -> None:
     save_regions(db)
     create_views(db, ["article_places"])
+
+
+# Columns that may quote a source's URL (credentials, tokens) in stores written before redaction.
+REDACTED_COLUMNS: dict[str, list[str]] = {
+    "sources": ["location", "last_error"],
+    "documents": ["url", "name", "error"],
+    "articles": ["url"],
+    "fetch_errors": ["error"],
+    "fetch_log": ["url", "error"],
+    "attachments": ["article_url", "name", "error"],
+    "runs": ["error"],
+    "digests": ["markdown", "html", "text", "send_error"],
+}
+# Keys that are redacted URLs: a row whose redacted key is taken already is the same page, dropped.
+REDACTED_KEYS = {"attachments": "url", "known_urls": "canonical_url", "http_cache": "url"}
+
+
+def redact_stored_secrets(db: sqlite_utils.Database) -> None:
+    """Mask credentials and secret parameters of URLs already in the store, keys included."""
+    if db["documents"].exists():  # first: the key of a document never read hashes its URL as it was
+        _rekey_unread_documents(db)
+    for table, columns in REDACTED_COLUMNS.items():
+        for column in columns:
+            if db[table].exists() and column in db[table].columns_dict:
+                _redact_column(db, table, column)
+    for table, column in REDACTED_KEYS.items():
+        if db[table].exists():
+            _redact_key(db, table, column)
+    if db["sightings"].exists():
+        _redact_sightings(db)
+
+
+def _changed(db: sqlite_utils.Database, table: str, column: str, key: str = "rowid") -> list[tuple]:
+    """(key, old, redacted) for the rows whose value redaction changes (only values with "@" or "=" can change)."""
+    rows = db.execute(f"select [{key}], [{column}] from [{table}] where instr([{column}], '@') or instr([{column}], '=')")
+    return [(k, old, new) for k, old in rows if isinstance(old, str) and (new := redact_text(old)) != old]
+
+
+def _redact_column(db: sqlite_utils.Database, table: str, column: str) -> None:
+    updates = [(new, key) for key, _, new in _changed(db, table, column)]
+    db.conn.executemany(f"update [{table}] set [{column}] = ? where rowid = ?", updates)
+
+
+def _redact_key(db: sqlite_utils.Database, table: str, column: str) -> None:
+    for _, old, new in _changed(db, table, column, column):
+        if db.execute(f"select 1 from [{table}] where [{column}] = ?", [new]).fetchone():
+            db.execute(f"delete from [{table}] where [{column}] = ?", [old])
+        else:
+            db.execute(f"update [{table}] set [{column}] = ? where [{column}] = ?", [new, old])
+
+
+def _redact_sightings(db: sqlite_utils.Database) -> None:
+    """Sightings' URLs, and their keys, which hash the URL: one row per place, as the save would write it."""
+    for rowid, _, url in _changed(db, "sightings", "url"):
+        row = db.execute("select article_id, source, document, position from sightings where rowid = ?", [rowid]).fetchone()
+        key = sighting_key(row[0], url, row[1], row[2], row[3])
+        if db.execute("select 1 from sightings where key = ?", [key]).fetchone():
+            db.execute("delete from sightings where rowid = ?", [rowid])
+        else:
+            db.execute("update sightings set url = ?, key = ? where rowid = ?", [url, key, rowid])
+
+
+def _rekey_unread_documents(db: sqlite_utils.Database) -> None:
+    """A document that could not be read is keyed by a hash of where it is: now of the redacted URL."""
+    rows = db.execute("select sha256, url from documents where status != 'ok' and url is not null").fetchall()
+    for sha, url in rows:
+        if unread_key(url) != sha or redact_text(url) == url:
+            continue
+        new = unread_key(redact_text(url))
+        if db.execute("select 1 from documents where sha256 = ?", [new]).fetchone():
+            db.execute("delete from documents where sha256 = ?", [sha])
+        else:
+            db.execute("update documents set sha256 = ? where sha256 = ?", [new, sha])
+
+
+@MIGRATIONS(name="0004_redact_secrets")
+def _redact_secrets(db: sqlite_utils.Database) -> None:
+    # casewatch stored source URLs as configured, credentials and tokens included (sources.location,
+    # fetch_errors, fetch_log, article and document URLs, the digests); it now stores them redacted.
+    redact_stored_secrets(db)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
+from scrapers.redact import redact_text, redact_url
+
 from .db import now
 
 # A send that started this long ago and never finished (a crash) may be tried again.
@@ -31,6 +33,9 @@ def digest_articles(db: sqlite_utils.Database, week: str) -> list[dict]:
     return [
         dict(
             row,
+            # Redacted on the way out too: a row another tool wrote may hold a URL as configured.
+            url=redact_url(row["url"]),
+            document_url=redact_url(row["document_url"]),
             secondary=json.loads(row["secondary"] or "[]"),
             terms=json.loads(row["terms"] or "[]"),
             scores=json.loads(row["scores"] or "{}"),
@@ -53,13 +58,12 @@ def document_covers(db: sqlite_utils.Database, hashes: list[str]) -> dict[str, l
 
 def earlier_cases(db: sqlite_utils.Database, week: str) -> list[dict]:
     """Title, week and source of every article of an earlier week (to recognise a case seen before)."""
-    return list(
-        db.query(
-            "select a.id, a.title, a.week, a.url, coalesce(s.title, a.source) as source_title "
-            "from articles a left join sources s on s.name = a.source where a.week < ? order by a.week, a.id",
-            [week],
-        )
+    rows = db.query(
+        "select a.id, a.title, a.week, a.url, coalesce(s.title, a.source) as source_title "
+        "from articles a left join sources s on s.name = a.source where a.week < ? order by a.week, a.id",
+        [week],
     )
+    return [dict(row, url=redact_url(row["url"])) for row in rows]
 
 
 def sightings(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[dict]]:
@@ -79,7 +83,7 @@ def sightings(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[dict]
             f"left join sources s on s.name = g.source where g.article_id in ({placeholders}) order by g.rowid",
             batch,
         ):
-            found.setdefault(row["article_id"], []).append(row)
+            found.setdefault(row["article_id"], []).append(dict(row, url=redact_url(row["url"])))
     return found
 
 
@@ -105,13 +109,14 @@ def source_outcomes(db: sqlite_utils.Database, week: str, since: str) -> list[di
         [week],
     ):
         latest = errors.get(row["source"])
+        error = redact_text(row["error"])
         if latest is None or row["at"] > latest["at"]:
-            errors[row["source"]] = {"at": row["at"], "errors": [row["error"]]}
-        elif row["at"] == latest["at"] and row["error"] not in latest["errors"]:
-            latest["errors"].append(row["error"])
+            errors[row["source"]] = {"at": row["at"], "errors": [error]}
+        elif row["at"] == latest["at"] and error not in latest["errors"]:
+            latest["errors"].append(error)
     failed_documents: dict[str, list[dict]] = {}
     for row in db.query("select source, name, error, error_type from documents where status = 'failed' order by name"):
-        failed_documents.setdefault(row["source"], []).append(row)
+        failed_documents.setdefault(row["source"], []).append(dict(row, name=redact_text(row["name"]), error=redact_text(row["error"])))
     outcomes = []
     for source in db["sources"].rows_where(order_by="name"):
         name = source["name"]
