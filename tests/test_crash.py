@@ -1,0 +1,109 @@
+"""SIGKILL of a whole `casewatch run` at random points: the store ends as one uninterrupted run's.
+
+Real processes and real timing (no hooks in the code): an uninterrupted run is timed first,
+then runs are killed at uniform random moments of its flow (from the flow run's start, before
+which nothing touches the store), a third of them timed from the moment the run starts saving,
+each killed run followed by the next, and a last run to completion. CI kills 8 runs (each
+process spends seconds importing before its flow starts); `CASEWATCH_KILLS=20` is the full
+run of docs/RELIABILITY.md. The digest is e-mailed to a real SMTP server (aiosmtpd) on 127.0.0.1.
+(Kills between every two writes of a save, in-process, are `test_faults.py`.)
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import random
+import shutil
+import time
+from email import policy
+
+import sqlite_utils
+from aiosmtpd.controller import Controller
+from processes import WEEK, Command, environment, free_port, search_index_problems, store_state
+from test_mail import Recorder
+
+SEED = 16
+KILLS = int(os.environ.get("CASEWATCH_KILLS", "8"))
+STARTED = "Beginning flow run"  # the flow starts: nothing before it writes to the store
+COLLECTED = "new article(s) from"  # logged when a source's collection ends and its save begins
+SAVED = "article(s) stored as new"  # logged when the save ends
+
+
+def timed_run(project, env, log) -> tuple[float, float]:
+    """Run to completion; return how long its flow took, and its save (seconds)."""
+    command = Command(project, ["run", "--week", WEEK, "--no-send"], env, log)
+    marks = {}
+    while command.process.poll() is None:
+        output = command.output()
+        for mark in (STARTED, COLLECTED, SAVED):
+            if mark in output and mark not in marks:
+                marks[mark] = time.monotonic()
+        time.sleep(0.01)
+    end = time.monotonic()
+    assert command.finish() == 0, command.output()
+    assert marks.keys() == {STARTED, COLLECTED, SAVED}, command.output()
+    return end - marks[STARTED], marks[SAVED] - marks[COLLECTED]
+
+
+def kill_at_random_points(project, env, logs, rng, duration, save_time, handler) -> list[int]:
+    """Start and SIGKILL `KILLS` runs; return the pids of those killed while running."""
+    killed = []
+    for number in range(KILLS):
+        command = Command(project, ["run", "--week", WEEK], env, logs / f"killed-{number}.log")
+        # A third of the kills are timed from the start of the save, the others from the flow's start.
+        command.wait_for(COLLECTED if number % 3 == 2 else STARTED)
+        time.sleep(rng.uniform(0, save_time if number % 3 == 2 else duration))
+        if command.kill():
+            killed.append(command.process.pid)
+        assert len(handler.messages) <= 1, f"the digest was sent twice (kill {number})"
+    return killed
+
+
+def test_a_run_killed_at_random_points_ends_as_one_uninterrupted_run(project, prefect_harness, tmp_path):
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    env = environment(
+        CASEWATCH_SMTP_HOST="127.0.0.1", CASEWATCH_SMTP_PORT=str(controller.port), CASEWATCH_SMTP_TLS="none",
+        CASEWATCH_SMTP_FROM="casewatch@example.cn", CASEWATCH_EMAIL_TO="analyst@example.cn",
+    )
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    try:
+        # The reference: one uninterrupted run, in the same folder so that paths are the same.
+        duration, save_time = timed_run(project, env, logs / "reference.log")
+        expected = store_state(project / "cw.db")
+        expected_files = {name: (project / "out" / name).read_bytes() for name in (f"{WEEK}.md", f"{WEEK}.html")}
+        for path in project.glob("cw.db*"):
+            path.unlink()
+        shutil.rmtree(project / "out")
+
+        killed = kill_at_random_points(project, env, logs, random.Random(SEED), duration, save_time, handler)
+        final = Command(project, ["run", "--week", WEEK], env, logs / "final.log")
+        assert final.finish() == 0, final.output()
+    finally:
+        controller.stop()
+
+    assert len(killed) >= KILLS // 2, f"only {len(killed)} of {KILLS} runs were still running when killed"
+    # Every case once, whole, classified as in the uninterrupted run; every document read.
+    assert store_state(project / "cw.db") == expected
+    assert search_index_problems(project / "cw.db") == []
+    assert {name: (project / "out" / name).read_bytes() for name in expected_files} == expected_files
+    db = sqlite_utils.Database(project / "cw.db")
+    # Each killed run that had started its row is marked failed by the next run.
+    runs = list(db.query("select id, status, error, owner from runs order by started, rowid"))
+    assert [r["status"] for r in runs].count("running") == 0
+    interrupted = [r for r in runs if r["status"] == "failed"]
+    assert all(r["error"] == f"interrupted (process {r['owner'].split(':')[1]} no longer running)" for r in interrupted)
+    assert {int(r["owner"].split(":")[1]) for r in interrupted} <= set(killed)
+    assert len(interrupted) >= len(killed) // 2
+    assert runs[-1]["status"] == "ok"
+    # The digest was e-mailed once. (A kill in the few milliseconds between recording the
+    # hand-over and the server's reply would leave it unsent and flagged, never sent twice.)
+    sent = db["digests"].get(WEEK)
+    if sent["sent_at"]:
+        assert len(handler.messages) == 1
+        assert email.message_from_bytes(handler.messages[0][1], policy=policy.default)["Subject"] == expected["digest"][0][1]
+    else:
+        assert sent["handed_over"] and len(handler.messages) <= 1 and "may have been sent" in final.output()
