@@ -172,6 +172,8 @@ def classify_pending(
     while True:
         batch = store.claim_unclassified(db, claimer, BATCH)
         if not batch:
+            if store.mark_interrupted_runs(db):
+                continue  # a run that died while scoring: its claim is free now
             if not store.claimed_elsewhere(db, claimer):
                 return scored
             time.sleep(poll)

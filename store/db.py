@@ -327,7 +327,6 @@ def claim_unclassified(db: sqlite_utils.Database, run: str, limit: int) -> list[
 
 def claimed_elsewhere(db: sqlite_utils.Database, run: str) -> int:
     """How many unscored articles other running runs have claimed (and are scoring now)."""
-    mark_interrupted_runs(db)  # a run that died while scoring frees its claim
     return db.execute(
         f"select count(*) from articles where {UNSCORED} and classified_by != ? and not {UNCLAIMED}", [run]
     ).fetchone()[0]
