@@ -26,9 +26,9 @@ BATCH = 500
 
 # How long a connection waits for another's write lock before SQLITE_BUSY ("database is locked").
 # Python's sqlite3 waits 5 s. Two runs, `casewatch ingest` and Datasette share the store; a
-# writer holds the lock for one document's cases or one batch of decisions (well under a second),
-# but a migration that rebuilds the search index of a large archive holds it for tens of seconds
-# (about 20 s at 100,000 cases, bench/README.md). A weekly job can wait; it should not fail.
+# writer holds the lock for one document's cases or one batch of decisions, the longest a batch
+# of 500 cases with their index rows (about 1.6 s at bench/README.md's 307 cases/s). A loaded
+# machine may be many times slower; a weekly job can wait, it should not fail.
 BUSY_TIMEOUT_MS = 120_000
 
 

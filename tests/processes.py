@@ -36,7 +36,9 @@ def environment(**extra: str) -> dict[str, str]:
     import prefect.settings
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CASEWATCH_SMTP", "CASEWATCH_EMAIL"))}
-    env |= {"PREFECT_API_URL": prefect.settings.PREFECT_API_URL.value(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    if prefect.settings.PREFECT_API_URL.value():  # inside the harness
+        env["PREFECT_API_URL"] = prefect.settings.PREFECT_API_URL.value()
     return env | extra
 
 

@@ -11,17 +11,24 @@ run of docs/RELIABILITY.md. The digest is e-mailed to a real SMTP server (aiosmt
 
 from __future__ import annotations
 
+import asyncio
 import email
 import os
 import random
 import shutil
+import socket
+import threading
 import time
 from email import policy
 
+import pytest
 import sqlite_utils
 from aiosmtpd.controller import Controller
 from processes import WEEK, Command, environment, free_port, search_index_problems, store_state
 from test_mail import Recorder
+
+import digests
+import store
 
 SEED = 16
 KILLS = int(os.environ.get("CASEWATCH_KILLS", "8"))
@@ -107,3 +114,90 @@ def test_a_run_killed_at_random_points_ends_as_one_uninterrupted_run(project, pr
         assert email.message_from_bytes(handler.messages[0][1], policy=policy.default)["Subject"] == expected["digest"][0][1]
     else:
         assert sent["handed_over"] and len(handler.messages) <= 1 and "may have been sent" in final.output()
+
+
+class Holding(Recorder):
+    """An SMTP server that keeps each message and then holds its reply until `release` is set."""
+
+    def __init__(self):
+        super().__init__()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        while not self.release.is_set():
+            await asyncio.sleep(0.05)
+        return "250 OK"
+
+
+@pytest.fixture
+def digest_store(tmp_path):
+    """A folder with a configuration and a store holding a week's digest, unsent; yields the folder."""
+    (tmp_path / "casewatch.toml").write_text('[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n', encoding="utf-8")
+    db = store.open_db(tmp_path / "cw.db")
+    digests.write_digest(db, WEEK, tmp_path / "out")
+    db.close()
+    return tmp_path
+
+
+def send_command(folder, port: int, *flags: str) -> Command:
+    """`casewatch digest --send` to the SMTP server on `port`."""
+    env = environment(
+        CASEWATCH_SMTP_HOST="127.0.0.1", CASEWATCH_SMTP_PORT=str(port), CASEWATCH_SMTP_TLS="none",
+        CASEWATCH_SMTP_FROM="casewatch@example.cn", CASEWATCH_EMAIL_TO="analyst@example.cn",
+    )
+    return Command(folder, ["digest", "--week", WEEK, *(flags or ("--send",))], env, folder / f"send-{time.monotonic_ns()}.log")
+
+
+def digest_row(folder) -> dict:
+    return sqlite_utils.Database(folder / "cw.db")["digests"].get(WEEK)
+
+
+def test_a_send_killed_before_the_server_has_the_message_is_sent_by_the_next_run(digest_store):
+    with socket.socket() as silent:  # accepts connections, never greets: the send waits there
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        command = send_command(digest_store, silent.getsockname()[1])
+        while not digest_row(digest_store)["sending_since"]:
+            assert command.process.poll() is None, command.output()
+            time.sleep(0.02)
+        time.sleep(0.2)  # connecting
+        assert command.kill()
+    row = digest_row(digest_store)
+    assert row["sending_by"] and not row["handed_over"] and not row["sent_at"]
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        again = send_command(digest_store, controller.port)
+        assert again.finish() == 0, again.output()
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 1 and digest_row(digest_store)["sent_at"]
+
+
+def test_a_send_killed_while_the_server_takes_the_message_is_not_repeated_without_resend(digest_store):
+    handler = Holding()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        command = send_command(digest_store, controller.port)
+        while not handler.messages:  # the server has the message; its reply is held
+            assert command.process.poll() is None, command.output()
+            time.sleep(0.02)
+        assert command.kill()
+        handler.release.set()
+        row = digest_row(digest_store)
+        assert row["handed_over"] and not row["sent_at"]
+        again = send_command(digest_store, controller.port)
+        assert again.finish() == 1
+        assert f"the {WEEK} digest may have been sent" in again.output() and "--resend" in again.output()
+        assert len(handler.messages) == 1
+        resend = send_command(digest_store, controller.port, "--resend")
+        assert resend.finish() == 0, resend.output()
+    finally:
+        handler.release.set()
+        controller.stop()
+    assert len(handler.messages) == 2
+    row = digest_row(digest_store)
+    assert row["sent_at"] and not row["handed_over"] and not row["sending_since"]
