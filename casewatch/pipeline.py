@@ -157,24 +157,27 @@ def classify_pending(
     progress: Callable[[int, int], None] | None = None,
     run: str | None = None,
     poll: float = 0.5,
+    wait: float = 1800.0,
 ) -> int:
     """Score every article the model has not seen, a claimed batch at a time; return how many this call scored.
 
     Another run scoring at the same time claims its own batches: none is scored twice, and this
     call returns once those are scored too (or their run has died), so the digest that follows
-    lists every article classified.
+    lists every article classified; after `wait` seconds of waiting on a run that is alive but
+    stuck, it returns and leaves them to that run.
     """
     db = store.open_db(db_path)
     claimer = run or f"classify-{uuid.uuid4().hex[:12]}"  # without a run the claim holds only for this call
     total = len(store.unclassified(db))
     model = None
     scored = 0
+    deadline = time.monotonic() + wait
     while True:
         batch = store.claim_unclassified(db, claimer, BATCH)
         if not batch:
             if store.mark_interrupted_runs(db):
                 continue  # a run that died while scoring: its claim is free now
-            if not store.claimed_elsewhere(db, claimer):
+            if not store.claimed_elsewhere(db, claimer) or time.monotonic() > deadline:
                 return scored
             time.sleep(poll)
             continue

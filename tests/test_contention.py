@@ -123,6 +123,16 @@ def test_a_batch_claimed_by_a_running_run_is_left_to_it(project, model_path):
     assert store.save_decisions(db, {ids[0]: fake_decision("credit")}, "second") == 0  # scored: kept
 
 
+def test_a_run_stuck_with_its_claim_is_waited_for_only_so_long(project, model_path):
+    path = project / "cw.db"
+    db = store.open_db(path)
+    ids = stored_cases(path)
+    store.start_run(db, "stuck", WEEK)  # this process: alive, and it never scores
+    store.claim_unclassified(db, "stuck", 1000)
+    assert pipeline.classify_pending(path, model_path, run="second", poll=0.01, wait=0.1) == 0
+    assert db.execute("select count(*) from articles where classified_at is null").fetchone()[0] == len(ids)
+
+
 def test_the_claim_of_a_run_whose_process_died_is_scored_by_the_next(project, model_path):
     path = project / "cw.db"
     db = store.open_db(path)
