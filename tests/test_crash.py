@@ -24,11 +24,13 @@ from email import policy
 import pytest
 import sqlite_utils
 from aiosmtpd.controller import Controller
+from click.testing import CliRunner
 from processes import WEEK, Command, environment, free_port, search_index_problems, store_state
 from test_mail import Recorder
 
 import digests
 import store
+from casewatch.cli import cli
 
 SEED = 16
 KILLS = int(os.environ.get("CASEWATCH_KILLS", "8"))
@@ -140,13 +142,23 @@ def digest_store(tmp_path):
     return tmp_path
 
 
-def send_command(folder, port: int, *flags: str) -> Command:
-    """`casewatch digest --send` to the SMTP server on `port`."""
-    env = environment(
-        CASEWATCH_SMTP_HOST="127.0.0.1", CASEWATCH_SMTP_PORT=str(port), CASEWATCH_SMTP_TLS="none",
-        CASEWATCH_SMTP_FROM="casewatch@example.cn", CASEWATCH_EMAIL_TO="analyst@example.cn",
-    )
-    return Command(folder, ["digest", "--week", WEEK, *(flags or ("--send",))], env, folder / f"send-{time.monotonic_ns()}.log")
+def smtp_env(port: int) -> dict[str, str]:
+    """The SMTP settings of a plain server on 127.0.0.1:`port`."""
+    return {
+        "CASEWATCH_SMTP_HOST": "127.0.0.1", "CASEWATCH_SMTP_PORT": str(port), "CASEWATCH_SMTP_TLS": "none",
+        "CASEWATCH_SMTP_FROM": "casewatch@example.cn", "CASEWATCH_EMAIL_TO": "analyst@example.cn",
+    }
+
+
+def send_command(folder, port: int) -> Command:
+    """`casewatch digest --send` to the SMTP server on `port`, as a process (to be killed)."""
+    return Command(folder, ["digest", "--week", WEEK, "--send"], environment(**smtp_env(port)), folder / "send.log")
+
+
+def send(folder, port: int, flag: str = "--send"):
+    """`casewatch digest --send` (or `--resend`) in this process, after the killed one."""
+    args = ["digest", "--week", WEEK, flag, "--config", str(folder / "casewatch.toml")]
+    return CliRunner().invoke(cli, args, env=smtp_env(port))
 
 
 def digest_row(folder) -> dict:
@@ -169,8 +181,8 @@ def test_a_send_killed_before_the_server_has_the_message_is_sent_by_the_next_run
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        again = send_command(digest_store, controller.port)
-        assert again.finish() == 0, again.output()
+        again = send(digest_store, controller.port)
+        assert again.exit_code == 0, again.output
     finally:
         controller.stop()
     assert len(handler.messages) == 1 and digest_row(digest_store)["sent_at"]
@@ -189,12 +201,12 @@ def test_a_send_killed_while_the_server_takes_the_message_is_not_repeated_withou
         handler.release.set()
         row = digest_row(digest_store)
         assert row["handed_over"] and not row["sent_at"]
-        again = send_command(digest_store, controller.port)
-        assert again.finish() == 1
-        assert f"the {WEEK} digest may have been sent" in again.output() and "--resend" in again.output()
+        again = send(digest_store, controller.port)
+        assert again.exit_code == 1
+        assert f"the {WEEK} digest may have been sent" in again.output and "--resend" in again.output
         assert len(handler.messages) == 1
-        resend = send_command(digest_store, controller.port, "--resend")
-        assert resend.finish() == 0, resend.output()
+        resend = send(digest_store, controller.port, "--resend")
+        assert resend.exit_code == 0, resend.output
     finally:
         handler.release.set()
         controller.stop()
