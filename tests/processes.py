@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,13 +17,6 @@ ARTICLE_COLUMNS = (
     "id, title, body, url, source, region, province, city, issuer, published, week, indicator, confidence, "
     "secondary, terms, scores, label_source, document, position, title_key"
 )
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def environment(**extra: str) -> dict[str, str]:

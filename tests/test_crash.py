@@ -26,8 +26,8 @@ import pytest
 import sqlite_utils
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
-from processes import WEEK, Command, environment, free_port, search_index_problems, store_state
-from test_mail import Recorder
+from processes import WEEK, Command, environment, search_index_problems, store_state
+from test_mail import Recorder, free_port
 
 import digests
 import store
@@ -60,7 +60,9 @@ def phase(output: str) -> str:
     """The step a run was in, from the last line its log shows (each step logs when it ends)."""
     after = {STARTED: "collect", COLLECTED: "save", SAVED: "classify", "article(s) classified": "digest",
              "digest written": "send", "e-mail:": "end", f"week {WEEK}:": "end"}
-    at = {step: output.rfind(mark) for mark, step in after.items()}
+    at: dict[str, int] = {}
+    for mark, step in after.items():
+        at[step] = max(at.get(step, -1), output.rfind(mark))
     return max(at, key=at.get) if max(at.values()) >= 0 else "start"
 
 
@@ -139,6 +141,7 @@ class Holding(Recorder):
         self.release = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
+        """Keep the message, then hold the reply (the client waits for it)."""
         self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
         while not self.release.is_set():
             await asyncio.sleep(0.05)
@@ -175,6 +178,7 @@ def send(folder, port: int, flag: str = "--send"):
 
 
 def digest_row(folder) -> dict:
+    """The week's row of `digests`, as the store has it now."""
     return sqlite_utils.Database(folder / "cw.db")["digests"].get(WEEK)
 
 
