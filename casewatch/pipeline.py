@@ -7,6 +7,7 @@ process or a test without sharing a connection.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -154,21 +155,43 @@ def save_labels(db_path: Path, pairs: Sequence[tuple[str, str]], note: str | Non
 
 
 def classify_pending(
-    db_path: Path, model_path: Path, progress: Callable[[int, int], None] | None = None
+    db_path: Path,
+    model_path: Path,
+    progress: Callable[[int, int], None] | None = None,
+    run: str | None = None,
+    poll: float = 0.5,
+    wait: float = 1800.0,
 ) -> int:
-    """Score every article the model has not seen; return how many were scored."""
+    """Score every article the model has not seen, a claimed batch at a time; return how many this call scored.
+
+    Another run scoring at the same time claims its own batches: none is scored twice, and this
+    call returns once those are scored too (or their run has died), so the digest that follows
+    lists every article classified; after `wait` seconds of waiting on a run that is alive but
+    stuck, it returns and leaves them to that run.
+    """
     db = store.open_db(db_path)
-    pending = store.unclassified(db)
-    if not pending:
-        return 0
-    model = load_classifier(db_path, model_path)
-    for start in range(0, len(pending), BATCH):
-        batch = pending[start : start + BATCH]
+    claimer = run or f"classify-{uuid.uuid4().hex[:12]}"  # without a run the claim holds only for this call
+    total = len(store.unclassified(db))
+    model = None
+    scored = 0
+    deadline = time.monotonic() + wait
+    while True:
+        batch = store.claim_unclassified(db, claimer, BATCH)
+        if not batch:
+            if store.mark_interrupted_runs(db):
+                continue  # a run that died while scoring: its claim is free now
+            if not store.claimed_elsewhere(db, claimer) or time.monotonic() > deadline:
+                return scored
+            time.sleep(poll)
+            continue
+        model = model or load_classifier(db_path, model_path)
         decisions = model.predict_many([(row["title"], row["body"]) for row in batch])
-        store.save_decisions(db, {row["id"]: d.as_json(row["id"]) | {"confidence": d.confidence} for row, d in zip(batch, decisions)})
+        store.save_decisions(
+            db, {row["id"]: d.as_json(row["id"]) | {"confidence": d.confidence} for row, d in zip(batch, decisions)}, claimer
+        )
+        scored += len(batch)  # scored, even if someone wrote a decision first: the count shows double work
         if progress:
-            progress(min(start + BATCH, len(pending)), len(pending))
-    return len(pending)
+            progress(scored, max(total, scored))
 
 
 def write_digest(
@@ -244,7 +267,7 @@ class Run:
 
     def classify(self, model_path: Path, progress: Callable[[int, int], None] | None = None) -> int:
         """Score the articles the model has not seen; return how many were scored."""
-        count = classify_pending(self.db_path, model_path, progress)
+        count = classify_pending(self.db_path, model_path, progress, run=self.id)
         self.classified += count
         return count
 

@@ -1,4 +1,9 @@
-"""Send a week's digest by e-mail over SMTP, exactly once.
+"""Send a week's digest by e-mail over SMTP, at most once.
+
+A send is claimed in the store, and recorded as handed over just before the message goes
+to the server. A process killed after that point may or may not have delivered it (SMTP
+cannot tell), so such a send is not repeated by itself: an analyst checks and resends. A send
+that failed before that point, or with the server's refusal, is tried again by the next run.
 
 Settings come from the environment (credentials are never stored or logged):
 CASEWATCH_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _TLS (starttls, ssl or none),
@@ -59,7 +64,8 @@ class MailSettings:
 
 @dataclass
 class SendOutcome:
-    """What a send did: `status` is sent, already-sent, not-configured, busy or failed."""
+    """What a send did: `status` is sent, already-sent, not-configured, busy, uncertain (it may have
+    arrived: not repeated without --resend) or failed."""
 
     status: str
     message: str
@@ -68,8 +74,8 @@ class SendOutcome:
 
     @property
     def ok(self) -> bool:
-        """False only when a send was tried and failed."""
-        return self.status != "failed"
+        """False when a send was tried and failed, or may have failed."""
+        return self.status not in ("failed", "uncertain")
 
 
 def mail_settings(to: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> MailSettings:
@@ -109,19 +115,32 @@ def compose_message(subject: str, text: str, html: str, sender: str, to: Sequenc
     return message
 
 
-def deliver(message: EmailMessage, settings: MailSettings) -> dict[str, tuple[int, bytes]]:
-    """Hand a message to the SMTP server; return the recipients it refused (the others got it)."""
+def deliver(
+    message: EmailMessage, settings: MailSettings, handing_over: Callable[[], None] = lambda: None
+) -> dict[str, tuple[int, bytes]]:
+    """Hand a message to the SMTP server; return the recipients it refused (the others got it).
+
+    `handing_over` is called once the connection is ready, just before the message is sent.
+    """
     context = ssl.create_default_context(cafile=settings.cafile) if settings.tls != "none" else None
     if settings.tls == "ssl":
         client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    with client:
+    try:
         if settings.tls == "starttls":
             client.starttls(context=context)
         if settings.user and settings.password:
             client.login(settings.user, settings.password)
+        handing_over()
         return client.send_message(message)
+    finally:
+        # Not `with client`: its QUIT raises on an odd reply, after the message was accepted.
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        client.close()
 
 
 def is_temporary(error: Exception) -> bool:
@@ -131,6 +150,11 @@ def is_temporary(error: Exception) -> bool:
     if isinstance(error, smtplib.SMTPResponseException):
         return 400 <= error.smtp_code < 500
     return isinstance(error, (OSError, smtplib.SMTPServerDisconnected))
+
+
+def refused(error: Exception) -> bool:
+    """Whether the server answered the send with a refusal, so the message surely did not arrive."""
+    return isinstance(error, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused))
 
 
 def describe(error: Exception) -> str:
@@ -151,36 +175,65 @@ def send_digest(
     sleep: Callable[[float], None] = time.sleep,
     backoff: Sequence[float] | None = None,
 ) -> SendOutcome:
-    """E-mail the stored digest of `week` once; a failed send is retried with backoff and left for the next run."""
+    """E-mail the stored digest of `week` at most once; a failed send is retried with backoff and left for the next run."""
     backoff = BACKOFF if backoff is None else backoff
     stored = reports.digest(db, week)
     if stored is None:
         raise KeyError(f"no digest of {week} in the store: write it first (casewatch digest --week {week})")
     if stored["sent_at"] and not resend:
-        return SendOutcome("already-sent", f"the {week} digest was sent at {stored['sent_at']}; --resend sends it again", stored["recipients"])
+        return already_sent(week, stored)
     if settings.missing:
         return SendOutcome("not-configured", f"e-mail not sent: {settings.missing}")
-    if not reports.claim_send(db, week, resend):
+    claim = reports.claim_send(db, week, resend)
+    if claim == "sent":
+        return already_sent(week, reports.digest(db, week))
+    if claim == "busy":
         return SendOutcome("busy", f"the {week} digest is being sent by another run")
+    if claim == "handed-over":
+        return SendOutcome("uncertain", maybe_sent(week, reports.digest(db, week)["handed_over"]))
     message = compose_message(stored["subject"], stored["text"], stored["html"], settings.sender, settings.to)
-    attempts, error = 0, None
+    attempts, error, handed = 0, None, False
+
+    def hand_over() -> None:
+        nonlocal handed
+        reports.mark_handed_over(db, week)
+        handed = True
+
     try:
         for attempts in range(1, len(backoff) + 2):
+            handed = False
             try:
-                refused = deliver(message, settings)
+                refusals = deliver(message, settings, hand_over)
             except (smtplib.SMTPException, OSError) as exc:
                 error = exc
+                if handed and not refused(exc):  # lost while the server was taking it: it may have arrived
+                    reports.mark_send_failed(db, week, describe(exc), attempts, maybe_sent=True)
+                    return SendOutcome("uncertain", maybe_sent(week, describe(exc)), attempts=attempts)
                 if not is_temporary(exc) or attempts > len(backoff):
                     break
                 sleep(backoff[attempts - 1])
                 continue
-            accepted = [a for a in settings.to if a not in refused]
+            accepted = [a for a in settings.to if a not in refusals]
             reports.mark_sent(db, week, accepted, attempts)
-            note = f"; refused: {', '.join(refused)}" if refused else ""
+            note = f"; refused: {', '.join(refusals)}" if refusals else ""
             return SendOutcome("sent", f"digest {week} sent to {len(accepted)} recipient(s){note}", accepted, attempts)
-    except BaseException as exc:  # interrupted: release the claim so the next run can send
-        reports.mark_send_failed(db, week, describe(exc) if isinstance(exc, Exception) else type(exc).__name__, attempts)
+    except BaseException as exc:  # interrupted: release the claim (kept as handed over if it got that far)
+        reason = describe(exc) if isinstance(exc, Exception) else type(exc).__name__
+        reports.mark_send_failed(db, week, reason, attempts, maybe_sent=handed)
         raise
     reason = describe(error)
     reports.mark_send_failed(db, week, reason, attempts)
     return SendOutcome("failed", f"e-mail not sent after {attempts} attempt(s): {reason}; the next run tries again", attempts=attempts)
+
+
+def already_sent(week: str, stored: dict) -> SendOutcome:
+    """The outcome for a digest sent before."""
+    return SendOutcome("already-sent", f"the {week} digest was sent at {stored['sent_at']}; --resend sends it again", stored["recipients"])
+
+
+def maybe_sent(week: str, when: str) -> str:
+    """Why a send that may have arrived is not repeated, and what to do."""
+    return (
+        f"the {week} digest may have been sent ({when}): a send was interrupted while handing it to the server, "
+        f"so it is not sent again by itself; check the inbox, then `casewatch digest --week {week} --resend`"
+    )

@@ -2,6 +2,8 @@
 
 from .db import (
     article_id,
+    claim_unclassified,
+    claimed_elsewhere,
     ensure_schema,
     finish_run,
     http_cache,
@@ -9,6 +11,7 @@ from .db import (
     indicators,
     known_documents,
     known_urls,
+    mark_interrupted_runs,
     now,
     open_db,
     save_articles,
@@ -28,6 +31,8 @@ __all__ = [
     "NotAStore",
     "TABLES",
     "article_id",
+    "claim_unclassified",
+    "claimed_elsewhere",
     "ensure_schema",
     "finish_run",
     "http_cache",
@@ -35,6 +40,7 @@ __all__ = [
     "indicators",
     "known_documents",
     "known_urls",
+    "mark_interrupted_runs",
     "now",
     "open_db",
     "save_articles",

@@ -16,6 +16,7 @@ import sqlite_utils
 from scrapers import Article, Document, SourceResult
 from scrapers.redact import redact_text, redact_url
 
+from . import processes
 from .dedup import Signatures, body_fingerprint, save_sightings, sighting
 from .migrations import check_store, pending, title_key, upgrade
 from .schema import INDEXES, TABLES
@@ -23,6 +24,13 @@ from .search import index_articles, search_index_gap, sync_search_index
 
 # Articles per transaction (a savepoint when the caller has opened one, as for a document).
 BATCH = 500
+
+# How long a connection waits for another's write lock before SQLITE_BUSY ("database is locked").
+# Python's sqlite3 waits 5 s. Two runs, `casewatch ingest` and Datasette share the store; a
+# writer holds the lock for one document's cases or one batch of decisions, the longest a batch
+# of 500 cases with their index rows (about 1.6 s at bench/README.md's 307 cases/s). A loaded
+# machine may be many times slower; a weekly job can wait, it should not fail.
+BUSY_TIMEOUT_MS = 120_000
 
 
 def now() -> str:
@@ -38,6 +46,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     check_store(db, path)
     db.enable_wal()
     # In WAL mode NORMAL syncs at checkpoints, not at every commit. A power cut can then undo
@@ -301,31 +310,60 @@ def save_articles(
 
 def unclassified(db: sqlite_utils.Database) -> list[dict]:
     """Articles the model has not scored yet (human labels are left alone)."""
-    return list(
-        db["articles"].rows_where(
-            "classified_at is null and coalesce(label_source, '') != 'human'",
-            select="id, title, body",
+    return list(db["articles"].rows_where(UNSCORED, select="id, title, body"))
+
+
+UNSCORED = "classified_at is null and coalesce(label_source, '') != 'human'"
+# A claim holds while its run is running; the claim of a run that ended (or was found
+# interrupted) without scoring its batch is free again.
+UNCLAIMED = "(classified_by is null or classified_by not in (select id from runs where status = 'running'))"
+
+
+def claim_unclassified(db: sqlite_utils.Database, run: str, limit: int) -> list[dict]:
+    """Claim up to `limit` unscored articles no running run has claimed, for `run` to score; return them.
+
+    The select and the claim are one write transaction, so two runs never claim the same article.
+    """
+    with transaction(db):
+        rows = list(
+            db.query(f"select id, title, body from articles where {UNSCORED} and {UNCLAIMED} order by rowid limit ?", [limit])
         )
-    )
+        db.conn.executemany("update articles set classified_by = ? where id = ?", [(run, row["id"]) for row in rows])
+    return rows
 
 
-def save_decisions(db: sqlite_utils.Database, decisions: dict[str, dict]) -> None:
-    """Store the model's decisions, keyed by article id."""
+def claimed_elsewhere(db: sqlite_utils.Database, run: str) -> int:
+    """How many unscored articles other running runs have claimed (and are scoring now)."""
+    return db.execute(
+        f"select count(*) from articles where {UNSCORED} and classified_by != ? and not {UNCLAIMED}", [run]
+    ).fetchone()[0]
+
+
+def save_decisions(db: sqlite_utils.Database, decisions: dict[str, dict], run: str | None = None) -> int:
+    """Store the model's decisions, keyed by article id, for articles still unscored; return how many were written.
+
+    An article another process scored (or an analyst labelled) meanwhile keeps that decision.
+    """
     at = now()
+    written = 0
     with transaction(db):
         for key, d in decisions.items():
-            db["articles"].update(
-                key,
-                {
-                    "indicator": d["primary"],
-                    "confidence": round(float(d["confidence"]), 4),
-                    "secondary": json.dumps(d["secondary"], ensure_ascii=False),
-                    "terms": json.dumps(d["terms"], ensure_ascii=False),
-                    "scores": json.dumps({k: round(v, 4) for k, v in d["scores"].items()}),
-                    "label_source": "model",
-                    "classified_at": at,
-                },
+            cursor = db.execute(
+                "update articles set indicator = ?, confidence = ?, secondary = ?, terms = ?, scores = ?, "
+                f"label_source = 'model', classified_at = ?, classified_by = ? where id = ? and {UNSCORED}",
+                [
+                    d["primary"],
+                    round(float(d["confidence"]), 4),
+                    json.dumps(d["secondary"], ensure_ascii=False),
+                    json.dumps(d["terms"], ensure_ascii=False),
+                    json.dumps({k: round(v, 4) for k, v in d["scores"].items()}),
+                    at,
+                    run,
+                    key,
+                ],
             )
+            written += cursor.rowcount
+    return written
 
 
 def save_label(db: sqlite_utils.Database, key: str, slug: str, note: str | None = None) -> None:
@@ -350,9 +388,34 @@ def human_labels(db: sqlite_utils.Database) -> list[dict]:
 
 
 def start_run(db: sqlite_utils.Database, run: str, week: str) -> None:
-    """Record the start of a run."""
+    """Record the start of a run and the process running it (after marking runs whose process died)."""
+    mark_interrupted_runs(db)
     with transaction(db):
-        db["runs"].insert({"id": run, "week": week, "started": now(), "status": "running"}, pk="id")
+        db["runs"].insert(
+            {"id": run, "week": week, "started": now(), "status": "running", "owner": str(processes.current())}, pk="id"
+        )
+
+
+def mark_interrupted_runs(db: sqlite_utils.Database) -> list[str]:
+    """Mark `failed` the runs left `running` by a process of this host that no longer runs; return their ids.
+
+    A run killed outright (SIGKILL, power cut) never records its end. Runs of other hosts, and
+    rows written before runs named their process, are left as they are: nothing here can tell.
+    """
+    marked = []
+    for row in db.query("select id, owner from runs where status = 'running' and owner is not null"):
+        owner = processes.Owner.parse(row["owner"])
+        if owner is not None and processes.alive(owner) is False:
+            marked.append((row["id"], owner.pid))
+    if not marked:
+        return []
+    with transaction(db):
+        for key, pid in marked:
+            db.execute(
+                "update runs set status = 'failed', finished = ?, error = ? where id = ? and status = 'running'",
+                [now(), f"interrupted (process {pid} no longer running)", key],
+            )
+    return [key for key, _ in marked]
 
 
 def finish_run(db: sqlite_utils.Database, run: str, **fields) -> None:

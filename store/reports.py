@@ -14,9 +14,11 @@ import sqlite_utils
 
 from scrapers.redact import redact_text, redact_url
 
-from .db import now
+from . import processes
+from .db import now, transaction
 
-# A send that started this long ago and never finished (a crash) may be tried again.
+# A send by a process of another host (whose life cannot be checked from here) that started this
+# long ago and never finished may be claimed again; on this host, a claim holds while its process lives.
 STALE_SEND = timedelta(minutes=15)
 
 
@@ -159,21 +161,51 @@ def save_digest(db: sqlite_utils.Database, week: str, **content) -> bool:
     return True
 
 
-def claim_send(db: sqlite_utils.Database, week: str, resend: bool = False) -> bool:
-    """Mark a week's digest as being sent, unless it was sent (and `resend` is false) or another send is under way."""
-    stale = (datetime.now(timezone.utc) - STALE_SEND).replace(microsecond=0).isoformat()
-    with db.conn:
-        cursor = db.execute(
-            "update digests set sending_since = ? where week = ? and (sending_since is null or sending_since < ?)"
-            + ("" if resend else " and sent_at is null"),
-            [now(), week, stale],
+def claim_send(db: sqlite_utils.Database, week: str, resend: bool = False) -> str:
+    """Claim a week's digest for this process to send: return `claimed`, or why not.
+
+    `sent` (and `resend` is false), `busy` (another live process is sending it) or `handed-over`
+    (a send was interrupted after the message was handed to the server, so it may have arrived:
+    it is sent again only with `resend`, so that a digest is sent at most once).
+    """
+    with transaction(db):
+        row = db.execute(
+            "select sent_at, sending_since, sending_by, handed_over from digests where week = ?", [week]
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no digest of {week} in the store")
+        sent_at, since, by, handed_over = row
+        if sent_at and not resend:
+            return "sent"
+        if since and sender_alive(since, by):
+            return "busy"
+        if handed_over and not resend:
+            return "handed-over"
+        db.execute(
+            "update digests set sending_since = ?, sending_by = ?, handed_over = null where week = ?",
+            [now(), str(processes.current()), week],
         )
-    return cursor.rowcount == 1
+    return "claimed"
+
+
+def sender_alive(since: str, by: str | None) -> bool:
+    """Whether the process that claimed a send still runs (by age, when it ran on another host)."""
+    owner = processes.Owner.parse(by)
+    alive = processes.alive(owner) if owner else None
+    if alive is None:
+        return since >= (datetime.now(timezone.utc) - STALE_SEND).replace(microsecond=0).isoformat()
+    return alive
+
+
+def mark_handed_over(db: sqlite_utils.Database, week: str) -> None:
+    """Record, before the message goes to the server, that from now on it may arrive."""
+    with transaction(db):
+        db.execute("update digests set handed_over = ? where week = ?", [now(), week])
 
 
 def mark_sent(db: sqlite_utils.Database, week: str, recipients: list[str], attempts: int) -> None:
     """Record that a week's digest was sent, to whom."""
-    with db.conn:
+    with transaction(db):
         db["digests"].update(
             week,
             {
@@ -182,11 +214,14 @@ def mark_sent(db: sqlite_utils.Database, week: str, recipients: list[str], attem
                 "send_attempts": attempts,
                 "send_error": None,
                 "sending_since": None,
+                "sending_by": None,
+                "handed_over": None,
             },
         )
 
 
-def mark_send_failed(db: sqlite_utils.Database, week: str, error: str, attempts: int) -> None:
-    """Record a failed send; the digest stays unsent for the next try."""
-    with db.conn:
-        db["digests"].update(week, {"send_error": error, "send_attempts": attempts, "sending_since": None})
+def mark_send_failed(db: sqlite_utils.Database, week: str, error: str, attempts: int, *, maybe_sent: bool = False) -> None:
+    """Record a failed send: the digest stays unsent for the next try, unless it may have reached the server."""
+    fields = {"send_error": error, "send_attempts": attempts, "sending_since": None, "sending_by": None}
+    with transaction(db):
+        db["digests"].update(week, fields if maybe_sent else fields | {"handed_over": None})

@@ -69,6 +69,9 @@ TABLES: dict[str, dict] = {
             "scores": str,
             "label_source": str,
             "classified_at": str,
+            # The run that scores (then scored) the article: a claim while `classified_at` is
+            # null, so two runs at once never score the same articles (store.claim_unclassified).
+            "classified_by": str,
             "document": str,
             "position": int,
             "first_seen": str,
@@ -102,6 +105,9 @@ TABLES: dict[str, dict] = {
             "errors": int,
             "digest": str,
             "error": str,
+            # The process running it ("host:pid:start"): a row left `running` by a killed
+            # process is marked failed by the next run on that host (store.mark_interrupted_runs).
+            "owner": str,
         },
         "pk": "id",
     },
@@ -187,6 +193,10 @@ TABLES: dict[str, dict] = {
             "send_attempts": int,
             "send_error": str,
             "sending_since": str,
+            # The process sending it ("host:pid:start"), and when it began handing the message to
+            # the server: a send interrupted after that point may have arrived, so it is not repeated.
+            "sending_by": str,
+            "handed_over": str,
         },
         "pk": "week",
     },
