@@ -200,7 +200,13 @@ def backfill(locations, source, since, until, batch, config_path, db, digest_dir
     for location in locations:
         if not location.startswith(("http://", "https://")) and not Path(location).is_file():
             raise FileNotFoundError(f"{location} is not a file")
+    if until and since and until < since:
+        raise click.UsageError("--until is before --since")
     config = load_config(config_path, db=db, digest_dir=digest_dir)
+    if source:
+        from . import pipeline
+
+        pipeline.site_source(config.sources, source)  # a wrong name or kind in one line, before Prefect starts
     check_writable(config.db.parent, config.digest_dir, config.model.parent)
     from flows.backfill import backfill as backfill_flow
 

@@ -232,10 +232,21 @@ def read_documents(locations: Sequence[str], db_path: Path, source: str = BACKFI
     return result
 
 
+def site_source(sources: Sequence[dict], name: str) -> dict:
+    """The configured site source of that name; ValueError, in one line, for any other."""
+    found = next((source for source in sources if source["name"] == name), None)
+    if found is None:
+        names = ", ".join(s["name"] for s in sources if s.get("kind") == "site") or "none"
+        raise ValueError(f"no source named {name!r} in the configuration (site sources: {names})")
+    if found.get("kind") != "site":
+        raise ValueError(f"source {name!r} is of kind {found.get('kind')!r}: only a site is backfilled by date (give files as arguments)")
+    return found
+
+
 def start_site_backfill(source: dict, since: date, until: date | None = None) -> Backfill:
     """Where a site source's backfill begins: its first listing page, for articles from `since` to `until`."""
-    if source.get("kind") != "site":
-        raise ValueError(f"source {source['name']!r} is a {source.get('kind')}; only a site source can be backfilled by date")
+    if until is not None and until < since:
+        raise ValueError(f"--until {until} is before --since {since}")
     return start_backfill(source, since, until)
 
 

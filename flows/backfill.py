@@ -92,11 +92,9 @@ def backfill(
     config = load_config(config_path, db=db, digest_dir=digest_dir)
     with pipeline.Run(config.db, week_of(tz=config.timezone)) as run:
         if source:
-            found = next((s for s in config.sources if s["name"] == source), None)
-            if found is None:
-                raise KeyError(f"no source named {source!r} in {config.path or 'the configuration'}")
             if since is None:
                 raise ValueError("a site backfill needs --since")
+            found = pipeline.site_source(config.sources, source)
             backfill_site(run, found, config, pipeline.start_site_backfill(found, since, until), batch or PAGES_PER_BATCH)
         else:
             backfill_documents(run, list(locations or []), config, batch or DOCUMENTS_PER_BATCH)

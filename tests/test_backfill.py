@@ -28,7 +28,7 @@ from conftest import sample
 from digests import week_of
 from scrapers import Article
 from scrapers.http import Session
-from sites import FakeClock, FixtureServer, trs_routes
+from sites import FakeClock, FixtureServer, Reply, trs_routes
 
 # Each sample under a name that dates it (or with its own date, 003): the weeks its cases belong to.
 DATED = {
@@ -93,6 +93,13 @@ def test_a_case_takes_the_week_it_was_published_in_else_the_runs():
     ]  # fmt: skip
 
 
+def test_a_compilation_url_is_read_like_a_file(tmp_path):
+    with FixtureServer({"/2021/001.txt": Reply(sample("001").read_bytes(), content_type="text/plain; charset=utf-8")}) as server:
+        result = pipeline.read_documents([server.url("/2021/001.txt")], tmp_path / "cw.db")
+    assert [(d.name, d.status, d.articles) for d in result.documents] == [("001.txt", "ok", 30)]
+    assert {a.url for a in result.articles} == {server.url("/2021/001.txt")}
+
+
 def test_backfill_of_files_writes_one_digest_per_publication_week(reference):
     db = sqlite_utils.Database(reference / "cw.db")
     assert dict(db.execute("select week, count(*) from articles group by week").fetchall()) == WEEKS
@@ -102,6 +109,32 @@ def test_backfill_of_files_writes_one_digest_per_publication_week(reference):
     [run] = db["runs"].rows
     assert (run["week"], run["status"], run["new_articles"], run["classified"]) == (week_of(), "ok", 79, 79)
     assert db.execute("select count(*) from articles where classified_at is null").fetchone()[0] == 0
+
+
+def test_readme_shows_the_backfill_summary_of_these_files(reference):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for week in WEEKS:
+        assert f"digest: /path/to/reports/{week}.md\n" in readme
+    assert "backfill: 79 new article(s), 79 classified, 0 error(s); database: /path/to/casewatch.db\n" in readme
+    assert all(name in readme for name in list(DATED)[0::3])
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--source", "inbox", "--since", "2021-01-01"], "error: source 'inbox' is of kind 'inbox': only a site is backfilled by date"),
+        (["--source", "nope", "--since", "2021-01-01"], "error: no source named 'nope' in the configuration (site sources: none)"),
+        (["--source", "inbox"], "--source needs --since YYYY-MM-DD"),
+        (["missing.pdf"], "error: missing.pdf is not a file"),
+        ([], "give compilation files or URLs, or --source NAME --since YYYY-MM-DD"),
+    ],
+)
+def test_backfill_arguments_that_cannot_work_are_refused_in_one_line(tmp_path, monkeypatch, args, message):
+    (tmp_path / "casewatch.toml").write_text(CONFIG + '[[sources]]\nname = "inbox"\nkind = "inbox"\npath = "in"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["backfill", *args])
+    assert result.exit_code != 0 and message in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "cw.db").exists()
 
 
 def test_backfill_again_stores_nothing_and_rewrites_no_digest(reference, tmp_path):
