@@ -4,10 +4,10 @@ Run: python bench/bench_backfill.py [--cases 10000] [--per-file 25] [--weeks 100
                                     [--rss 2500,5000,10000] [--skip-prefect]
 
 Compilation files are written to a temporary folder: `--per-file` cases each, headed
-"案例N：", every body made of sentences of the bundled samples and corpus drawn at
-random to the length of a real case (so no two are near duplicates and the store
-keeps every one), each file dated by its name ("2024年3月4日-3月10日") across `--weeks`
-past weeks. Measured in the same run, on the same text:
+"案例N：", every body made of sentences put together from clauses of the bundled samples
+and corpus drawn at random, to the length of a real case (so that hardly any two are near
+duplicates and the store keeps nearly every one), each file dated by its name
+("2024年3月4日-3月10日") across `--weeks` past weeks. Measured in the same run, on the same text:
 
 - python `jieba.lcut` of every file on one core: the reference;
 - the backfill through the plain pipeline functions on one core (the process and its
@@ -47,27 +47,27 @@ LAST_WEEK_END = date(2024, 12, 29)  # a Sunday: the files cover the weeks before
 
 
 def material() -> tuple[list[str], list[str], list[int]]:
-    """Sentences, case titles and case body lengths of the bundled samples and corpus."""
+    """Clauses, case titles and case body lengths of the bundled samples and corpus."""
     from scrapers import parse_document
 
-    sentences: list[str] = []
+    clauses: list[str] = []
     for path in TEXTS:
         for line in path.read_text(encoding="utf-8").splitlines():
             if HEADING_RE.match(line):
                 continue
-            sentences += [s.strip() for s in re.findall(r"[^。！？]+[。！？]", line) if 15 <= len(s.strip()) <= 200]
+            clauses += [c.strip() for c in re.split(r"[，,；;。！？]", line) if 6 <= len(c.strip()) <= 80]
     titles, lengths = [], []
     for path in sorted((ROOT / "data" / "samples").glob("*.txt")):
         for article in parse_document(path.read_bytes(), path.name, str(path), "bench")[0]:
             titles.append(article.title)
             lengths.append(len(article.body))
-    return sentences, titles, lengths
+    return clauses, titles, lengths
 
 
 def write_files(folder: Path, cases: int, per_file: int, weeks: int, seed: int = 48) -> list[Path]:
     """Compilation files of `cases` cases in all, `per_file` each, spread over the `weeks` weeks before LAST_WEEK_END."""
     rng = random.Random(seed)
-    sentences, titles, lengths = material()
+    clauses, titles, lengths = material()
     files = []
     count = -(-cases // per_file)
     for number in range(count):
@@ -76,9 +76,11 @@ def write_files(folder: Path, cases: int, per_file: int, weeks: int, seed: int =
         parts = ["每周营商环境优秀案例", ""]
         for case in range(1, min(per_file, cases - number * per_file) + 1):
             parts += [f"案例{case}：{rng.choice(titles)}", ""]
+            # Sentences of two to four clauses drawn at random: the samples hold about 1,000
+            # sentences, too few for 10,000 cases that are not near duplicates of one another.
             target, body = rng.choice(lengths), []
             while sum(map(len, body)) < target:
-                body.append(rng.choice(sentences))
+                body.append("，".join(rng.sample(clauses, rng.randint(2, 4))) + "。")
             parts += ["".join(body[i : i + 4]) + "\n" for i in range(0, len(body), 4)]
         path = folder / f"{start.year}年{start.month}月{start.day}日-{end.month}月{end.day}日_{number:04d}.txt"
         path.write_text("\n".join(parts), encoding="utf-8")

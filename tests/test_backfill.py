@@ -9,6 +9,7 @@ SIGKILL once its first batch is in the store, then started again.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import signal
@@ -109,6 +110,20 @@ def test_backfill_of_files_writes_one_digest_per_publication_week(reference):
     [run] = db["runs"].rows
     assert (run["week"], run["status"], run["new_articles"], run["classified"]) == (week_of(), "ok", 79, 79)
     assert db.execute("select count(*) from articles where classified_at is null").fetchone()[0] == 0
+    assert sorted(WEEKS) in [sorted(row["week"] for row in json.loads(a.data)) for a in artifacts("backfill-digests")]
+
+
+def artifacts(key: str) -> list:
+    """The artifacts of that key in the harness's Prefect server."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, TaskRunFilter
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:  # Prefect 3.8's client sends unset filters as null: give them all
+        return client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), flow_run_filter=FlowRunFilter(),
+            task_run_filter=TaskRunFilter(), sort=ArtifactSort.CREATED_DESC, limit=50, offset=0,
+        )
 
 
 def test_readme_shows_the_backfill_summary_of_these_files(reference):
