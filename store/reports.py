@@ -187,7 +187,6 @@ def mark_send_failed(db: sqlite_utils.Database, week: str, error: str, attempts:
         db["digests"].update(week, {"send_error": error, "send_attempts": attempts, "sending_since": None})
 
 
-
 def week_changes(db: sqlite_utils.Database) -> dict[str, tuple[str, str | None]]:
     """Each week with cases: (when a case of it was last added or classified, when its digest last changed or None)."""
     rows = db.execute(
