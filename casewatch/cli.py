@@ -187,6 +187,50 @@ def ingest(paths, config_path, db, digest_dir, source, week) -> None:
 
 
 @cli.command()
+@click.argument("locations", nargs=-1, metavar="[PATH_OR_URL]...")
+@click.option("--source", help="A site source of the configuration, read back to --since instead of files.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="With --source: the oldest publication date (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="With --source: the newest publication date (default: today).")
+@click.option("--batch", type=click.IntRange(1), help="Documents (or listing pages) per batch (default: 8 documents, 5 pages).")
+@config_option
+@db_option
+@digest_dir_option
+def backfill(locations, source, since, until, batch, config_path, db, digest_dir) -> None:
+    """Store past compilations, or a site's articles since a date, each under its publication week; write those weeks' digests."""
+    if bool(locations) == bool(source):
+        raise click.UsageError("give compilation files or URLs, or --source NAME --since YYYY-MM-DD")
+    if source and since is None:
+        raise click.UsageError("--source needs --since YYYY-MM-DD")
+    if locations and (since or until):
+        raise click.UsageError("--since and --until go with --source (files are dated by their contents)")
+    for location in locations:
+        if not location.startswith(("http://", "https://")) and not Path(location).is_file():
+            raise FileNotFoundError(f"{location} is not a file")
+    if until and since and until < since:
+        raise click.UsageError("--until is before --since")
+    config = load_config(config_path, db=db, digest_dir=digest_dir)
+    if source:
+        from . import pipeline
+
+        pipeline.site_source(config.sources, source)  # a wrong name or kind in one line, before Prefect starts
+    check_writable(config.db.parent, config.digest_dir, config.model.parent)
+    from flows.backfill import backfill as backfill_flow
+
+    summary = run_flow(
+        backfill_flow, config_path=str(config.path) if config.path else None, db=str(config.db),
+        digest_dir=str(config.digest_dir), locations=list(locations) or None, source=source,
+        since=since.date() if since else None, until=until.date() if until else None, batch=batch,
+    )
+    click.echo(
+        f"backfill: {summary['new_articles']} new article(s), {summary['classified']} classified, "
+        f"{summary['errors']} error(s); database: {summary['db']}"
+    )
+    for path in summary["digests"]:
+        click.echo(f"digest: {path}")
+    echo_failures(summary["failures"])
+
+
+@cli.command()
 @config_option
 @db_option
 @digest_dir_option

@@ -7,20 +7,24 @@ process or a test without sharing a connection.
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 
 import classify
 import digests
 import store
-from scrapers import SourceResult, collect_file, collect_source
+from digests.build import previous_weeks
+from scrapers import Article, SourceResult, collect_file, collect_source
 from scrapers.feed import collect_feed
 from scrapers.http import Session
 from scrapers.redact import redact_result, redact_text, redact_url
-from scrapers.site import collect_site
+from scrapers.site import Backfill, backfill_site, collect_site, start_backfill
+from store import reports
 
 from .config import HttpSettings
 from .errors import RunFailed
@@ -82,8 +86,8 @@ def failed_collection(source: dict, exc: BaseException) -> SourceResult:
     return redact_result(SourceResult(source["name"], source.get("kind", ""), errors=[f"collection failed: {describe(exc)}"]))
 
 
-def save(db_path: Path, result: SourceResult, source: dict, run: str, week: str) -> list[str]:
-    """Save a source's result; return the ids of the new articles."""
+def save(db_path: Path, result: SourceResult, source: dict, run: str, week: store.db.Week) -> list[str]:
+    """Save a source's result; return the ids of the new articles (`week`: one for all, or a function of each)."""
     # The configured URL may carry credentials or a token: only the configuration keeps them.
     location = redact_url(str(source.get("url") or source.get("path") or ""))
     return store.save_source_result(store.open_db(db_path), result, location, run, week, source.get("title"))
@@ -219,6 +223,85 @@ def ingest_files(paths: Sequence[Path], db_path: Path, source: str = "manual") -
     return result, skipped
 
 
+# Backfill: history in batches, each article under the week it was published in.
+BACKFILL_SOURCE = {"name": "backfill", "title": "历史汇编"}  # where files given to `casewatch backfill` are recorded
+
+
+def publication_week(article: Article, fallback: str) -> str:
+    """The ISO week of an article's publication date (dates are local, Asia/Shanghai); `fallback` without one."""
+    try:
+        year, number, _ = date.fromisoformat((article.published or "")[:10]).isocalendar()
+    except ValueError:
+        return fallback
+    return f"{year}-W{number:02d}"
+
+
+def publication_weeks(fallback: str) -> Callable[[Article], str]:
+    """`publication_week` with its fallback set: the `week` a backfill saves with."""
+    return functools.partial(publication_week, fallback=fallback)
+
+
+def batches(items: Sequence, size: int) -> Iterator[list]:
+    """`items` in lists of `size` (the last may be shorter)."""
+    for start in range(0, len(items), max(1, size)):
+        yield list(items[start : start + max(1, size)])
+
+
+def read_documents(locations: Sequence[str], db_path: Path, source: str = BACKFILL_SOURCE["name"]) -> SourceResult:
+    """Read compilation files or URLs not read before (by content hash), each in a worker process."""
+    seen = store.known_documents(store.open_db(db_path))
+    result = SourceResult(source, "document")
+    for location in locations:
+        if not str(location).startswith(("http://", "https://")):
+            location = str(Path(location).resolve())
+        collect_file(result, str(location), seen)
+    return result
+
+
+def site_source(sources: Sequence[dict], name: str) -> dict:
+    """The configured site source of that name; ValueError, in one line, for any other."""
+    found = next((source for source in sources if source["name"] == name), None)
+    if found is None:
+        names = ", ".join(s["name"] for s in sources if s.get("kind") == "site") or "none"
+        raise ValueError(f"no source named {name!r} in the configuration (site sources: {names})")
+    if found.get("kind") != "site":
+        raise ValueError(f"source {name!r} is of kind {found.get('kind')!r}: only a site is backfilled by date (give files as arguments)")
+    return found
+
+
+def start_site_backfill(source: dict, since: date, until: date | None = None) -> Backfill:
+    """Where a site source's backfill begins: its first listing page, for articles from `since` to `until`."""
+    if until is not None and until < since:
+        raise ValueError(f"--until {until} is before --since {since}")
+    return start_backfill(source, since, until)
+
+
+def collect_site_batch(source: dict, session: Session, db_path: Path, backfill: Backfill, pages: int) -> SourceResult:
+    """The next `pages` listing pages of a site backfill and their new articles in its date range."""
+    view = session.share()  # a log of this batch's requests only
+    try:
+        collected = backfill_site(source, view, store.known_urls(store.open_db(db_path)), backfill, pages)
+    finally:
+        view.close()
+    return collected.source_result()
+
+
+def stale_weeks(db_path: Path) -> list[str]:
+    """Weeks whose digest is behind the store, oldest first: it has none, or cases of the week or of the
+    four before it (which its comparison counts) were added or classified after it was written.
+
+    Found from the store, not from what one run did, so that a backfill interrupted and started
+    again writes the digests of the weeks its first part filled.
+    """
+    changes = reports.week_changes(store.open_db(db_path))
+    stale = []
+    for week, (_, written) in changes.items():
+        latest = max(changes[w][0] for w in [week, *previous_weeks(week)] if w in changes)
+        if written is None or latest > written:
+            stale.append(week)
+    return stale
+
+
 class Run:
     """One run's record in the store, kept in one place for `casewatch run`, `ingest` and the flow.
 
@@ -252,14 +335,17 @@ class Run:
         store.start_run(store.open_db(self.db_path), self.id, self.week)
         return self
 
-    def open_session(self, settings: HttpSettings) -> Session:
-        """The run's polite HTTP session, with the validators the store kept; closed when the run ends."""
-        self.session = open_session(settings, store.http_cache(store.open_db(self.db_path)))
+    def open_session(self, settings: HttpSettings, validators: bool = True) -> Session:
+        """The run's polite HTTP session, with the validators the store kept (unless not wanted); closed when the run ends."""
+        self.session = open_session(settings, store.http_cache(store.open_db(self.db_path)) if validators else None)
         return self.session
 
-    def save(self, result: SourceResult, source: dict) -> list[str]:
-        """Save one source's result and count it in the run; return the new article ids."""
-        new = save(self.db_path, result, source, self.id, self.week)
+    def save(self, result: SourceResult, source: dict, week: store.db.Week | None = None) -> list[str]:
+        """Save one source's result and count it in the run; return the new article ids.
+
+        New articles get the run's week, or `week` (a backfill gives each its publication week).
+        """
+        new = save(self.db_path, result, source, self.id, week or self.week)
         self.new_articles += len(new)
         self.errors += result.errors
         self.failures += failures(result)

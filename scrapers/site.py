@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .article import Attachment, Page, is_html, parse_article
 from .compilation import split_compilation
-from .dates import today
+from .dates import date_from_url, today
 from .documents import sha256
 from .readers import GB_LABELS, extract_document
 from .http import Response, Session
@@ -148,6 +148,93 @@ def fetch_listings(
             break
     result.new_links = len(new)
     return new
+
+
+@dataclass
+class Backfill:
+    """Where a site's backfill stands between batches: the listing pages still to read, the links taken.
+
+    A backfill reads a column back in time, past `max_pages` and past pages of known
+    articles, until a listing page reaches back before `since`.
+    """
+
+    since: date
+    until: date
+    queue: list[PageRequest]
+    seen: set[str] = field(default_factory=set)
+    taken: set[str] = field(default_factory=set)
+    pages: int = 0
+    done: bool = False
+
+
+def start_backfill(source: dict, since: date, until: date | None = None) -> Backfill:
+    """A backfill of a site source from its first listing page, for articles published from `since` to `until`."""
+    return Backfill(since, until or today(), [PageRequest(source["url"])])
+
+
+def backfill_site(source: dict, session: Session, known_urls: set[str], backfill: Backfill, pages: int) -> SiteResult:
+    """The next `pages` listing pages of a backfill, and each article on them published in its range and not known.
+
+    A link's date is the one beside it, else the one in its URL; a link without either
+    is read. Listing pages are read without validators (a 304 would say nothing about
+    older pages); an empty page, or one whose last dated link is older than `since`, ends it.
+    """
+    result = SiteResult(source["name"], source.get("kind", "site"))
+    hosts = {site_key(source["url"])} | {site_key(h if "//" in h else f"//{h}") for h in source.get("hosts", [])}
+    taken = backfill.taken | {canonical_url(u) for u in known_urls}
+    mark, read = len(session.log), 0
+    while backfill.queue and read < pages:
+        request = backfill.queue.pop(0)
+        if request.key in backfill.seen:
+            continue
+        backfill.seen.add(request.key)
+        response = session.fetch(request.url, request.method, request.data, hosts=hosts)
+        if not response.ok:
+            result.errors.append(f"listing {request.url}: {_failure(response)}")
+            backfill.done = not backfill.pages  # without its first page there is nothing to page through
+            if backfill.done:
+                break
+            continue
+        read += 1
+        backfill.pages += 1
+        result.pages_fetched += 1
+        listing = parse_listing(
+            _decode(response, source.get("encoding")),
+            response.final_url,
+            source.get("link_selector"),
+            source.get("include"),
+            source.get("exclude"),
+            today(),
+        )
+        result.links_found += len(listing.links)
+        backfill.queue += [page for page in listing.pages if page.key not in backfill.seen]
+        dates = {link.url: link.date or date_from_url(link.url) for link in listing.links}
+        wanted = [
+            link for link in listing.links
+            if canonical_url(link.url) not in taken and _within(dates[link.url], backfill.since, backfill.until)
+        ]  # fmt: skip
+        taken.update(canonical_url(link.url) for link in wanted)
+        backfill.taken.update(canonical_url(link.url) for link in wanted)
+        result.new_links += len(wanted)
+        for link in wanted:
+            collect_link(link, source, session, hosts, result, today())
+        # Columns list the newest first, after any pinned (置顶) items: the page's last dated link
+        # says how far back it reaches. Older than `since`: the pages after it are older still.
+        last = next((dates[link.url] for link in reversed(listing.links) if dates[link.url]), None)
+        if not listing.links or (last is not None and last[:10] < backfill.since.isoformat()):
+            backfill.done = True
+            break
+    if not backfill.queue:
+        backfill.done = True
+    if result.pages_fetched and backfill.pages == result.pages_fetched and not result.links_found:
+        result.errors.append(f"no article links found on {source['url']}: the site may have been redesigned")
+    result.log = mark_unreadable(session.log[mark:], result.unreadable)
+    return result
+
+
+def _within(published: str | None, since: date, until: date) -> bool:
+    """Whether a link's date falls in a backfill's range; a link without a date is read to find out."""
+    return published is None or since.isoformat() <= published[:10] <= until.isoformat()
 
 
 def collect_link(link: Link, source: dict, session: Session, hosts: set[str] | None, result: SiteResult, until: date) -> None:

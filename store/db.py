@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -24,6 +24,9 @@ from .search import index_articles, search_index_gap, sync_search_index
 
 # Articles per transaction (a savepoint when the caller has opened one, as for a document).
 BATCH = 500
+# The week a new article is listed under: one week for all (a live run's), or one per article
+# (a backfill's: the week it was published in).
+Week = str | Callable[[Article], str]
 
 # How long a connection waits for another's write lock before SQLITE_BUSY ("database is locked").
 # Python's sqlite3 waits 5 s. Two runs, `casewatch ingest` and Datasette share the store; a
@@ -168,7 +171,7 @@ def save_source_result(
     result: SourceResult,
     location: str,
     run: str,
-    week: str,
+    week: Week,
     title: str | None = None,
 ) -> list[str]:
     """Save one source's documents, new articles, sightings and errors (and what a network source fetched).
@@ -269,7 +272,7 @@ def _save_document(db: sqlite_utils.Database, document: Document, seen_at: str) 
 def save_articles(
     db: sqlite_utils.Database,
     articles: Sequence[Article],
-    week: str,
+    week: Week,
     seen_at: str,
     signatures: Signatures | None = None,
 ) -> list[str]:
@@ -278,7 +281,9 @@ def save_articles(
     An article is stored already when its id (title and text) is, or when its body is a
     near duplicate of a stored article's (the same case from another source or
     compilation): then only its sighting is added. Stored articles keep their week and labels.
+    `week` is the week of every new article, or a function giving each its own.
     """
+    week_of = week if callable(week) else lambda _article: week
     signatures = signatures if signatures is not None else Signatures.load(db)
     new_ids: list[str] = []
     for start in range(0, len(articles), BATCH):
@@ -296,7 +301,7 @@ def save_articles(
                         key = match
                     else:
                         row = asdict(article) | {"id": key, "title_key": title_key(article.title), "url": redact_url(article.url)}
-                        new.append(row | {"fingerprint": value, "week": week, "first_seen": seen_at})
+                        new.append(row | {"fingerprint": value, "week": week_of(article), "first_seen": seen_at})
                         existing.add(key)
                         if value:
                             signatures.add(key, value)

@@ -225,3 +225,12 @@ def mark_send_failed(db: sqlite_utils.Database, week: str, error: str, attempts:
     fields = {"send_error": error, "send_attempts": attempts, "sending_since": None, "sending_by": None}
     with transaction(db):
         db["digests"].update(week, fields if maybe_sent else fields | {"handed_over": None})
+
+
+def week_changes(db: sqlite_utils.Database) -> dict[str, tuple[str, str | None]]:
+    """Each week with cases: (when a case of it was last added or classified, when its digest last changed or None)."""
+    rows = db.execute(
+        "select a.week, max(max(a.first_seen, coalesce(a.classified_at, ''))), d.updated "
+        "from articles a left join digests d on d.week = a.week where a.week is not null group by a.week order by a.week"
+    )
+    return {week: (changed, written) for week, changed, written in rows}

@@ -1,0 +1,125 @@
+"""The backfill flow: history in batches → save under each case's publication week → classify → one digest per week.
+
+Two kinds of history: compilation files or URLs (`locations`), read a batch of
+documents at a time, or a site source of the configuration read back from its
+first listing page to `since`, a batch of listing pages at a time. Each batch is a
+task (never an article); the next batch is read while the last one is saved and
+classified. Interrupted and started again, a backfill goes on where it stopped:
+documents read are known by content hash, article URLs by `known_urls`, and the
+digests of the weeks the first part filled are written because they are behind
+their cases (`pipeline.stale_weeks`). Past digests are written, never e-mailed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from casewatch import pipeline
+from casewatch.config import load_config
+from digests import week_of
+from scrapers import SourceResult
+from scrapers.http import Session
+from scrapers.site import Backfill
+
+DOCUMENTS_PER_BATCH = 8
+PAGES_PER_BATCH = 5
+
+
+@task(name="read", cache_policy=NO_CACHE, task_run_name="read-{number}")
+def read_documents(locations: list[str], db_path: Path, number: int) -> SourceResult:
+    """Read one batch of compilation files or URLs (each in a worker process; a failure is the document's)."""
+    result = pipeline.read_documents(locations, db_path)
+    get_run_logger().info("batch %d: %d article(s) from %d new document(s)", number, len(result.articles), len(result.documents))
+    return result
+
+
+# No Prefect retries, as in the weekly flow: the session retries each request itself, and a
+# listing page or article that still fails is recorded; the next backfill asks for it again.
+@task(name="collect", cache_policy=NO_CACHE, task_run_name="collect-{source[name]}-{number}")
+def collect_pages(source: dict, session: Session, db_path: Path, backfill: Backfill, pages: int, number: int) -> SourceResult:
+    """Read the next listing pages of a site and their articles in the backfill's date range."""
+    result = pipeline.collect_site_batch(source, session, db_path, backfill, pages)
+    logger = get_run_logger()
+    logger.info("batch %d: %d listing page(s), %d new article(s)", number, backfill.pages, len(result.articles))
+    for error in result.errors:
+        logger.warning("%s: %s", source["name"], error)
+    return result
+
+
+@task(name="save", cache_policy=NO_CACHE, task_run_name="save-{number}")
+def save(run: pipeline.Run, result: SourceResult, source: dict, model_path: Path, number: int) -> int:
+    """Save one batch, each case under the week it was published in; classify what it added."""
+    new = run.save(result, source, week=pipeline.publication_weeks(run.week))
+    classified = run.classify(model_path)
+    get_run_logger().info("batch %d: %d article(s) stored as new, %d classified", number, len(new), classified)
+    return len(new)
+
+
+@task(name="digests", cache_policy=NO_CACHE)
+def write_digests(run: pipeline.Run, digest_dir: Path, simplified: bool, tz: str) -> list[Path]:
+    """Write the digest of every week whose cases changed since its digest was written; list them as an artifact."""
+    logger = get_run_logger()
+    paths = []
+    for week in pipeline.stale_weeks(run.db_path):
+        paths.append(pipeline.write_digest(run.db_path, week, digest_dir, simplified=simplified, tz=tz))
+        logger.info("digest written to %s", paths[-1])
+    if paths:
+        create_table_artifact(
+            [{"week": path.stem, "digest": str(path)} for path in paths],
+            key="backfill-digests",
+            description=f"casewatch backfill {run.id}: the digests it wrote",
+        )
+    return paths
+
+
+@flow(name="backfill", log_prints=True)
+def backfill(
+    config_path: str | None = None,
+    db: str | None = None,
+    digest_dir: str | None = None,
+    locations: list[str] | None = None,
+    source: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    batch: int | None = None,
+) -> dict:
+    """Store past compilations (`locations`) or a site source's articles since a date, and write each past week's digest."""
+    config = load_config(config_path, db=db, digest_dir=digest_dir)
+    with pipeline.Run(config.db, week_of(tz=config.timezone)) as run:
+        if source:
+            if since is None:
+                raise ValueError("a site backfill needs --since")
+            found = pipeline.site_source(config.sources, source)
+            backfill_site(run, found, config, pipeline.start_site_backfill(found, since, until), batch or PAGES_PER_BATCH)
+        else:
+            backfill_documents(run, list(locations or []), config, batch or DOCUMENTS_PER_BATCH)
+        paths = write_digests(run, config.digest_dir, config.simplified, config.timezone)
+    return run.summary() | {"digests": [str(path) for path in paths]}
+
+
+def backfill_documents(run: pipeline.Run, locations: list[str], config, size: int) -> None:
+    """Read the files a batch at a time; the next batch is read while the last is saved and classified."""
+    groups = list(pipeline.batches(locations, size))
+    if not groups:
+        return
+    pending = read_documents.submit(groups[0], config.db, 1)
+    for number in range(1, len(groups) + 1):
+        result = pending.result()
+        if number < len(groups):
+            pending = read_documents.submit(groups[number], config.db, number + 1)
+        save(run, result, pipeline.BACKFILL_SOURCE, config.model, number)
+
+
+def backfill_site(run: pipeline.Run, source: dict, config, cursor: Backfill, pages: int) -> None:
+    """Page back through a site a batch of listing pages at a time, saving each batch before the next is read."""
+    session = run.open_session(config.http, validators=False)  # a 304 on page 1 says nothing about older pages
+    number = 0
+    while not cursor.done:
+        number += 1
+        result = collect_pages(source, session, config.db, cursor, pages, number)
+        save(run, result, source, config.model, number)
