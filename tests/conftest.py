@@ -74,5 +74,6 @@ def prefect_harness():
     """Prefect's test harness: a temporary API and database for the session's flow runs."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # Its server starts in about 10 s alone, but past its default 30 s limit on a loaded 2-core machine.
+    with prefect_test_harness(server_startup_timeout=180):
         yield
