@@ -45,14 +45,22 @@ def normalise(text: str) -> str:
 
 def shingles(text: str) -> set[str]:
     """The character 5-shingles of the normalised text (the whole text when shorter)."""
-    chars = normalise(text)
+    return _shingles(normalise(text))
+
+
+def _shingles(chars: str) -> set[str]:
     return {chars[i : i + SHINGLE] for i in range(max(1, len(chars) - SHINGLE + 1))}
 
 
 def minhash(text: str) -> np.ndarray:
     """The MinHash signature of the text: PERMUTATIONS 32-bit values."""
+    return _minhash(normalise(text))
+
+
+def _minhash(chars: str) -> np.ndarray:
+    """The MinHash signature of an already normalised text."""
     # Each shingle's 4-byte blake2b digest read as a big-endian number, all at once.
-    digests = b"".join([hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest() for s in shingles(text)])
+    digests = b"".join([hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest() for s in _shingles(chars)])
     values = np.frombuffer(digests, dtype=">u4").astype(np.uint64)
     # Universal hashing (a·x + b) mod p; the product wraps modulo 2^64 first, which
     # keeps the permutations independent enough for estimating similarity.
@@ -73,6 +81,12 @@ def minhash(text: str) -> np.ndarray:
 def fingerprint(text: str) -> bytes:
     """The signature as bytes (512), as the store keeps it in a BLOB column."""
     return minhash(text).astype("<u4").tobytes()
+
+
+def comparable_fingerprint(text: str) -> bytes | None:
+    """`fingerprint(text)` when `comparable(text)`, else None, normalising the text once."""
+    chars = normalise(text)
+    return _minhash(chars).astype("<u4").tobytes() if len(chars) >= MIN_LENGTH else None
 
 
 def signature(value: bytes | np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 import sqlite_utils
 
 from scrapers import Article
-from scrapers.fingerprint import PERMUTATIONS, THRESHOLD, comparable, fingerprint, signature
+from scrapers.fingerprint import PERMUTATIONS, THRESHOLD, comparable_fingerprint, signature
 from scrapers.redact import redact_url
 
 
@@ -23,7 +23,7 @@ _BYTES = np.uint64(0x0101010101010101)  # adds the 8 bytes of a word into its to
 
 def body_fingerprint(body: str) -> bytes | None:
     """The body's MinHash signature, or None when it is too short to compare."""
-    return fingerprint(body) if comparable(body) else None
+    return comparable_fingerprint(body)
 
 
 class Signatures:
