@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import numpy as np
+
 from zhtext import NUMERAL_CHARS, chinese_numeral, is_heading, to_simplified
 
 # A sentence ends at 。！？； (with any closing quotes after it) or at a line break.
@@ -93,23 +95,40 @@ def _bigrams(text: str) -> set[str]:
 
 def centrality(sentences: list[str], iterations: int = 30, damping: float = 0.85) -> list[float]:
     """TextRank scores of sentences (similarity: shared character bigrams), scaled to 0–1."""
-    grams = [_bigrams(s) for s in sentences]
-    n = len(sentences)
-    weights = [[0.0] * n for _ in range(n)]
+    return _centrality([_bigrams(s) for s in sentences], iterations, damping)
+
+
+def _centrality(grams: list[set[str]], iterations: int = 30, damping: float = 0.85) -> list[float]:
+    """`centrality` of sentences given their bigrams."""
+    n = len(grams)
+    weights = np.zeros((n, n))
+    # Sentences of fewer than two bigrams share no weight; the logarithms are taken once each.
+    logs = [math.log(len(g)) if len(g) > 1 else None for g in grams]
     for i in range(n):
+        if logs[i] is None:
+            continue
+        gi, li = grams[i], logs[i]
         for j in range(i + 1, n):
-            shared = len(grams[i] & grams[j])
-            if shared and len(grams[i]) > 1 and len(grams[j]) > 1:
-                weights[i][j] = weights[j][i] = shared / (math.log(len(grams[i])) + math.log(len(grams[j])))
-    totals = [sum(row) or 1.0 for row in weights]
-    scores = [1.0] * n
+            if logs[j] is not None:
+                shared = len(gi & grams[j])
+                if shared:
+                    weights[i, j] = weights[j, i] = shared / (li + logs[j])
+    # Every sum below adds its terms one by one in index order, as Python's sum() of a list
+    # does (a reduction over axis 0 of a C-ordered array is sequential, not pairwise), and
+    # every term is w·s/t computed in that order: the scores are the same floats, bit for bit.
+    totals = np.zeros(n)
+    for j in range(n):
+        totals += weights[:, j]
+    totals[totals == 0.0] = 1.0
+    scores = np.ones(n)
+    terms = np.empty((n, n))
     for _ in range(iterations):
-        scores = [
-            (1 - damping) + damping * sum(weights[j][i] * scores[j] / totals[j] for j in range(n) if weights[j][i])
-            for i in range(n)
-        ]
-    top = max(scores, default=1.0) or 1.0
-    return [s / top for s in scores]
+        np.multiply(weights, scores[:, None], out=terms)
+        terms /= totals[:, None]
+        scores = (1 - damping) + damping * np.add.reduce(terms, axis=0)
+    values = scores.tolist()
+    top = max(values, default=1.0) or 1.0
+    return [s / top for s in values]
 
 
 def _shorten(sentence: str, limit: int = MAX_SENTENCE) -> str:
@@ -128,14 +147,15 @@ def summarise(body: str, title: str = "") -> Summary:
     if not candidates:
         fallback = next((s for s in sentences if len(s) >= 12), sentences[0] if sentences else "")
         return mark_figures(_shorten(fallback))
-    rank = centrality([simple[i] for i in candidates])
+    grams = {i: _bigrams(simple[i]) for i in candidates}
+    rank = _centrality([grams[i] for i in candidates])
     title_grams = _bigrams(to_simplified(title))
     action, result = {}, {}
     for order, (i, central) in enumerate(zip(candidates, rank)):
         s = simple[i]
         place = 0.3 / (1 + order)
         length = -0.4 if len(s) > 160 else -0.2 if len(s) < 18 else 0.0
-        repeats_title = 0.3 if title_grams and len(_bigrams(s) - title_grams) < 3 else 0.0
+        repeats_title = 0.3 if title_grams and len(grams[i] - title_grams) < 3 else 0.0
         figures = len(find_figures(s))
         action[i] = central + place + length - repeats_title + 0.2 * min(len(ACTION_RE.findall(s)), 3) + (0.2 if PLACE_RE.match(s) else 0) - (0.4 if PREAMBLE_RE.match(s) else 0)
         result[i] = central * 0.5 + length + 0.2 * min(len(RESULT_RE.findall(s)), 3) + 0.5 * min(figures, 2)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 
 import numpy as np
 
@@ -34,6 +35,7 @@ _PRIME = np.uint64((1 << 61) - 1)
 _RANDOM = np.random.RandomState(20211108)  # fixed: signatures must be comparable across runs
 _A = _RANDOM.randint(1, 1 << 61, PERMUTATIONS, dtype=np.uint64)
 _B = _RANDOM.randint(0, 1 << 61, PERMUTATIONS, dtype=np.uint64)
+_SHIFT = np.uint64(61)
 
 
 def normalise(text: str) -> str:
@@ -43,26 +45,48 @@ def normalise(text: str) -> str:
 
 def shingles(text: str) -> set[str]:
     """The character 5-shingles of the normalised text (the whole text when shorter)."""
-    chars = normalise(text)
+    return _shingles(normalise(text))
+
+
+def _shingles(chars: str) -> set[str]:
     return {chars[i : i + SHINGLE] for i in range(max(1, len(chars) - SHINGLE + 1))}
 
 
 def minhash(text: str) -> np.ndarray:
     """The MinHash signature of the text: PERMUTATIONS 32-bit values."""
-    values = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "big") for s in shingles(text)),
-        dtype=np.uint64,
-    )
+    return _minhash(normalise(text))
+
+
+def _minhash(chars: str) -> np.ndarray:
+    """The MinHash signature of an already normalised text."""
+    # Each shingle's 4-byte blake2b digest read as a big-endian number, all at once.
+    digests = b"".join([hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest() for s in _shingles(chars)])
+    values = np.frombuffer(digests, dtype=">u4").astype(np.uint64)
     # Universal hashing (a·x + b) mod p; the product wraps modulo 2^64 first, which
     # keeps the permutations independent enough for estimating similarity.
     with np.errstate(over="ignore"):
-        hashed = (np.outer(_A, values) + _B[:, None]) % _PRIME
-    return (hashed & np.uint64(0xFFFFFFFF)).min(axis=1).astype(np.uint32)
+        hashed = np.multiply.outer(_A, values)
+        hashed += _B[:, None]
+    # y mod (2^61 - 1) without a division, the same values as `%`: y = hi·2^61 + lo is
+    # congruent to hi + lo, which is below 2^61 + 8, so at most one p is taken off.
+    folded = hashed >> _SHIFT
+    hashed &= _PRIME
+    hashed += folded
+    np.subtract(hashed, _PRIME, out=hashed, where=hashed >= _PRIME)
+    # The low 32 bits: every other uint32 of the array on a little-endian machine.
+    low = hashed.view(np.uint32)[:, ::2] if sys.byteorder == "little" else hashed & np.uint64(0xFFFFFFFF)
+    return low.min(axis=1).astype(np.uint32)
 
 
 def fingerprint(text: str) -> bytes:
     """The signature as bytes (512), as the store keeps it in a BLOB column."""
     return minhash(text).astype("<u4").tobytes()
+
+
+def comparable_fingerprint(text: str) -> bytes | None:
+    """`fingerprint(text)` when `comparable(text)`, else None, normalising the text once."""
+    chars = normalise(text)
+    return _minhash(chars).astype("<u4").tobytes() if len(chars) >= MIN_LENGTH else None
 
 
 def signature(value: bytes | np.ndarray) -> np.ndarray:

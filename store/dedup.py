@@ -14,13 +14,16 @@ import numpy as np
 import sqlite_utils
 
 from scrapers import Article
-from scrapers.fingerprint import PERMUTATIONS, THRESHOLD, comparable, fingerprint, signature
+from scrapers.fingerprint import PERMUTATIONS, THRESHOLD, comparable_fingerprint, signature
 from scrapers.redact import redact_url
+
+
+_BYTES = np.uint64(0x0101010101010101)  # adds the 8 bytes of a word into its top byte
 
 
 def body_fingerprint(body: str) -> bytes | None:
     """The body's MinHash signature, or None when it is too short to compare."""
-    return fingerprint(body) if comparable(body) else None
+    return comparable_fingerprint(body)
 
 
 class Signatures:
@@ -43,9 +46,16 @@ class Signatures:
         if not self.ids:
             return None
         # One comparison against the whole matrix: a store of 100,000 cases is ~50 MB and a few ms.
-        scores = (self.matrix[: len(self.ids)] == signature(value)).mean(axis=1)
-        best = int(scores.argmax())
-        return self.ids[best] if scores[best] >= THRESHOLD else None
+        equal = self.matrix[: len(self.ids)] == signature(value)
+        # The count of agreeing positions per row, without a float per position: the row's
+        # PERMUTATIONS bytes (0 or 1) added as 8-byte words (each byte then at most
+        # PERMUTATIONS / 8), whose bytes one multiplication adds into the top byte.
+        words = equal.view(np.uint64).sum(axis=1, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            counts = (words * _BYTES) >> np.uint64(56)
+        # The same row and decision as the mean: count / PERMUTATIONS is that mean exactly.
+        best = int(counts.argmax())
+        return self.ids[best] if int(counts[best]) / PERMUTATIONS >= THRESHOLD else None
 
     def add(self, key: str, value: bytes) -> None:
         """Remember a newly stored article's signature."""
