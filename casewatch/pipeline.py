@@ -201,8 +201,12 @@ def classify_pending(
 def write_digest(
     db_path: Path, week: str, digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai"
 ) -> Path:
-    """Write the week's Markdown and HTML digest; return the Markdown path."""
-    return digests.write_digest(store.open_db(db_path), week, digest_dir, simplified=simplified, tz=tz)
+    """Write the week's Markdown and HTML digest, recording what it was written from; return the Markdown path."""
+    db = store.open_db(db_path)
+    basis = digest_basis(reports.week_states(db), week)  # before writing: a case added meanwhile makes it stale
+    path = digests.write_digest(db, week, digest_dir, simplified=simplified, tz=tz)
+    reports.set_digest_basis(db, week, basis)
+    return path
 
 
 def send_digest(db_path: Path, week: str, settings: digests.MailSettings, resend: bool = False) -> digests.SendOutcome:
@@ -287,19 +291,20 @@ def collect_site_batch(source: dict, session: Session, db_path: Path, backfill: 
 
 
 def stale_weeks(db_path: Path) -> list[str]:
-    """Weeks whose digest is behind the store, oldest first: it has none, or cases of the week or of the
-    four before it (which its comparison counts) were added or classified after it was written.
+    """Weeks whose digest is behind the store, oldest first: it has none, or the cases of the week or of
+    the four before it (which its comparison counts) changed since it was written.
 
     Found from the store, not from what one run did, so that a backfill interrupted and started
     again writes the digests of the weeks its first part filled.
     """
-    changes = reports.week_changes(store.open_db(db_path))
-    stale = []
-    for week, (_, written) in changes.items():
-        latest = max(changes[w][0] for w in [week, *previous_weeks(week)] if w in changes)
-        if written is None or latest > written:
-            stale.append(week)
-    return stale
+    db = store.open_db(db_path)
+    states, bases = reports.week_states(db), reports.digest_bases(db)
+    return [week for week in states if bases.get(week) is None or bases[week] != digest_basis(states, week)]
+
+
+def digest_basis(states: dict[str, str], week: str) -> str:
+    """What a week's digest shows depends on: the state of its cases and of the four weeks' before it."""
+    return ";".join(f"{w}={states[w]}" for w in [week, *previous_weeks(week)] if w in states)
 
 
 class Run:

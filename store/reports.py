@@ -227,10 +227,25 @@ def mark_send_failed(db: sqlite_utils.Database, week: str, error: str, attempts:
         db["digests"].update(week, fields if maybe_sent else fields | {"handed_over": None})
 
 
-def week_changes(db: sqlite_utils.Database) -> dict[str, tuple[str, str | None]]:
-    """Each week with cases: (when a case of it was last added or classified, when its digest last changed or None)."""
+def week_states(db: sqlite_utils.Database) -> dict[str, str]:
+    """Each week with cases, as the state of its cases: how many, how many scored, and their latest changes.
+
+    A count changes with every case added or scored, even within the second of the last change,
+    which the timestamps alone (to the second) would miss.
+    """
     rows = db.execute(
-        "select a.week, max(max(a.first_seen, coalesce(a.classified_at, ''))), d.updated "
-        "from articles a left join digests d on d.week = a.week where a.week is not null group by a.week order by a.week"
+        "select week, count(*), count(classified_at), max(first_seen), max(coalesce(classified_at, '')) "
+        "from articles where week is not null group by week order by week"
     )
-    return {week: (changed, written) for week, changed, written in rows}
+    return {row[0]: "/".join(str(value) for value in row[1:]) for row in rows}
+
+
+def digest_bases(db: sqlite_utils.Database) -> dict[str, str | None]:
+    """Each stored digest's basis: the state of the cases it was written from (None for a digest written before bases)."""
+    return {row[0]: row[1] for row in db.execute("select week, basis from digests")}
+
+
+def set_digest_basis(db: sqlite_utils.Database, week: str, basis: str) -> None:
+    """Record what a week's digest was written from (also when its content did not change)."""
+    with transaction(db):
+        db.execute("update digests set basis = ? where week = ?", [basis, week])

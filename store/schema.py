@@ -197,6 +197,9 @@ TABLES: dict[str, dict] = {
             # the server: a send interrupted after that point may have arrived, so it is not repeated.
             "sending_by": str,
             "handed_over": str,
+            # What the digest was written from: its week's and the four weeks before's cases
+            # (counts and latest changes), so a backfill knows which digests are behind the store.
+            "basis": str,
         },
         "pk": "week",
     },

@@ -249,3 +249,28 @@ def test_site_backfill_reads_back_to_since_and_no_further(site_project, model_pa
         "2021-W41": 1, "2021-W43": 1, "2021-W44": 6, "2021-W45": 1,
     }  # fmt: skip
     assert sorted(p.name for p in (project / "out").glob("*.md")) == ["2021-W41.md", "2021-W43.md", "2021-W44.md", "2021-W45.md"]
+
+
+def test_a_case_added_within_the_second_its_digest_was_written_still_makes_the_digest_stale(tmp_path, monkeypatch):
+    """Which digests are behind the store is told by their cases' counts, not by timestamps to the second:
+    a second backfill right after the first (same second) once left W44's comparison line stale."""
+    import store
+
+    monkeypatch.setattr(store.db, "now", lambda: "2026-11-29T08:00:00+00:00")
+    monkeypatch.setattr(store.reports, "now", lambda: "2026-11-29T08:00:00+00:00")
+    db_path = tmp_path / "cw.db"
+    pipeline.prepare_store(db_path)
+    db = store.open_db(db_path)
+
+    def add(title: str, week: str) -> None:
+        article = Article(title=title, body=f"{title}，压缩至1个工作日办结。" * 8, url=f"https://example.org/{week}", source="backfill")
+        store.save_articles(db, [article], week, "2026-11-29T08:00:00+00:00")
+
+    add("宁波市推行不动产登记“带押过户”", "2021-W44")
+    pipeline.write_digest(db_path, "2021-W44", tmp_path / "out")
+    assert pipeline.stale_weeks(db_path) == []
+    add("台州市推行“证照联办”改革", "2021-W43")  # the same second: W44's four weeks before it now hold a case
+    assert pipeline.stale_weeks(db_path) == ["2021-W43", "2021-W44"]
+    for week in pipeline.stale_weeks(db_path):
+        pipeline.write_digest(db_path, week, tmp_path / "out")
+    assert pipeline.stale_weeks(db_path) == []
