@@ -81,7 +81,7 @@ def collect_site(source: dict, session: Session, known_urls: set[str], until: da
     """Listing pages, then every article not yet known, then its attachments."""
     result = SiteResult(source["name"], source.get("kind", "site"))
     start, mark = source["url"], len(session.log)
-    hosts = {site_key(start)} | {site_key(h if "//" in h else f"//{h}") for h in source.get("hosts", [])}
+    hosts = source_hosts(source)
     known = {canonical_url(u) for u in known_urls}
     links = fetch_listings(source, session, hosts, known, result, until or today())
     for link in links:
@@ -90,6 +90,23 @@ def collect_site(source: dict, session: Session, known_urls: set[str], until: da
         result.errors.append(f"no article links found on {start}: the site may have been redesigned")
     result.log = mark_unreadable(session.log[mark:], result.unreadable)
     return result
+
+
+def source_hosts(source: dict) -> set[str]:
+    """The hosts a site source's links may lead to: its own and those of its `hosts` setting."""
+    return {site_key(source["url"])} | {site_key(h if "//" in h else f"//{h}") for h in source.get("hosts", [])}
+
+
+def read_listing(source: dict, response, until: date):
+    """A fetched listing page parsed with the source's encoding, selector and URL filters."""
+    return parse_listing(
+        _decode(response, source.get("encoding")),
+        response.final_url,
+        source.get("link_selector"),
+        source.get("include"),
+        source.get("exclude"),
+        until,
+    )
 
 
 def mark_unreadable(log: list[dict], unreadable: dict[str, str]) -> list[dict]:
@@ -131,14 +148,7 @@ def fetch_listings(
             continue
         first = False
         result.pages_fetched += 1
-        listing = parse_listing(
-            _decode(response, source.get("encoding")),
-            response.final_url,
-            source.get("link_selector"),
-            source.get("include"),
-            source.get("exclude"),
-            until,
-        )
+        listing = read_listing(source, response, until)
         result.links_found += len(listing.links)
         fresh = [link for link in listing.links if canonical_url(link.url) not in taken]
         taken.update(canonical_url(link.url) for link in fresh)
@@ -180,7 +190,7 @@ def backfill_site(source: dict, session: Session, known_urls: set[str], backfill
     older pages); an empty page, or one whose last dated link is older than `since`, ends it.
     """
     result = SiteResult(source["name"], source.get("kind", "site"))
-    hosts = {site_key(source["url"])} | {site_key(h if "//" in h else f"//{h}") for h in source.get("hosts", [])}
+    hosts = source_hosts(source)
     taken = backfill.taken | {canonical_url(u) for u in known_urls}
     mark, read = len(session.log), 0
     while backfill.queue and read < pages:
@@ -198,14 +208,7 @@ def backfill_site(source: dict, session: Session, known_urls: set[str], backfill
         read += 1
         backfill.pages += 1
         result.pages_fetched += 1
-        listing = parse_listing(
-            _decode(response, source.get("encoding")),
-            response.final_url,
-            source.get("link_selector"),
-            source.get("include"),
-            source.get("exclude"),
-            today(),
-        )
+        listing = read_listing(source, response, today())
         result.links_found += len(listing.links)
         backfill.queue += [page for page in listing.pages if page.key not in backfill.seen]
         dates = {link.url: link.date or date_from_url(link.url) for link in listing.links}
