@@ -40,6 +40,11 @@ def read_examples(path: str | Path) -> list[Example]:
             if not line.strip():
                 continue
             row = json.loads(line)
+            if not row.get("text"):
+                raise ValueError(
+                    f'{path}:{number}: no "text"; a file of labels only (such as a second labeller\'s) '
+                    "needs the cases' texts beside them to be evaluated"
+                )
             examples.append(
                 Example(
                     text=row["text"],

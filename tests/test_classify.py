@@ -257,6 +257,14 @@ def test_read_examples_rejects_an_unknown_slug(tmp_path):
         read_examples(path)
 
 
+def test_read_examples_names_a_labels_only_file_in_one_line(tmp_path):
+    """A second labeller's file holds ids and labels, no texts: said plainly, not as `KeyError: 'text'`."""
+    path = tmp_path / "second.jsonl"
+    path.write_text(json.dumps({"id": "004-01", "title": "“亲清在线”无感智慧审批", "primary": "government_services"}) + "\n", "utf-8")
+    with pytest.raises(ValueError, match=r'second.jsonl:1: no "text"'):
+        read_examples(path)
+
+
 def test_labels_002_are_the_cases_the_splitter_finds():
     from scrapers import split_compilation
 
