@@ -89,17 +89,30 @@ def backfill(
     batch: int | None = None,
 ) -> dict:
     """Store past compilations (`locations`) or a site source's articles since a date, and write each past week's digest."""
+    check_inputs(locations, source, since)
     config = load_config(config_path, db=db, digest_dir=digest_dir)
     with pipeline.Run(config.db, week_of(tz=config.timezone)) as run:
         if source:
-            if since is None:
-                raise ValueError("a site backfill needs --since")
             found = pipeline.site_source(config.sources, source)
             backfill_site(run, found, config, pipeline.start_site_backfill(found, since, until), batch or PAGES_PER_BATCH)
         else:
             backfill_documents(run, list(locations or []), config, batch or DOCUMENTS_PER_BATCH)
         paths = write_digests(run, config.digest_dir, config.simplified, config.timezone)
     return run.summary() | {"digests": [str(path) for path in paths]}
+
+
+USAGE = (
+    'e.g. prefect deployment run backfill/casewatch-backfill --params \'{"locations": ["/srv/compilations/2025.pdf"]}\' '
+    'or --params \'{"source": "zj-fgw", "since": "2025-01-01"}\''
+)
+
+
+def check_inputs(locations: list[str] | None, source: str | None, since: date | None) -> None:
+    """Refuse a backfill without inputs (a deployment run without --params) instead of completing empty."""
+    if bool(locations) == bool(source):
+        raise ValueError(f"a backfill takes compilation files or URLs (locations) or a site source (source and since), one of the two; {USAGE}")
+    if source and since is None:
+        raise ValueError(f"a site backfill needs since (YYYY-MM-DD); {USAGE}")
 
 
 def backfill_documents(run: pipeline.Run, locations: list[str], config, size: int) -> None:
