@@ -203,22 +203,24 @@ def backfill(locations, source, since, until, batch, config_path, db, digest_dir
         raise click.UsageError("--source needs --since YYYY-MM-DD")
     if locations and (since or until):
         raise click.UsageError("--since and --until go with --source (files are dated by their contents)")
-    for location in locations:
-        if not location.startswith(("http://", "https://")) and not Path(location).is_file():
-            raise FileNotFoundError(f"{location} is not a file")
     if until and since and until < since:
         raise click.UsageError("--until is before --since")
     config = load_config(config_path, db=db, digest_dir=digest_dir)
-    if source:
-        from . import pipeline
+    documents = {s["name"] for s in config.sources if s.get("kind") == "document"}
+    for location in locations:
+        if not location.startswith(("http://", "https://")) and location not in documents and not Path(location).is_file():
+            raise FileNotFoundError(f"{location} is not a file (nor a document source of the configuration)")
+    from . import pipeline
 
+    if source:
         pipeline.site_source(config.sources, source)  # a wrong name or kind in one line, before Prefect starts
     check_writable(config.db.parent, config.digest_dir, config.model.parent)
     from flows.backfill import backfill as backfill_flow
 
     summary = run_flow(
         backfill_flow, config_path=str(config.path) if config.path else None, db=str(config.db),
-        digest_dir=str(config.digest_dir), locations=list(locations) or None, source=source,
+        # The flow's parameters are stored by Prefect: URLs go redacted, their secrets stay in this process.
+        digest_dir=str(config.digest_dir), locations=pipeline.hold_secrets(locations) or None, source=source,
         since=since.date() if since else None, until=until.date() if until else None, batch=batch,
     )
     click.echo(

@@ -41,7 +41,26 @@ HTTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "max_bytes": int,
     "retries": int,
     "robots": bool,
+    "deadline": (int, float),
+    "source_budget": (int, float),
 }
+# What each number of the configuration may be: (least, most). A value outside (NaN and
+# infinity included) is one line at start-up, not a run that paces nothing or never ends.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "rate": (0.001, 1000.0),
+    "connect_timeout": (0.1, 300.0),
+    "read_timeout": (0.1, 600.0),
+    "deadline": (1.0, 3600.0),
+    "source_budget": (1.0, 86400.0),
+    "max_bytes": (1000, 1_000_000_000),
+    "retries": (0, 10),
+    "max_pages": (1, 1000),
+}
+# A site backfill's own limits: listing pages and seconds, after which it stops and says so.
+BACKFILL_MAX_PAGES = (1, 100_000)
+BACKFILL_MAX_SECONDS = (60.0, 7 * 86400.0)
+# The address part of "名字 <a@b.org>"; control characters (CR, LF …) would forge message headers.
+ADDRESS_RE = re.compile(r"[^@\s]+@[^@\s]+")
 TYPE_NAMES = {str: "a string", int: "an integer", (int, float): "a number", float: "a number", bool: "true or false", list: "a list"}
 
 
@@ -60,6 +79,8 @@ class HttpSettings:
     max_bytes: int
     retries: int
     robots: bool
+    deadline: float = 120.0
+    source_budget: float = 900.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,8 @@ class Config:
     simplified: bool = False
     http: HttpSettings | None = None
     schedule: Schedule = field(default_factory=Schedule)
+    backfill_max_pages: int = 1000
+    backfill_max_seconds: float = 21600.0
 
     def source_location(self, source: dict) -> str:
         """Where a source reads from (a folder, a file or a URL)."""
@@ -176,8 +199,8 @@ def _check_web_source(source: dict, where: str) -> None:
     _check_types(source, WEB_KEYS, where)
     if not source["url"].startswith(("http://", "https://")):
         raise ConfigError(f"{where}: url must start with http:// or https://, not {source['url']!r}")
-    if "max_pages" in source and source["max_pages"] < 1:
-        raise ConfigError(f"{where}: max_pages must be at least 1")
+    if "max_pages" in source:
+        check_bound(source["max_pages"], "max_pages", where)
     for key in ("include", "exclude"):
         try:
             re.compile(source.get(key) or "")
@@ -196,23 +219,40 @@ def _check_http(http: dict, where: str) -> HttpSettings:
     if not isinstance(http, dict):
         raise ConfigError(f"{where}: http must be a table ([http])")
     _check_types(http, HTTP_KEYS, f"{where}: [http]")
-    for key in ("rate", "connect_timeout", "read_timeout", "max_bytes"):
-        if http[key] <= 0:
-            raise ConfigError(f"{where}: [http]: {key} must be greater than 0")
-    if http["retries"] < 0:
-        raise ConfigError(f"{where}: [http]: retries must be 0 or more")
-    if not http["user_agent"].strip():
+    for key in HTTP_KEYS:
+        if key in BOUNDS:
+            check_bound(http[key], key, f"{where}: [http]")
+    if not http["user_agent"].strip() or any(ord(c) < 32 for c in http["user_agent"]):
         raise ConfigError(f"{where}: [http]: user_agent must name casewatch and a contact")
     return HttpSettings(**{key: http[key] for key in HTTP_KEYS})
+
+
+def check_bound(value: float, key: str, where: str, bounds: tuple[float, float] | None = None) -> None:
+    """One line when a number is outside what casewatch accepts for `key` (NaN and infinity are)."""
+    import math
+
+    least, most = bounds or BOUNDS[key]
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and least <= value <= most):
+        raise ConfigError(f"{where}: {key} must be a number from {least:g} to {most:g}, not {value!r}")
+
+
+def check_addresses(addresses: list, where: str) -> list[str]:
+    """E-mail addresses ("a@b.org" or "名字 <a@b.org>"), checked before any work: a CR or LF is refused."""
+    if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
+        raise ConfigError(f"{where} must be a list of e-mail addresses")
+    from email.utils import parseaddr
+
+    for address in addresses:
+        if any(ord(c) < 32 or ord(c) == 127 for c in address) or not ADDRESS_RE.fullmatch(parseaddr(address)[1]):
+            raise ConfigError(f"{where}: {address!r} is not an e-mail address (one per string, no line breaks)")
+    return addresses
 
 
 def _check_email(email: dict, where: str) -> list[str]:
     to = email.get("to", [])
     if isinstance(to, str):
         to = [to]
-    if not isinstance(to, list) or not all(isinstance(a, str) and "@" in a for a in to):
-        raise ConfigError(f"{where}: [email] to must be a list of e-mail addresses")
-    return to
+    return check_addresses(to, f"{where}: [email] to")
 
 
 def find_config(path: str | Path | None = None) -> Path | None:
@@ -243,29 +283,42 @@ def load_config(
         db=Path(db) if db else root / data["store"]["db"],
         digest_dir=Path(digest_dir) if digest_dir else root / data["digest"]["dir"],
         model=root / data["classify"]["model"],
-        timezone=data["digest"].get("timezone", "Asia/Shanghai"),
+        timezone=check_timezone(data["digest"].get("timezone", "Asia/Shanghai"), f"{where}: [digest]"),
         sources=_check_sources(data.get("sources", []), where, root),
         email_to=_check_email(data.get("email", {}), where),
         simplified=_check_flag(data["digest"], "simplified", where),
         http=_check_http(data["http"], where),
         schedule=check_schedule(data["schedule"]["cron"], data["schedule"]["timezone"], f"{where}: [schedule]"),
+        backfill_max_pages=_bounded(data["backfill"], "max_pages", BACKFILL_MAX_PAGES, f"{where}: [backfill]"),
+        backfill_max_seconds=_bounded(data["backfill"], "max_seconds", BACKFILL_MAX_SECONDS, f"{where}: [backfill]"),
     )
+
+
+def _bounded(table: dict, key: str, bounds: tuple[float, float], where: str) -> float:
+    check_bound(table[key], key, where, bounds)
+    return table[key]
 
 
 def check_schedule(cron: str, timezone: str, where: str = "[schedule]") -> Schedule:
     """A schedule whose cron expression and time zone have the right shape, or one line saying which has not."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     fields = cron.split()
     # The shape only (five fields of digits, names and * , - /), cheaply for every command;
     # `casewatch serve` checks the values with Prefect's own cron schedule (importing it takes seconds).
     if len(fields) != 5 or not all(re.fullmatch(r"[0-9A-Za-z*,/-]+", f) for f in fields) or re.search(r"\b[RrHh]\b", cron):
         raise ConfigError(f"{where} cron must be five fields (minute hour day month weekday), not {cron!r}")
+    check_timezone(timezone, where)
+    return Schedule(cron, timezone)
+
+
+def check_timezone(timezone: str, where: str) -> str:
+    """An IANA time zone name that this machine knows, or one line saying it is not."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise ConfigError(f"{where} timezone must be an IANA time zone such as Asia/Shanghai, not {timezone!r}") from None
-    return Schedule(cron, timezone)
+    return timezone
 
 
 def _check_flag(table: dict, key: str, where: str) -> bool:

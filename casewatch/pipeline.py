@@ -7,7 +7,10 @@ process or a test without sharing a connection.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import signal
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +24,8 @@ import store
 from digests.build import previous_weeks
 from scrapers import Article, SourceResult, collect_file, collect_source
 from scrapers.feed import collect_feed
+from scrapers.deadlines import request_stop, reset_stop
+from scrapers.deadlines import stop_reason as stop_requested
 from scrapers.http import Session
 from scrapers.redact import redact_result, redact_text, redact_url
 from scrapers.site import Backfill, backfill_site, collect_site, start_backfill
@@ -38,6 +43,39 @@ def prepare_store(db_path: Path) -> None:
     store.save_indicators(store.open_db(db_path), classify.INDICATORS)
 
 
+class RunStopped(Exception):
+    """A run ended early because it was asked to stop (SIGTERM, SIGINT)."""
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While a run is open, SIGTERM and SIGINT stop its requests and readers promptly, so that it
+    saves what is complete and ends; a second signal acts as the first would have without this.
+
+    Prefect's own SIGTERM handler (installed for a flow run) is put back on the way out.
+    """
+    previous: dict[int, object] = {}
+
+    def handler(signum: int, frame) -> None:
+        if stop_requested():  # asked twice: stop now, the way the signal would have
+            signal.signal(signum, previous.get(signum) or signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        request_stop(f"stopped by {signal.Signals(signum).name}")
+
+    reset_stop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            previous[signum] = signal.signal(signum, handler)
+        except ValueError:  # not the main thread: the caller's handlers stay
+            pass
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
 # Network sources: collected through the run's polite session.
 WEB_COLLECTORS = {"site": collect_site, "feed": collect_feed}
 
@@ -52,6 +90,8 @@ def open_session(settings: HttpSettings, validators: dict | None = None) -> Sess
         retries=settings.retries,
         robots=settings.robots,
         validators=validators,
+        deadline=settings.deadline,
+        source_budget=settings.source_budget,
     )
 
 
@@ -62,17 +102,31 @@ def collect(source: dict, db_path: Path, session: Session | None = None) -> Sour
         if session is None:
             raise ValueError(f"source {source['name']!r} is a {source['kind']} and needs the run's HTTP session")
         return collect_web(source, session, store.known_urls(db))
+    if source.get("url") and session is not None:  # a document on the web: through the polite session
+        view = session.for_source(source["url"], None)
+        try:
+            result = collect_source(source, store.known_documents(db), fetch=view.fetch_file)
+        finally:
+            view.close()
+        result.fetch_log = redact_result(SourceResult(source["name"], "document", fetch_log=view.log)).fetch_log
+        return result
     return collect_source(source, store.known_documents(db))
 
 
 def collect_web(source: dict, session: Session, known_urls: set[str]) -> SourceResult:
     """Collect a site or feed through its own view of the run's session (sources run in parallel threads)."""
-    view = session.share()
+    view = session.for_source(source["url"], None)
     try:
         collected = WEB_COLLECTORS[source["kind"]](source, view, known_urls)
     finally:
         view.close()
     result = collected.source_result()
+    if view.spent:  # one line for the source, not one per request it could not make
+        result.errors = [e for e in result.errors if "budget of" not in e]
+        result.errors.append(f"stopped: the source's budget of {view.budget:g} s ([http] source_budget) was spent")
+    if stop_requested():
+        result.errors = [e for e in result.errors if "not requested:" not in e]
+        result.errors.append(f"stopped: {stop_requested()}")
     # Validators are kept only from a source collected without a failure: after a failure, an
     # unchanged listing would answer 304 next run and the failed article would never be asked again.
     if not result.errors:
@@ -251,15 +305,62 @@ def batches(items: Sequence, size: int) -> Iterator[list]:
         yield list(items[start : start + max(1, size)])
 
 
-def read_documents(locations: Sequence[str], db_path: Path, source: str = BACKFILL_SOURCE["name"]) -> SourceResult:
-    """Read compilation files or URLs not read before (by content hash), each in a worker process."""
+# Locations given to `casewatch backfill` with their secrets, by their redacted form: a flow's
+# parameters are stored by the Prefect server, so the flow gets the redacted URL and the task
+# that fetches finds the real one here (in this process only; a deployment run has none).
+_held: dict[str, str] = {}
+
+
+def hold_secrets(locations: Sequence[str]) -> list[str]:
+    """The locations as a flow's parameters may carry them: redacted, their secrets kept in this process."""
+    shown = []
+    for location in locations:
+        redacted = redact_url(str(location))
+        if redacted != location:
+            _held[redacted] = str(location)
+        shown.append(redacted)
+    return shown
+
+
+def resolve_location(location: str, sources: Sequence[dict] = ()) -> str:
+    """What to read for a backfill location: a `document` source's URL or path by its name, a held URL with its secrets."""
+    named = next((s for s in sources if s["name"] == location and s.get("kind") == "document"), None)
+    if named is not None:
+        return str(named.get("url") or named["path"])
+    return _held.get(location, location)
+
+
+def read_documents(
+    locations: Sequence[str],
+    db_path: Path,
+    source: str = BACKFILL_SOURCE["name"],
+    session: Session | None = None,
+    sources: Sequence[dict] = (),
+) -> SourceResult:
+    """Read compilation files or URLs not read before (by content hash), each in a worker process;
+    URLs through the polite `session` when there is one."""
     seen = store.known_documents(store.open_db(db_path))
     result = SourceResult(source, "document")
     for location in locations:
-        if not str(location).startswith(("http://", "https://")):
+        location = resolve_location(str(location), sources)
+        if not location.startswith(("http://", "https://")):
             location = str(Path(location).resolve())
-        collect_file(result, str(location), seen)
-    return result
+        elif "***" in location:
+            result.errors.append(
+                f"{location}: its credentials are not available to this run; "
+                "name a document source of casewatch.toml that holds the URL instead"
+            )
+            continue
+        if session is not None and location.startswith(("http://", "https://")):
+            view = session.for_source(location)
+            try:
+                collect_file(result, location, seen, fetch=view.fetch_file)
+            finally:
+                view.close()
+            result.fetch_log += view.log
+        else:
+            collect_file(result, location, seen)
+    return redact_result(result)
 
 
 def site_source(sources: Sequence[dict], name: str) -> dict:
@@ -282,7 +383,7 @@ def start_site_backfill(source: dict, since: date, until: date | None = None) ->
 
 def collect_site_batch(source: dict, session: Session, db_path: Path, backfill: Backfill, pages: int) -> SourceResult:
     """The next `pages` listing pages of a site backfill and their new articles in its date range."""
-    view = session.share()  # a log of this batch's requests only
+    view = session.for_source(source["url"])  # a log of this batch's requests only
     try:
         collected = backfill_site(source, view, store.known_urls(store.open_db(db_path)), backfill, pages)
     finally:
@@ -338,7 +439,15 @@ class Run:
         install_redaction()  # a flow run served by Prefect starts in a process of its own, without the CLI
         prepare_store(self.db_path)
         store.start_run(store.open_db(self.db_path), self.id, self.week)
+        self._signals = stop_on_signals()
+        self._signals.__enter__()
         return self
+
+    def check_stopped(self) -> None:
+        """Raise RunStopped when a signal asked the run to stop (after what was complete is saved)."""
+        reason = stop_requested()
+        if reason:
+            raise RunStopped(f"{reason}; what was collected before is saved, the next run goes on from there")
 
     def open_session(self, settings: HttpSettings, validators: bool = True) -> Session:
         """The run's polite HTTP session, with the validators the store kept (unless not wanted); closed when the run ends."""
@@ -355,6 +464,11 @@ class Run:
         self.errors += result.errors
         self.failures += failures(result)
         return new
+
+    def record_failure(self, name: str, reason: str) -> None:
+        """A failure that is the run's own (a backfill that hit its limit), counted like a source's."""
+        self.errors.append(f"{name}: {reason}")
+        self.failures.append((name, reason))
 
     def classify(self, model_path: Path, progress: Callable[[int, int], None] | None = None) -> int:
         """Score the articles the model has not seen; return how many were scored."""
@@ -379,6 +493,9 @@ class Run:
     ) -> None:
         if self.session is not None:
             self.session.close()
+        self._signals.__exit__(None, None, None)
+        if exc is None and stop_requested():
+            exc = RunStopped(stop_requested())  # a stop that came after the last check still ends the run so
         if exc is None:
             self.status = "partial" if self.errors else "ok"
             self.error = "\n".join(self.errors) or None
@@ -394,6 +511,7 @@ class Run:
             digest=str(self.digest) if self.digest else None,
             error=self.error,
         )
+        reset_stop()
         if isinstance(exc, Exception):  # KeyboardInterrupt and the like go on as they are
             raise RunFailed(f"run {self.id} failed: {self.error}") from exc
 

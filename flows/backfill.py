@@ -12,6 +12,7 @@ their cases (`pipeline.stale_weeks`). Past digests are written, never e-mailed.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -31,9 +32,9 @@ PAGES_PER_BATCH = 5
 
 
 @task(name="read", cache_policy=NO_CACHE, task_run_name="read-{number}")
-def read_documents(locations: list[str], db_path: Path, number: int) -> SourceResult:
+def read_documents(locations: list[str], db_path: Path, session: Session, sources: list[dict], number: int) -> SourceResult:
     """Read one batch of compilation files or URLs (each in a worker process; a failure is the document's)."""
-    result = pipeline.read_documents(locations, db_path)
+    result = pipeline.read_documents(locations, db_path, session=session, sources=sources)
     get_run_logger().info("batch %d: %d article(s) from %d new document(s)", number, len(result.articles), len(result.documents))
     return result
 
@@ -88,7 +89,8 @@ def backfill(
     until: date | None = None,
     batch: int | None = None,
 ) -> dict:
-    """Store past compilations (`locations`) or a site source's articles since a date, and write each past week's digest."""
+    """Store past compilations (`locations`: files, URLs or names of document sources) or a site source's
+    articles since a date, and write each past week's digest."""
     check_inputs(locations, source, since)
     config = load_config(config_path, db=db, digest_dir=digest_dir)
     with pipeline.Run(config.db, week_of(tz=config.timezone)) as run:
@@ -120,19 +122,31 @@ def backfill_documents(run: pipeline.Run, locations: list[str], config, size: in
     groups = list(pipeline.batches(locations, size))
     if not groups:
         return
-    pending = read_documents.submit(groups[0], config.db, 1)
+    session = run.open_session(config.http, validators=False)
+    pending = read_documents.submit(groups[0], config.db, session, config.sources, 1)
     for number in range(1, len(groups) + 1):
         result = pending.result()
         if number < len(groups):
-            pending = read_documents.submit(groups[number], config.db, number + 1)
+            pending = read_documents.submit(groups[number], config.db, session, config.sources, number + 1)
         save(run, result, pipeline.BACKFILL_SOURCE, config.model, number)
+        run.check_stopped()
 
 
 def backfill_site(run: pipeline.Run, source: dict, config, cursor: Backfill, pages: int) -> None:
     """Page back through a site a batch of listing pages at a time, saving each batch before the next is read."""
     session = run.open_session(config.http, validators=False)  # a 304 on page 1 says nothing about older pages
-    number = 0
+    number, started = 0, time.monotonic()
     while not cursor.done:
+        if cursor.pages >= config.backfill_max_pages or time.monotonic() - started > config.backfill_max_seconds:
+            run.record_failure(source["name"], (
+                f"backfill stopped after {cursor.pages} listing page(s) in {time.monotonic() - started:.0f} s, the limit of "
+                f"[backfill] max_pages = {config.backfill_max_pages} or max_seconds = {config.backfill_max_seconds:g}; "
+                "what it read is saved; raise the limit in casewatch.toml to read further back"
+            ))
+            get_run_logger().warning("%s", run.failures[-1][1])
+            break
         number += 1
+        pages = min(pages, config.backfill_max_pages - cursor.pages)
         result = collect_pages(source, session, config.db, cursor, pages, number)
         save(run, result, source, config.model, number)
+        run.check_stopped()

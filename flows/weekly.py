@@ -143,6 +143,7 @@ def weekly(
             result = collected(future, source)
             save(run, result, source)
             rows += failure_rows(result, source)
+        run.check_stopped()  # SIGTERM or Ctrl-C: what was collected is saved; stop before classifying
         classify_pending(run, config.model)
         write_digest(run, config.digest_dir, config.simplified, config.timezone)
         if mail is not None and send_digest(run, mail) == "failed":

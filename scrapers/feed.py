@@ -18,8 +18,8 @@ from .article import Page, block_text, find_attachments
 from .dates import TIMEZONE, parse_date, today
 from .http import Session
 from .listing import Link
-from .site import SiteResult, collect_link, mark_unreadable, page_articles
-from .urls import canonical_url, site_key
+from .site import SiteResult, collect_link, mark_unreadable, page_articles, source_hosts
+from .urls import canonical_url
 
 # A description (no content element) shorter than this, or ending in an ellipsis, is a summary.
 FULL_TEXT_MIN = 300
@@ -29,7 +29,7 @@ def collect_feed(source: dict, session: Session, known_urls: set[str], until: da
     """Entries of a feed not yet known, as articles (fetching the page of summary-only entries)."""
     result = SiteResult(source["name"], source.get("kind", "feed"))
     mark, until = len(session.log), until or today()
-    hosts = {site_key(h if "//" in h else f"//{h}") for h in source["hosts"]} if source.get("hosts") else None
+    hosts = source_hosts(source)  # entries, their redirects and attachments: the feed's host and those it names
     known = {canonical_url(u) for u in known_urls}
     response = session.fetch(source["url"], hosts=hosts)
     if response.outcome == "not_modified":

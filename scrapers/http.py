@@ -12,7 +12,9 @@ is stable, so what is stored holds no secret and still maps back to the page.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 
+from . import deadlines
 from .readers import GB_LABELS, decode_text
 from .records import ScrapeError
 from .redact import redact_text, redact_url
@@ -42,6 +45,7 @@ OUTCOMES = (
     "robots_denied",
     "offsite",
     "redirect_loop",
+    "stopped",
     "error",
 )
 # Statuses worth asking again: the server said "later", not "no".
@@ -149,19 +153,51 @@ def looks_blocked(status: int, content: bytes) -> bool:
     return bool(WAF_RE.search(head)) or bool(JS_CHALLENGE_RE.search(head) and len(re.sub(r"<[^>]+>|\s", "", head)) < 2000)
 
 
+# The longest wait between two tries of one request, whatever the backoff doubling says.
+MAX_BACKOFF = 60.0
+
+
+def is_private_host(url: str) -> bool:
+    """Whether a URL's host is, or resolves to, a loopback, link-local, private or unspecified address."""
+    host = (urlsplit(url).hostname or "").strip("[]")
+    if not host:
+        return False
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        addresses = _resolve(host)
+    return any(a.is_loopback or a.is_link_local or a.is_private or a.is_unspecified or a.is_reserved for a in addresses)
+
+
+_resolved: dict[str, list] = {}
+
+
+def _resolve(host: str) -> list:
+    """The addresses a host name resolves to (none when it does not resolve), once per process."""
+    if host not in _resolved:
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+            _resolved[host] = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        except (OSError, UnicodeError, ValueError):
+            _resolved[host] = []
+    return _resolved[host]
+
+
 class Session:
     """A polite HTTP client shared by every network source of a run.
 
     One request at a time per host, `rate` requests per second per host at most
     (robots.txt's Crawl-delay wins when it asks for more), connect and read
-    timeouts, a size cap while streaming, retries with exponential backoff only
-    on connection errors, timeouts, 408, 429 and 5xx (Retry-After honoured up to
-    `max_retry_after` seconds), conditional requests from `validators`.
-    `clock` and `sleep` are injectable so that tests never wait.
+    timeouts, a deadline for each whole answer (`deadline`: a server that trickles
+    bytes is cut off, see `scrapers.deadlines`), a size cap while streaming, retries
+    with exponential backoff only on connection errors, timeouts, 408, 429 and 5xx
+    (Retry-After honoured up to `max_retry_after` seconds), conditional requests
+    from `validators`. `clock` and `sleep` are injectable so that tests never wait.
 
-    Sources collected in parallel threads each take a `share()`: the views pace
-    each host together (one lock and one slot grid per host, one robots.txt per
-    host, one set of validators) while each keeps its own log and connections.
+    Sources collected in parallel threads each take a `share()` or a `for_source()`:
+    the views pace each host together (one lock and one slot grid per host, one
+    robots.txt per host, one set of validators) while each keeps its own log and
+    connections, and a source's view has its own time budget and address rule.
     """
 
     def __init__(
@@ -177,7 +213,9 @@ class Session:
         validators: dict[str, tuple[str | None, str | None]] | None = None,
         deadline: float = 120.0,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = deadlines.wait,
+        allow_private: bool = True,
+        source_budget: float | None = None,
     ):
         self.user_agent = user_agent
         self.rate = rate
@@ -190,8 +228,14 @@ class Session:
         self.validators: dict[str, tuple[str | None, str | None]] = dict(validators or {})
         self.deadline = deadline
         self.clock, self.sleep = clock, sleep
+        # Loopback, link-local and private addresses: refused unless the source itself is on one.
+        self.allow_private = allow_private
+        self.source_budget = source_budget  # what for_source gives each source unless told otherwise
+        self.budget: float | None = None  # a source's whole time, in seconds (for_source)
+        self.expires: float | None = None
+        self.spent = False  # a request was refused because the budget was spent
         self.log: list[dict] = []
-        self.http = requests.Session()
+        self.http = _http_session()
         self.http.headers.update({"User-Agent": user_agent, "Accept-Language": "zh-CN,zh;q=0.9"})
         self._next: dict[str, float] = {}
         self._delay: dict[str, float] = {}
@@ -219,8 +263,18 @@ class Session:
         """
         view = copy.copy(self)
         view.log = []
-        view.http = requests.Session()
+        view.http = _http_session()
         view.http.headers.update(self.http.headers)
+        return view
+
+    def for_source(self, url: str, budget: float | None = None) -> Session:
+        """A view for one source: loopback and private addresses only if the source's URL is on one,
+        and every request of it done within `budget` seconds from now (then refused as `timeout`)."""
+        view = self.share()
+        view.allow_private = is_private_host(url)
+        budget = self.source_budget if budget is None else budget
+        view.budget, view.spent = budget, False
+        view.expires = self.clock() + budget if budget else None
         return view
 
     def set_rate(self, host_url: str, rate: float) -> None:
@@ -230,6 +284,12 @@ class Session:
     def fetch(self, url: str, method: str = "GET", data: dict | None = None, hosts: set[str] | None = None) -> Response:
         """Fetch a URL politely; `hosts` (site keys) limits where it and its redirects may go."""
         started = time.perf_counter()
+        stopped = deadlines.stop_reason()
+        if stopped:
+            return Response(url, url, "stopped", error=f"not requested: {stopped}")
+        if self.expires is not None and self.clock() >= self.expires:
+            self.spent = True
+            return Response(url, url, "timeout", error=f"not requested: the source's budget of {self.budget:g} s is spent")
         visited = {url}
         current, first = url, None
         for _ in range(MAX_REDIRECTS + 1):
@@ -249,6 +309,16 @@ class Session:
             current = location
         return self._finish(url, current, Response(url, current, "redirect_loop", error=f"more than {MAX_REDIRECTS} redirects"), started)
 
+    def fetch_file(self, url: str, max_bytes: int | None = None) -> bytes:
+        """A whole file on the URL's own host (a document source, a backfill URL); ScrapeError when it fails."""
+        view = copy.copy(self)  # the size cap of documents, not of pages; the same log
+        view.max_bytes = max_bytes or self.max_bytes
+        response = view.fetch(url, hosts={site_key(url)})
+        if not response.ok:
+            detail = f" ({response.error})" if response.error else ""
+            raise ScrapeError(f"cannot fetch {redact_url(url)}: {response.outcome}{detail}")
+        return response.content
+
     def _finish(self, url: str, final_url: str, response: Response, started: float) -> Response:
         response.url = url
         if response.outcome != "redirect_loop":
@@ -262,7 +332,9 @@ class Session:
     def _refuse(self, url: str, hosts: set[str] | None) -> Response | None:
         """A response for a URL that must not be requested, or None."""
         if hosts is not None and site_key(url) not in hosts:
-            return Response(url, url, "offsite", error="link leaves the site")
+            return Response(url, url, "offsite", error=f"link leaves the site ({site_key(url)} is not among the source's hosts)")
+        if not self.allow_private and is_private_host(url):
+            return Response(url, url, "offsite", error=f"{urlsplit(url).hostname} is a loopback or private address")
         if not self.robots:
             return None
         robots = self._robots_for(url)
@@ -339,13 +411,15 @@ class Session:
                 response, retryable = self._request(url, method, data, conditional)
                 response.attempts = attempt
                 self._record(url, response, time.perf_counter() - started)
-                if not retryable or attempt > self.retries:
+                if not retryable or attempt > self.retries or deadlines.stop_reason():
                     return response
                 wait = retry_after(response.headers.get("retry-after"))
                 if wait is not None and wait > self.max_retry_after:
                     response.error = f"Retry-After {wait:.0f} s is longer than {self.max_retry_after:.0f} s: not retried"
                     return response
-                wait = max(wait or 0.0, self.backoff * 2 ** (attempt - 1))
+                wait = max(wait or 0.0, min(self.backoff * 2 ** (attempt - 1), MAX_BACKOFF))
+                if self.expires is not None and self.clock() + wait >= self.expires:
+                    return response  # the source's budget ends before the next try could
                 self._next[host] = max(self._next.get(host, 0.0), self.clock() + wait)
         return response
 
@@ -359,6 +433,22 @@ class Session:
                 headers["If-None-Match"] = etag
             if modified:
                 headers["If-Modified-Since"] = modified
+        seconds = self.deadline
+        if self.expires is not None:
+            seconds = min(seconds, max(0.0, self.expires - self.clock()))
+        why = f"answer not complete within {seconds:g} s" + (" (the source's budget)" if seconds < self.deadline else "")
+        with deadlines.guard(seconds, why) as guard:
+            response, retryable = self._send(url, method, data, headers, key)
+        if guard.expired:  # cut by the watchdog: whatever was read is incomplete
+            self.validators.pop(key, None)
+            stopped = guard.expired == deadlines.stop_reason()
+            response.outcome, response.error = ("stopped" if stopped else "timeout"), guard.expired
+            response.content = b""
+            return response, False
+        return response, retryable
+
+    def _send(self, url: str, method: str, data: dict | None, headers: dict, key: str) -> tuple[Response, bool]:
+        """Send one request and read its answer (under the caller's guard)."""
         try:
             raw = self.http.request(
                 method, url, data=data, headers=headers, timeout=self.timeout, stream=True, allow_redirects=False
@@ -400,16 +490,13 @@ class Session:
         if declared.isdigit() and int(declared) > self.max_bytes:
             response.outcome, response.error = "too_large", f"Content-Length {declared} > {self.max_bytes} bytes"
             return "too_large"
-        chunks, total, started = [], 0, time.perf_counter()
+        chunks, total = [], 0
         try:
             for chunk in raw.iter_content(65536):
                 total += len(chunk)
                 if total > self.max_bytes:
                     response.outcome, response.error = "too_large", f"more than {self.max_bytes} bytes"
                     return "too_large"
-                if time.perf_counter() - started > self.deadline:
-                    response.outcome, response.error = "timeout", f"body not read within {self.deadline:.0f} s"
-                    return "timeout"
                 chunks.append(chunk)
         except requests.RequestException as exc:
             timed_out = "timed out" in str(exc).lower()
@@ -431,6 +518,14 @@ class Session:
                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
         )
+
+
+def _http_session() -> requests.Session:
+    """A requests session whose connections a deadline or a stop can cut (`scrapers.deadlines`)."""
+    http = requests.Session()
+    http.mount("http://", deadlines.WatchedAdapter())
+    http.mount("https://", deadlines.WatchedAdapter())
+    return http
 
 
 def _host(url: str) -> str:

@@ -18,11 +18,11 @@ import signal
 from typing import Callable
 
 from .documents import describe_failure, parse_document, sha256
-from .readers import one_line
+from .readers import Extracted, extract_document, one_line
 from .limits import DEFAULT_LIMITS, Limits, describe_bytes
-from .records import Article, Document, WorkerDied
+from .records import Article, Document, ScrapeError, WorkerDied
 
-__all__ = ["parse_document_isolated"]
+__all__ = ["extract_document_isolated", "parse_document_isolated"]
 
 # Imported once by the forkserver, inherited by every worker. "__main__" too: otherwise every
 # worker re-imports the parent's main script (pytest's, the casewatch CLI's) before it starts.
@@ -88,6 +88,59 @@ def parse_document_isolated(
         if worker.is_alive():
             worker.kill()
             worker.join()
+
+
+def extract_document_isolated(data: bytes, name: str, limits: Limits | None = None) -> Extracted:
+    """`extract_document` (a web page's attachment) in a worker under the same limits as a compilation
+    file; ScrapeError with the reason when it fails, runs out of time or memory, or the worker dies."""
+    limits = limits or DEFAULT_LIMITS
+    if not _main_is_a_file():
+        return extract_document(data, name, limits)
+    context = worker_context()
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(target=_extract, args=(sender, data, name, limits), daemon=True)
+    try:
+        worker.start()
+    except Exception:  # no forkserver here: read in this process, as parse_document_isolated does
+        sender.close()
+        receiver.close()
+        return extract_document(data, name, limits)
+    sender.close()
+    try:
+        if not receiver.poll(limits.timeout):
+            worker.kill()
+            raise ScrapeError(f"timed out after {limits.timeout:g} s")
+        try:
+            outcome, value = receiver.recv()
+        except (EOFError, OSError):
+            worker.join(5)
+            raise ScrapeError(_death(worker.exitcode)) from None
+    finally:
+        receiver.close()
+        worker.join(5)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+    if outcome != "ok":
+        raise ScrapeError(value)
+    return value
+
+
+def _extract(sender, data: bytes, name: str, limits: Limits) -> None:
+    """The worker of `extract_document_isolated`: the text, or the failure in one line."""
+    import resource
+
+    try:
+        if limits.memory:
+            resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+        answer = ("ok", extract_document(data, name, limits))
+    except BaseException as exc:
+        error, error_type = describe_failure(exc)
+        if error_type == "MemoryError" and limits.memory:
+            error = f"ran out of memory (limit {describe_bytes(limits.memory)})"
+        answer = ("failed", error)
+    sender.send(answer)
+    sender.close()
 
 
 def _main_is_a_file() -> bool:

@@ -16,7 +16,8 @@ from .article import Attachment, Page, is_html, parse_article
 from .compilation import split_compilation
 from .dates import date_from_url, today
 from .documents import sha256
-from .readers import GB_LABELS, extract_document
+from .isolate import extract_document_isolated
+from .readers import GB_LABELS
 from .http import Response, Session
 from .listing import Link, PageRequest, parse_listing
 from .records import Article, Document, ScrapeError, SourceResult
@@ -328,7 +329,7 @@ def read_attachment(
     document = Document(sha256(response.content), name, attachment.url, source, "attachment")
     result.documents.append(document)
     try:
-        extracted = extract_document(response.content, name)
+        extracted = extract_document_isolated(response.content, name)  # the limits of every document
     except ScrapeError as exc:
         attachment.error = document.error = str(exc)
         document.status, document.error_type = "failed", "unreadable"

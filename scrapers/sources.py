@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -110,17 +111,27 @@ def document_name(location: str) -> str:
     return Path(location).name
 
 
-def collect_file(result: SourceResult, location: str, seen: set[str], limits: Limits | None = None) -> None:
+def collect_file(
+    result: SourceResult,
+    location: str,
+    seen: set[str],
+    limits: Limits | None = None,
+    fetch: Callable[[str, int], bytes] | None = None,
+) -> None:
     """Read one document into `result` in a worker process, unless a document with its content was seen.
 
     A document that cannot be read at all is recorded as failed under `unread_key(location)`,
     so that it appears in the store and is tried again on the next run. A URL is fetched as
-    configured and recorded redacted (`http://***@host/file.pdf?token=***`).
+    configured and recorded redacted (`http://***@host/file.pdf?token=***`), by `fetch(url, max_bytes)`
+    when given (the run's polite session), else by a plain request.
     """
     limits = limits or DEFAULT_LIMITS
     name, shown = document_name(location), redact_url(location)
     try:
-        data = fetch_bytes(location, max_bytes=limits.max_bytes)
+        if fetch is not None and location.startswith(("http://", "https://")):
+            data = fetch(location, limits.max_bytes)
+        else:
+            data = fetch_bytes(location, max_bytes=limits.max_bytes)
     except Exception as exc:  # whatever the path or server did, it is this document's failure
         error, error_type = describe_failure(exc)
         error = redact_text(error)
@@ -174,13 +185,15 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return False
 
 
-def collect_source(source: dict, seen: set[str], limits: Limits | None = None) -> SourceResult:
-    """Collect a `[[sources]]` entry of the configuration."""
+def collect_source(
+    source: dict, seen: set[str], limits: Limits | None = None, fetch: Callable[[str, int], bytes] | None = None
+) -> SourceResult:
+    """Collect a `[[sources]]` entry of the configuration (`fetch`: how a document's URL is fetched)."""
     name, kind = source["name"], source.get("kind", "")
     if kind == "inbox":
         return redact_result(collect_inbox(name, source["path"], seen, limits))
     if kind == "document":
         result = SourceResult(name, kind)
-        collect_file(result, str(source.get("url") or source["path"]), seen, limits)
+        collect_file(result, str(source.get("url") or source["path"]), seen, limits, fetch)
         return redact_result(result)
     return SourceResult(name, kind, errors=[f"source kind {kind!r} is not supported (supported: inbox, document)"])

@@ -41,6 +41,7 @@ class Reply:
     delay: float = 0.0  # seconds before the body is sent (a slow server)
     repeat: int = 1  # the body sent this many times (a huge response without holding it in memory)
     length: bool = True  # send Content-Length (False: the body ends when the connection closes)
+    trickle: float = 0.0  # seconds between the bytes of the body (a server that never quite answers)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -81,8 +82,14 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(reply.delay)
         try:
             for _ in range(reply.repeat if method != "HEAD" else 0):
-                self.wfile.write(reply.body)
-        except (BrokenPipeError, ConnectionResetError):  # the client stopped reading: size cap, timeout
+                if reply.trickle:
+                    for byte in reply.body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(reply.trickle)
+                else:
+                    self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError, OSError):  # the client stopped reading: size cap, timeout
             pass
 
     def do_GET(self) -> None:

@@ -317,8 +317,9 @@ def test_a_run_with_secret_bearing_sources_shows_and_stores_none_of_their_secret
     assert db.execute("select outcome from fetch_log where url = ? order by id", [shown]).fetchall() == [("ok",), ("not_modified",)]
     assert db["articles"].count_where("url like '%token=***'") == 6
     failures = {row[0]: row[1] for row in db.execute("select source, error from fetch_errors")}
-    assert "Max retries exceeded with url: /files/c.pdf?token=***" in failures["down-pdf"]
-    assert f"404 Client Error: Not Found for url: {server.url('/files/missing.pdf?token=***')}".replace("http://", "http://***@") in failures["gone"]
+    # Documents on the web are fetched through the run's polite session, as sites and feeds are.
+    assert f"cannot fetch {down}/files/c.pdf?token=***: ".replace("http://", "http://***@") in failures["down-pdf"]
+    assert f"cannot fetch {server.url('/files/missing.pdf?token=***')}: not_found (HTTP 404)".replace("http://", "http://***@") in failures["gone"]
     assert f"listing {down}/col/index.html?token=***".replace("http://", "http://***@") in failures["down-site"]
 
     stored = [(table, column) for table, column, value in text_values(workdir / "cw.db") if leaks(value)]
@@ -326,7 +327,7 @@ def test_a_run_with_secret_bearing_sources_shows_and_stores_none_of_their_secret
     for path in sorted((workdir / "out").iterdir()):
         assert leaks(path.read_text(encoding="utf-8")) == [], path.name
     shown_down = down.replace("http://", "http://***@")
-    assert f"failed: c.pdf: cannot fetch {shown_down}/files/c.pdf?token=***: HTTPConnectionPool(" in first.output
+    assert f"failed: c.pdf: cannot fetch {shown_down}/files/c.pdf?token=***: robots_denied (robots.txt unreachable" in first.output
     assert leaks(first.output + second.output) == []
     logged = "\n".join(library_logs.lines)
     assert '"GET /feed.xml?token=*** HTTP/1.1" 200' in logged
