@@ -97,6 +97,9 @@ def stop_temporary_servers() -> None:
 
 def run_flow(flow, **parameters):
     """Call a flow; if Prefect's temporary server did not start in time, try once more, then say so in one line."""
+    from flows.serve import tie_temporary_server
+
+    tie_temporary_server()  # a killed casewatch takes its temporary server with it
     for attempt in (1, 2):
         try:
             return flow(**parameters)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import os
 import signal
 import socket
@@ -29,6 +30,37 @@ from casewatch.config import ConfigError
 STARTUP_TIMEOUT = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 # How long to wait for the server's scheduler to create the first runs before saying so.
 SCHEDULE_WAIT = 60.0
+
+
+def die_with_parent() -> None:
+    """In a child process before it runs: be sent SIGTERM when the parent dies (Linux's
+    PR_SET_PDEATHSIG), so that a server casewatch started never outlives a killed casewatch."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+
+
+def tie_temporary_server() -> None:
+    """Make Prefect's temporary server (the one `casewatch run` starts when no server is configured)
+    die with this process: Prefect 3.8 starts it as a plain child, which a SIGKILL leaves running."""
+    from prefect.server.api import server
+
+    original = server.SubprocessASGIServer._run_uvicorn_command
+    if getattr(original, "_casewatch", False) or not sys.platform.startswith("linux"):
+        return
+
+    def run_uvicorn(self):  # type: ignore[no-untyped-def]
+        popen = server.subprocess.Popen
+        server.subprocess.Popen = functools.partial(popen, preexec_fn=die_with_parent)  # only for this call
+        try:
+            return original(self)
+        finally:
+            server.subprocess.Popen = popen
+
+    run_uvicorn._casewatch = True  # type: ignore[attr-defined]
+    server.SubprocessASGIServer._run_uvicorn_command = run_uvicorn
 
 
 class ServerDidNotStart(RuntimeError):
@@ -64,7 +96,10 @@ def local_server(home: Path, timeout: float | None = None) -> Iterator[str]:
     with open(log_path, "ab") as log:
         # Its own session: a Ctrl-C in the terminal reaches casewatch, which stops the runner
         # (pausing the schedule through this server) before it stops the server.
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
+        )
     try:
         url = f"http://127.0.0.1:{port}/api"
         wait_until_healthy(url, process, timeout or float(os.environ.get(STARTUP_TIMEOUT, "90")), log_path)

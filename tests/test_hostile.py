@@ -298,3 +298,43 @@ def test_a_site_attachment_that_blows_up_fails_alone_in_the_worker(monkeypatch):
     bomb = next(a for a in result.attachments if a.url.endswith(".docx"))
     assert bomb.error == "ran out of memory (limit 268.4 MB)" and not bomb.parsed
     assert len(result.articles) == 1 and "全程网办" in result.articles[0].body  # the page itself is stored
+
+
+# 10. A killed run leaves no server behind.
+
+
+def children(pid: int) -> list[tuple[int, str]]:
+    """The processes whose parent is `pid`, with their command lines (from /proc)."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append((int(stat.parent.name), (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_run_takes_prefects_temporary_server_with_it(project):
+    import os
+
+    env = {k: v for k, v in environment().items() if not k.startswith("PREFECT_API")}
+    env["PREFECT_HOME"] = str(project / ".prefect-home")
+    command = Command(project, ["run", "--week", "2026-W48", "--no-send"], env, project / "run.log")
+    try:
+        assert command.wait_for("Beginning flow run", timeout=300), command.output()
+        servers = [pid for pid, line in children(command.process.pid) if "uvicorn" in line]
+        assert len(servers) == 1, children(command.process.pid)
+        os.kill(command.process.pid, signal.SIGKILL)  # the run alone, as the OOM killer would
+        command.process.wait()
+        deadline = time.monotonic() + 60
+        while os.path.exists(f"/proc/{servers[0]}") and time.monotonic() < deadline:
+            os.waitpid(servers[0], os.WNOHANG) if False else time.sleep(0.2)
+        state = open(f"/proc/{servers[0]}/stat").read().rsplit(")", 1)[1].split()[0] if os.path.exists(f"/proc/{servers[0]}") else "gone"
+        assert state in ("gone", "Z"), f"the temporary server {servers[0]} outlived its run ({state})"
+    finally:
+        command.kill()
