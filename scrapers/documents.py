@@ -97,6 +97,7 @@ def articles_from_split(split: Split, url: str, source: str, document: Document)
     """Turn a document's cases into articles; the split's furniture and problems go to the document."""
     document.furniture = list(split.furniture)
     document.problems += split.problems
+    document.title = split.title
     for case in split.cases:
         if not case.body:  # a heading with nothing under it: kept with the document, not as a case
             document.problems.append(f"heading without text: {case.title!r}")
