@@ -299,7 +299,10 @@ class Splitter:
 
 def own_title(split: Split) -> str | None:
     """What a document calls itself: a title line of its cover or preamble, a 《compilation》 its
-    preamble names, or else its first heading (a single article's title)."""
+    preamble names, or else its first heading when it is one article (that article's title).
+
+    A compilation without a title of its own has none: its first case's heading is no name for it.
+    """
     front = [f.text for f in split.furniture if f.kind in ("cover", "preamble")]
     for line in front:
         if len(line) <= 60 and line[-1] not in TERMINAL and not is_heading(line) and not _date_line(line) and find_date(line) is None:
@@ -308,8 +311,9 @@ def own_title(split: Split) -> str | None:
         named = re.search(r"《([^《》]{4,40})》", line)
         if named and COMPILATION_TITLE_RE.search(named.group(1)):
             return named.group(1)
-    first = next((c for c in split.cases if c.title), None)
-    return first.title if first and not first.derived_title else None
+    if len(split.cases) == 1 and split.cases[0].title and not split.cases[0].derived_title:
+        return split.cases[0].title
+    return None
 
 
 def is_section(text: str) -> bool:
