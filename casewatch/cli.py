@@ -181,7 +181,7 @@ def ingest(paths, config_path, db, digest_dir, source, week) -> None:
         run.save(result, {"name": source})
         run.classify(config.model)
         # The week's digest lists what was just added (it is not e-mailed again: `digest --resend`).
-        run.write_digest(config.digest_dir, simplified=config.simplified, tz=config.timezone)
+        run.write_digest(config.digest_dir, simplified=config.simplified, tz=config.timezone, base_url=config.digest_base_url)
     click.echo(f"{run.new_articles} new article(s), {run.classified} classified; database: {config.db}")
     click.echo(f"digest: {run.digest}")
     echo_failures(run.failures)
@@ -252,7 +252,9 @@ def digest(config_path, db, digest_dir, week, send, resend) -> None:
         raise FileNotFoundError(f"no database at {config.db}: run `casewatch run` first")
     week = current_week(config, week)
     database = store.open_db(config.db)
-    path = digests.write_digest(database, week, config.digest_dir, simplified=config.simplified, tz=config.timezone)
+    path = digests.write_digest(
+        database, week, config.digest_dir, simplified=config.simplified, tz=config.timezone, base_url=config.digest_base_url
+    )
     click.echo(path)
     click.echo(path.with_suffix(".html"))
     if send or resend:

@@ -103,6 +103,8 @@ class Config:
     sources: list[dict] = field(default_factory=list)
     email_to: list[str] = field(default_factory=list)
     simplified: bool = False
+    # Where Datasette serves the store: the digest links each case to its row there.
+    digest_base_url: str | None = None
     http: HttpSettings | None = None
     schedule: Schedule = field(default_factory=Schedule)
     backfill_max_pages: int = 1000
@@ -287,6 +289,7 @@ def load_config(
         sources=_check_sources(data.get("sources", []), where, root),
         email_to=_check_email(data.get("email", {}), where),
         simplified=_check_flag(data["digest"], "simplified", where),
+        digest_base_url=_check_base_url(data["digest"].get("base_url", ""), where),
         http=_check_http(data["http"], where),
         schedule=check_schedule(data["schedule"]["cron"], data["schedule"]["timezone"], f"{where}: [schedule]"),
         backfill_max_pages=_bounded(data["backfill"], "max_pages", BACKFILL_MAX_PAGES, f"{where}: [backfill]"),
@@ -319,6 +322,16 @@ def check_timezone(timezone: str, where: str) -> str:
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise ConfigError(f"{where} timezone must be an IANA time zone such as Asia/Shanghai, not {timezone!r}") from None
     return timezone
+
+
+def _check_base_url(value: str, where: str) -> str | None:
+    """The Datasette address the digest links cases to (http or https), or None when not set."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return None
+    if not re.match(r"(?i)^https?://[^\s/]+(?:/\S*)?$", value):
+        raise ConfigError(f"{where}: [digest] base_url must be an http:// or https:// address, not {value!r}")
+    return value
 
 
 def _check_flag(table: dict, key: str, where: str) -> bool:

@@ -202,11 +202,15 @@ def read_corrections(path: Path) -> list[tuple[str, str]]:
 def save_labels(db_path: Path, pairs: Sequence[tuple[str, str]], note: str | None = None) -> int:
     """Record human labels after checking every slug and id; return how many were saved."""
     db = store.open_db(db_path)
+    resolved = []
     for key, slug in pairs:
         if slug not in classify.SLUGS:
             raise ValueError(f"unknown indicator {slug!r}; expected one of: {', '.join(classify.SLUGS)}")
-        if not db["articles"].count_where("id = ?", [key]):
+        # The digest shows ids shortened to 8 characters: a prefix that names one article is enough.
+        resolved.append((store.find_article_id(db, key) or key, slug))
+        if not db["articles"].count_where("id = ?", [resolved[-1][0]]):
             raise KeyError(f"no article with id {key!r} in {db_path}")
+    pairs = resolved
     for key, slug in pairs:
         store.save_label(db, key, slug, note)
     return len(pairs)
@@ -253,12 +257,12 @@ def classify_pending(
 
 
 def write_digest(
-    db_path: Path, week: str, digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai"
+    db_path: Path, week: str, digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai", base_url: str | None = None
 ) -> Path:
     """Write the week's Markdown and HTML digest, recording what it was written from; return the Markdown path."""
     db = store.open_db(db_path)
     basis = digest_basis(reports.week_states(db), week)  # before writing: a case added meanwhile makes it stale
-    path = digests.write_digest(db, week, digest_dir, simplified=simplified, tz=tz)
+    path = digests.write_digest(db, week, digest_dir, simplified=simplified, tz=tz, base_url=base_url)
     reports.set_digest_basis(db, week, basis)
     return path
 
@@ -476,9 +480,11 @@ class Run:
         self.classified += count
         return count
 
-    def write_digest(self, digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai") -> Path:
+    def write_digest(
+        self, digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai", base_url: str | None = None
+    ) -> Path:
         """Write the week's digest and remember where."""
-        self.digest = write_digest(self.db_path, self.week, digest_dir, simplified=simplified, tz=tz)
+        self.digest = write_digest(self.db_path, self.week, digest_dir, simplified=simplified, tz=tz, base_url=base_url)
         return self.digest
 
     def send_digest(self, settings: digests.MailSettings) -> digests.SendOutcome:

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from store import reports
 
-from .build import Digest, Entry, Section, SourceStatus, build_digest
+from .build import Digest, Entry, FailedDocument, Section, SourceStatus, build_digest
 from .errors import explain_error
 from .mail import MailConfigError, MailSettings, SendOutcome, mail_settings, send_digest
 from .render import escape_markdown, render_html, render_markdown, render_text, subject
@@ -23,6 +23,7 @@ from .weeks import parse_week, week_of, week_range
 __all__ = [
     "Digest",
     "Entry",
+    "FailedDocument",
     "MailConfigError",
     "MailSettings",
     "Section",
@@ -63,11 +64,17 @@ def save_digest(db: sqlite_utils.Database, digest: Digest, directory: str | Path
 
 
 def write_digest(
-    db: sqlite_utils.Database, week: str, directory: str | Path, *, simplified: bool = False, tz: str = "Asia/Shanghai"
+    db: sqlite_utils.Database,
+    week: str,
+    directory: str | Path,
+    *,
+    simplified: bool = False,
+    tz: str = "Asia/Shanghai",
+    base_url: str | None = None,
 ) -> Path:
     """Build the digest of a week from the store, write its Markdown and HTML files; return the Markdown path.
 
     The HTML file is beside it (`path.with_suffix(".html")`). Safe to call again: an
     unchanged digest changes nothing, and a digest already e-mailed stays marked sent.
     """
-    return save_digest(db, build_digest(db, week, simplified=simplified, tz=tz), directory)
+    return save_digest(db, build_digest(db, week, simplified=simplified, tz=tz, base_url=base_url), directory)

@@ -19,10 +19,10 @@ import sqlite_utils
 
 import store
 from store import reports
-from zhtext import to_simplified
+from zhtext import garbled, to_simplified
 
 from .errors import explain_error
-from .summary import Figure, Summary, best_figures, find_figures, summarise
+from .summary import Figure, Summary, best_figures, comparable, find_figures, summarise
 from .weeks import parse_week, week_range
 
 # Classified cases below this confidence are listed for review too (they stay in their indicator).
@@ -31,6 +31,10 @@ REGION_PREFIX_RE = re.compile(r"^[^：:]{2,16}[：:]")
 TITLE_NOISE_RE = re.compile(r"[\s\W_]+")
 DATE_RANGE_RE = re.compile(r"\d{1,2}月\d{1,2}日\s*[-—~至]\s*(?:\d{1,2}月)?\d{1,2}日")
 BOOK_TITLE_RE = re.compile(r"《([^《》]{4,40})》")
+# A name that is a file's, not a title: "001_213e3ce8f5cd92cf.txt", "汇编.pdf", a bare hash.
+FILE_NAME_RE = re.compile(r"\.(?:txt|pdf|docx?|wps|html?|xlsx?|ofd|zip)$|^[0-9a-f]{12,}$|_[0-9a-f]{12,}", re.I)
+# How many characters of an article's id the digest shows: enough for `casewatch label` (16 in all).
+SHORT_ID = 8
 
 
 @dataclass
@@ -70,6 +74,16 @@ class Entry:
     also: list[Sighting] = field(default_factory=list)
     guesses: list[tuple[str, float]] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
+    short_id: str = ""
+    # The article's page in Datasette, when `[digest] base_url` is set.
+    link: str | None = None
+    # A stretch of the title or body that reads as mojibake: the entry is held for review, not shown.
+    garbled: str | None = None
+
+    @property
+    def readable_title(self) -> str | None:
+        """The title, unless it is itself mojibake."""
+        return None if garbled(self.title) else self.title
 
     @property
     def doubtful(self) -> bool:
@@ -99,6 +113,16 @@ class SourceStatus:
 
 
 @dataclass
+class FailedDocument:
+    """A file that could not be read: its name, its source, why in plain Chinese, and the detail."""
+
+    name: str
+    source: str
+    reason: str
+    detail: str
+
+
+@dataclass
 class Digest:
     """Everything a digest shows, ready for the templates."""
 
@@ -117,11 +141,18 @@ class Digest:
     doubtful: list[Entry]
     statuses: list[SourceStatus]
     simplified: bool = False
+    held: list[Entry] = field(default_factory=list)
+    failed_documents: list[FailedDocument] = field(default_factory=list)
 
     @property
     def cases(self) -> int:
-        """Entries after folding duplicates."""
-        return sum(len(s.entries) for s in self.sections) + len(self.unclassified)
+        """Entries after folding duplicates (those held as mojibake included)."""
+        return self.classified + len(self.unclassified) + len(self.held)
+
+    @property
+    def classified(self) -> int:
+        """Entries listed under an indicator."""
+        return sum(len(s.entries) for s in self.sections)
 
     @property
     def largest(self) -> int:
@@ -144,6 +175,11 @@ class Digest:
         """Sources whose latest outcome this week is a failure."""
         return sum(not s.ok for s in self.statuses)
 
+    @property
+    def review(self) -> int:
+        """Entries the analyst should look at: unclassified, low confidence, or held as mojibake."""
+        return len(self.unclassified) + len(self.doubtful) + len(self.held)
+
 
 def title_key(title: str) -> str:
     """A title reduced to compare sightings: Simplified, no "省份：" prefix, no punctuation or spaces."""
@@ -156,18 +192,22 @@ def web_url(url: str | None) -> str | None:
     return url if url and re.match(r"(?i)^https?://[^\s]+$", url) else None
 
 
-def compilation_title(name: str | None, covers: list[dict]) -> str | None:
-    """A compilation's own title (its cover, or a 《title》 in its preamble), else its file name."""
+def compilation_title(name: str | None, covers: list[dict], title: str | None = None) -> str | None:
+    """A compilation's own title (its cover, a 《title》 in its preamble, or the title read with it), never a file name."""
     cover = [c["text"].strip() for c in covers if c.get("kind") == "cover" and c.get("text", "").strip()]
-    title = next((line for line in cover if not re.search(r"@|电\s*话|tel|http|^\W*$", line, re.I) and len(line) <= 40), None)
-    if title:
-        dates = next((line for line in cover if DATE_RANGE_RE.search(line) and line != title), None)
-        return f"《{title}》（{dates}）" if dates else f"《{title}》"
+    named = next((line for line in cover if not re.search(r"@|电\s*话|tel|http|^\W*$", line, re.I) and len(line) <= 40), None)
+    if named:
+        dates = next((line for line in cover if DATE_RANGE_RE.search(line) and line != named), None)
+        return f"《{named}》（{dates}）" if dates else f"《{named}》"
     for line in (c.get("text", "") for c in covers if c.get("kind") == "preamble"):
         match = BOOK_TITLE_RE.search(line)
         if match:
             return f"《{match.group(1)}》"
-    return PurePath(name).name if name else None
+    if title:
+        return f"《{title.strip('《》')}》"
+    # A page read as a document is named by its page title; a file name or hash is no name.
+    name = PurePath(name).name if name else None
+    return name if name and not FILE_NAME_RE.search(name) else None
 
 
 def previous_weeks(week: str, count: int = 4) -> list[str]:
@@ -192,19 +232,42 @@ def _dates(week: str) -> str:
     return f"{start.year}年{start.month}月{start.day}日至{tail}"
 
 
-def key_figures(figures: list[Figure], best: list[Figure], limit: int = 4) -> list[KeyFigure]:
-    """A case's first figures; the first of each measure set beside the corpus's best of that measure."""
+def key_figures(figures: list[Figure], best: list[Figure], slug: str | None = None, limit: int = 4) -> list[KeyFigure]:
+    """A case's first figures; the first of each measure set beside the corpus's best of the same measure.
+
+    Same measure: the same kind, the same unit (working days beside working days) and the
+    same procedure (the words before the figure name the one the best figure times).
+    """
     shown, measured = [], set()
     for figure in figures[:limit]:
-        same = [b for b in best if figure.kind and b.kind == figure.kind and b.value is not None]
+        same = [b for b in best if b.value is not None and comparable(figure, b, slug)]
         top = min(same, key=lambda b: b.value) if same and figure.kind not in measured else None
-        measured.add(figure.kind)
+        if top:
+            measured.add(figure.kind)
         shown.append(KeyFigure(figure.text, top.text if top else None))
     return shown
 
 
-def make_entry(row: dict, names: dict[str, str], covers: dict[str, list[dict]], simplified: bool = False) -> Entry:
-    """An article row as a digest entry: summary, figures against the best, top guesses."""
+def short_ids(ids: list[str], length: int = SHORT_ID) -> dict[str, str]:
+    """Each id's shortest prefix of at least `length` characters that no other id in the list shares."""
+    shown = {}
+    for key in ids:
+        size = length
+        while size < len(key) and any(other != key and other.startswith(key[:size]) for other in ids):
+            size += 1
+        shown[key] = key[:size]
+    return shown
+
+
+def article_link(base_url: str | None, key: str) -> str | None:
+    """The article's row page in Datasette under `base_url` (`{base_url}/casewatch/articles/{id}`)."""
+    return f"{base_url.rstrip('/')}/casewatch/articles/{key}" if base_url else None
+
+
+def make_entry(
+    row: dict, names: dict[str, str], covers: dict[str, list[dict]], simplified: bool = False, base_url: str | None = None
+) -> Entry:
+    """An article row as a digest entry: summary, figures against the best, top guesses, id and link."""
     script = to_simplified if simplified else (lambda text: text)
     summary = summarise(row["body"] or "", row["title"] or "")
     if simplified:
@@ -216,7 +279,9 @@ def make_entry(row: dict, names: dict[str, str], covers: dict[str, list[dict]], 
         url=web_url(row.get("url")),
         region=row.get("region"),
         source=script(row.get("source_title") or row["source"]),
-        compilation=script(compilation_title(row.get("document_name"), covers.get(row.get("document"), [])) or "") or None,
+        compilation=script(
+            compilation_title(row.get("document_name"), covers.get(row.get("document"), []), row.get("document_title")) or ""
+        ) or None,
         published=row.get("published"),
         indicator=row.get("indicator"),
         indicator_name=names.get(row.get("indicator")),
@@ -224,10 +289,20 @@ def make_entry(row: dict, names: dict[str, str], covers: dict[str, list[dict]], 
         human=row.get("label_source") == "human",
         summary=summary,
         secondary=[names.get(slug, slug) for slug in row.get("secondary") or []],
-        figures=key_figures(find_figures(row["body"] or ""), best_figures().get(row.get("indicator"), [])),
+        figures=key_figures(find_figures(row["body"] or ""), best_figures().get(row.get("indicator"), []), row.get("indicator")),
         guesses=[(names.get(slug, slug), score) for slug, score in scores],
         terms=list(row.get("terms") or [])[:6],
+        short_id=row["id"][:SHORT_ID],
+        link=article_link(base_url, row["id"]),
+        garbled=garbled(f"{row['title'] or ''}\n{row['body'] or ''}"),
     )
+
+
+def _own_compilation(entry: Entry) -> Entry:
+    # A document that is one article is named by that article's title: saying it twice says nothing.
+    if entry.compilation and title_key(entry.compilation.strip("《》")) == title_key(entry.title):
+        entry.compilation = None
+    return entry
 
 
 def fold_duplicates(entries: list[Entry], rows: list[dict]) -> list[Entry]:
@@ -253,19 +328,27 @@ def _order(entries: list[Entry]) -> list[Entry]:
 
 
 def source_statuses(outcomes: list[dict]) -> list[SourceStatus]:
-    """Each source's latest outcome in plain Chinese: 正常, 无法访问, 被拦截, 文件损坏, 本周无新内容 …"""
+    """Each source's latest outcome in plain Chinese: 正常, 无法访问, 被拦截, 本周无新内容, N 个文件未能读取 …
+
+    A file that could not be read is listed apart (`failed_documents`); its source says how many.
+    """
     statuses = []
     for o in outcomes:
-        if o["errors"]:
+        files = [d for d in o["failed_documents"] if any(e.startswith(f"{d['name']}: ") for e in o["errors"])]
+        errors = [e for e in o["errors"] if not any(e.startswith(f"{d['name']}: ") for d in files)]
+        got = f"本周新增 {o['new']} 篇" if o["new"] else ""
+        if errors or files:
             kinds = []
-            for error in o["errors"]:
+            for error in errors:
                 kind = explain_error(error, o["failed_documents"])
                 if kind not in kinds:
                     kinds.append(kind)
-            got = f"；本周新增 {o['new']} 篇" if o["new"] else ""
-            statuses.append(SourceStatus(o["title"], "、".join(kinds) + got, False, list(o["errors"])))
+            if files:
+                kinds.append(f"{len(files)} 个文件未能读取")
+            state = "、".join(kinds) + (f"；{got}" if got else "")
+            statuses.append(SourceStatus(o["title"], state, False, list(errors)))
         elif o["new"]:
-            statuses.append(SourceStatus(o["title"], f"正常，本周新增 {o['new']} 篇", True))
+            statuses.append(SourceStatus(o["title"], f"正常，{got}", True))
         elif o["before"]:
             statuses.append(SourceStatus(o["title"], f"本周无新内容（以往共收录 {o['before']} 篇）", True))
         else:
@@ -273,14 +356,38 @@ def source_statuses(outcomes: list[dict]) -> list[SourceStatus]:
     return statuses
 
 
-def build_digest(db: sqlite_utils.Database, week: str, simplified: bool = False, tz: str = "Asia/Shanghai") -> Digest:
-    """Read a week's cases, sightings and source outcomes from the store and arrange them by indicator."""
+def failed_documents(outcomes: list[dict]) -> list[FailedDocument]:
+    """The files of this week's failing sources that could not be read, with the reason in plain Chinese."""
+    failed = []
+    for o in outcomes:
+        for d in o["failed_documents"]:
+            error = next((e for e in o["errors"] if e.startswith(f"{d['name']}: ")), None)
+            if error is None:
+                continue  # read since, or failed in another week: not this week's failure
+            detail = d["error"] or error.split(": ", 1)[1]
+            failed.append(FailedDocument(PurePath(d["name"]).name, o["title"], explain_error(error, [d]), detail))
+    return failed
+
+
+def build_digest(
+    db: sqlite_utils.Database, week: str, simplified: bool = False, tz: str = "Asia/Shanghai", base_url: str | None = None
+) -> Digest:
+    """Read a week's cases, sightings and source outcomes from the store and arrange them by indicator.
+
+    `base_url` is where Datasette serves the store: each case then links to its row there.
+    """
     year, number = parse_week(week)
     indicators = store.indicators(db)
     names = {i["slug"]: i["name"] for i in indicators}
     rows = reports.digest_articles(db, week)
     covers = reports.document_covers(db, sorted({r["document"] for r in rows if r["document"]}))
-    entries = fold_duplicates([make_entry(r, names, covers, simplified) for r in rows], rows)
+    entries = fold_duplicates([_own_compilation(make_entry(r, names, covers, simplified, base_url)) for r in rows], rows)
+    ids = short_ids([e.id for e in entries])
+    for entry in entries:
+        entry.short_id = ids[entry.id]
+    # Mojibake is held for review, never printed as a case.
+    held = [e for e in entries if e.garbled]
+    entries = [e for e in entries if not e.garbled]
     seen_elsewhere = reports.sightings(db, [e.id for e in entries])
     earlier: dict[str, list[dict]] = {}
     for row in reports.earlier_cases(db, week):
@@ -293,6 +400,7 @@ def build_digest(db: sqlite_utils.Database, week: str, simplified: bool = False,
         for old in earlier.get(title_key(titles[entry.id]), [])[:3]:
             entry.also.append(Sighting(f"往期周报 {old['week']}（{old['source_title']}）", web_url(old["url"])))
     best = best_figures()
+    outcomes = reports.source_outcomes(db, week, week_start_utc(week, tz))
     sections = [
         Section(i["number"], i["slug"], i["name"], _order([e for e in entries if e.indicator == i["slug"]]), [f.text for f in best.get(i["slug"], [])])
         for i in indicators
@@ -311,6 +419,8 @@ def build_digest(db: sqlite_utils.Database, week: str, simplified: bool = False,
         quiet=[s.name for s in sections if not s.entries],
         unclassified=[e for e in entries if e.indicator is None],
         doubtful=[e for s in sections for e in s.entries if e.doubtful],
-        statuses=source_statuses(reports.source_outcomes(db, week, week_start_utc(week, tz))),
+        statuses=source_statuses(outcomes),
         simplified=simplified,
+        held=held,
+        failed_documents=failed_documents(outcomes),
     )

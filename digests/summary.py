@@ -33,6 +33,15 @@ RESULT_RE = re.compile(
 )
 # Openings that frame a case (its purpose, the news peg) rather than say what was done.
 PREAMBLE_RE = re.compile(r"^(?:为了?|按照|根据|近日|日前|近年来|今年以来|记者)")
+# What someone said ("张世俊表示，…", "企业负责人说：") and lead-ins that report rather than tell.
+QUOTATION_RE = re.compile(
+    r"^[^，。；,;“”]{1,24}?(?:表示|说|指出|介绍|称|认为|强调|坦言|感叹|感慨|提到|谈到|透露|告诉记者|点赞)(?:道)?[，,：:“]"
+    r"|^(?:据了解|据介绍|据悉|据统计|记者了解到|值得一提的是|总的来看|总之|综上)[，,]"
+)
+# A piece that opens with these continues a sentence ("和营商环境建设作为…"), it does not start one.
+CONTINUES_RE = re.compile(r"^(?:[，,、；;：:）)」』”’》]|和|与|及|以及|并且|而且|而|但|或|且|同时也)")
+# A line this long without end punctuation is a sentence broken over two blocks, not a subtitle.
+BROKEN_LINE = 40
 PLACE_RE = re.compile(r"^.{1,10}?[省市县区州盟旗镇]")
 MAX_SENTENCE = 100
 # A second sentence (the result) is added only while the summary stays this short.
@@ -60,6 +69,8 @@ class Figure:
     text: str
     kind: str | None = None  # "time", "steps", "materials", "cost" or None
     value: float | None = None  # in days for a time, in units otherwise
+    unit: str | None = None  # as stated, normalised: 工作日, 天, 小时, 分钟, 月, 年, 环节, 件, 元
+    context: str = ""  # the words of its sentence before it (Simplified), or a best figure's label
 
 
 @dataclass(frozen=True)
@@ -79,10 +90,25 @@ def split_sentences(body: str) -> list[str]:
     return [m.group(0).strip() for m in SENTENCE_RE.finditer(body) if m.group(0).strip()]
 
 
+def sentence_starts(sentences: list[str]) -> list[bool]:
+    """For each piece of `split_sentences`, whether it starts a sentence (not a clause after ；or a broken line)."""
+    starts, opened = [], True
+    for piece in sentences:
+        bare = piece.rstrip(CLOSING_QUOTES + "”）)")
+        starts.append(opened and not CONTINUES_RE.match(piece))
+        if bare[-1:] in "。！？!?":
+            opened = True
+        elif bare[-1:] in "；;":
+            opened = False  # what follows is the next clause of the same sentence
+        else:  # a line without end punctuation: a subtitle, or a sentence broken over two blocks
+            opened = len(piece) <= BROKEN_LINE
+    return starts
+
+
 def is_lead_in(sentence: str) -> bool:
     """True for sentences a summary must not use: numbered lead-ins, headings and quotations."""
     bare = sentence.lstrip(CLOSING_QUOTES + " ")
-    if is_heading(bare) or bare[:1] in OPENING_QUOTES:
+    if is_heading(bare) or bare[:1] in OPENING_QUOTES or QUOTATION_RE.match(bare):
         return True
     # A line without closing punctuation is a subtitle such as "推进企业注销全程网办".
     return bare[-1:] not in TERMINAL + CLOSING_QUOTES + "”）)" or len(bare) < 12
@@ -143,9 +169,14 @@ def summarise(body: str, title: str = "") -> Summary:
     """One or two sentences of `body` saying what was done and its result, figures marked."""
     sentences = split_sentences(body)[:80]
     simple = [to_simplified(s) for s in sentences]
-    candidates = [i for i, s in enumerate(simple) if not is_lead_in(s)]
+    starts = sentence_starts(sentences)
+    candidates = [i for i, s in enumerate(simple) if starts[i] and not is_lead_in(s)]
     if not candidates:
-        fallback = next((s for s in sentences if len(s) >= 12), sentences[0] if sentences else "")
+        # Still a sentence's start, never a quotation; else the text's first words.
+        fallback = next(
+            (s for i, s in enumerate(sentences) if starts[i] and len(s) >= 12 and not QUOTATION_RE.match(simple[i]) and s[:1] not in OPENING_QUOTES),
+            next((s for i, s in enumerate(sentences) if starts[i]), sentences[0] if sentences else ""),
+        )
         return mark_figures(_shorten(fallback))
     grams = {i: _bigrams(simple[i]) for i in candidates}
     rank = _centrality([grams[i] for i in candidates])
@@ -203,8 +234,47 @@ def find_figures(text: str) -> list[Figure]:
         shown = " ".join(original[start:end].split())
         if shown not in seen:
             seen.add(shown)
-            figures.append(replace(measure(simple[start:end]), text=shown))
+            opening = max(simple.rfind(mark, 0, start) for mark in "。！？；!?;\n") + 1
+            context = simple[max(opening, start - CONTEXT) : start]
+            figures.append(replace(measure(simple[start:end]), text=shown, context=context))
     return figures
+
+
+# How many characters before a figure may name what it measures.
+CONTEXT = 40
+# Words that name the whole procedure an indicator's best figure times (its corpus section's
+# 办理时间, 耗时 …): a figure is set beside that best only when its sentence names the procedure.
+PROCEDURES = {
+    "starting_business": r"开办|设立登记|注册登记|新办企业",
+    "construction_permits": r"施工许可|建筑许可|报建|工程建设项目(?:审批|全流程)|审批全流程",
+    "electricity": r"接电|办电|用电报装|获得电力|电力接入|报装|用电",
+    "water_gas": r"用水|供水|接水|用气|供气|燃气|报装",
+    "property_registration": r"不动产|登记|过户|产权",
+    "cross_border_trade": r"通关|边境|单证|口岸",
+    "taxes": r"纳税时间|办税时间|年纳税|纳税人?(?:全年|每年|年均)",
+    "contract_enforcement": r"审理|审结|结案|诉讼|审判|执行合同|合同纠纷",
+    "insolvency": r"破产",
+}
+# Words of a best figure's label that split one procedure into several (用水 / 用气, 出口 / 进口 …).
+VARIANTS = [("用水", r"水"), ("用气", r"气"), ("出口", r"出口"), ("进口", r"进口"), ("边境", r"边境|通关|口岸"), ("单证", r"单证")]
+# A time this small against the national best measures a step of the procedure, not all of it
+# ("只需10分钟" beside 纳税时间90小时; "1个工作日内完成" beside 49.5个工作日).
+SMALLEST_SHARE = 0.1
+
+
+def comparable(figure: Figure, best: Figure, slug: str | None) -> bool:
+    """Whether a case's figure measures what a best figure does: the same kind, unit and procedure."""
+    if not figure.kind or figure.kind != best.kind or figure.unit != best.unit or best.value is None:
+        return False
+    words = figure.context + figure.text
+    procedure = PROCEDURES.get(slug or "")
+    if not procedure or not re.search(procedure, words):
+        return False
+    if any(label in best.context and not re.search(pattern, words) for label, pattern in VARIANTS):
+        return False
+    if figure.kind == "time" and figure.value is not None and figure.value < best.value * SMALLEST_SHARE:
+        return False
+    return True
 
 
 TIME_DAYS = {"工作日": 1.0, "自然日": 1.0, "天": 1.0, "日": 1.0, "小时": 1 / 24, "分钟": 1 / 1440, "个月": 30.0, "月": 30.0, "年": 365.0}
@@ -227,20 +297,24 @@ def _number(text: str) -> float | None:
 def measure(text: str) -> Figure:
     """What a figure measures and its value (the last quantity in it: "由3个整合为1个环节" → 1 step)."""
     if re.search(r"零(?:费用|成本|收费)|免费", text):
-        return Figure(text, "cost", 0.0)
+        return Figure(text, "cost", 0.0, "元")
     found = list(LAST_QUANTITY_RE.finditer(text))
     if not found or "%" in text:
         return Figure(text)
     number, unit = _number(found[-1].group(1)), found[-1].group(2).lstrip("个")
     if unit in TIME_DAYS:
-        return Figure(text, "time", None if number is None else number * TIME_DAYS[unit])
+        return Figure(text, "time", None if number is None else number * TIME_DAYS[unit], UNITS.get(unit, unit))
     if unit in ("环节", "步"):
-        return Figure(text, "steps", number)
+        return Figure(text, "steps", number, "环节")
     if unit in ("份", "件", "材料"):
-        return Figure(text, "materials", number)
+        return Figure(text, "materials", number, "件")
     if unit in ("元", "万元"):
-        return Figure(text, "cost", None if number is None else number * (10000 if unit == "万元" else 1))
+        return Figure(text, "cost", None if number is None else number * (10000 if unit == "万元" else 1), "元")
     return Figure(text)
+
+
+# Units that state the same measure: calendar days are days however written; working days are not days.
+UNITS = {"日": "天", "自然日": "天", "个月": "月"}
 
 
 BEST_RE = re.compile(rf"^(.*?)({NUM})\s*(个工作日|工作日|小时|天|年|个|次|万元|元|美元|%)$")
@@ -258,14 +332,14 @@ def parse_best_figures(text: str) -> list[Figure]:
         label, number, unit = match.group(1), _number(match.group(2)), match.group(3).lstrip("个")
         piece = f"{prefix}{piece}" if prefix else piece
         if "环节" in label:
-            kind, value = "steps", number
+            kind, value, unit = "steps", number, "环节"
         elif unit in TIME_DAYS and ("时间" in label or "耗时" in label):
-            kind, value = "time", None if number is None else number * TIME_DAYS[unit]
+            kind, value, unit = "time", None if number is None else number * TIME_DAYS[unit], UNITS.get(unit, unit)
         elif unit in ("元", "万元") and ("成本" in label or "费用" in label):
-            kind, value = "cost", None if number is None else number * (10000 if unit == "万元" else 1)
+            kind, value, unit = "cost", None if number is None else number * (10000 if unit == "万元" else 1), "元"
         else:
             kind, value = None, None
-        figures.append(Figure(piece, kind, value))
+        figures.append(Figure(piece, kind, value, unit, f"{prefix}{label}"))
     return figures
 
 

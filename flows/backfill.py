@@ -62,12 +62,12 @@ def save(run: pipeline.Run, result: SourceResult, source: dict, model_path: Path
 
 
 @task(name="digests", cache_policy=NO_CACHE)
-def write_digests(run: pipeline.Run, digest_dir: Path, simplified: bool, tz: str) -> list[Path]:
+def write_digests(run: pipeline.Run, digest_dir: Path, simplified: bool, tz: str, base_url: str | None = None) -> list[Path]:
     """Write the digest of every week whose cases changed since its digest was written; list them as an artifact."""
     logger = get_run_logger()
     paths = []
     for week in pipeline.stale_weeks(run.db_path):
-        paths.append(pipeline.write_digest(run.db_path, week, digest_dir, simplified=simplified, tz=tz))
+        paths.append(pipeline.write_digest(run.db_path, week, digest_dir, simplified=simplified, tz=tz, base_url=base_url))
         logger.info("digest written to %s", paths[-1])
     if paths:
         create_table_artifact(
@@ -99,7 +99,7 @@ def backfill(
             backfill_site(run, found, config, pipeline.start_site_backfill(found, since, until), batch or PAGES_PER_BATCH)
         else:
             backfill_documents(run, list(locations or []), config, batch or DOCUMENTS_PER_BATCH)
-        paths = write_digests(run, config.digest_dir, config.simplified, config.timezone)
+        paths = write_digests(run, config.digest_dir, config.simplified, config.timezone, config.digest_base_url)
     return run.summary() | {"digests": [str(path) for path in paths]}
 
 

@@ -58,9 +58,9 @@ def classify_pending(run: pipeline.Run, model_path: Path) -> int:
 
 
 @task(name="digest", cache_policy=NO_CACHE)
-def write_digest(run: pipeline.Run, digest_dir: Path, simplified: bool, tz: str) -> Path:
+def write_digest(run: pipeline.Run, digest_dir: Path, simplified: bool, tz: str, base_url: str | None = None) -> Path:
     """Write the week's digest and publish it as a Markdown artifact."""
-    path = run.write_digest(digest_dir, simplified=simplified, tz=tz)
+    path = run.write_digest(digest_dir, simplified=simplified, tz=tz, base_url=base_url)
     get_run_logger().info("digest written to %s", path)
     create_markdown_artifact(
         path.read_text(encoding="utf-8"), key=f"digest-{run.week.lower()}", description=f"casewatch digest {run.week}"
@@ -145,7 +145,7 @@ def weekly(
             rows += failure_rows(result, source)
         run.check_stopped()  # SIGTERM or Ctrl-C: what was collected is saved; stop before classifying
         classify_pending(run, config.model)
-        write_digest(run, config.digest_dir, config.simplified, config.timezone)
+        write_digest(run, config.digest_dir, config.simplified, config.timezone, config.digest_base_url)
         if mail is not None and send_digest(run, mail) == "failed":
             rows.append({"source": "e-mail", "document": "", "reason": run.mail.message})
     report_failures(run.week, rows)

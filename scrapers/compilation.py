@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from difflib import SequenceMatcher
 
-from zhtext import chinese_numeral, is_heading
+from zhtext import NUMERAL_CHARS, chinese_numeral, is_heading, to_simplified
 
 from .records import Case, Furniture, Split
 from .regions import find_region
@@ -38,15 +38,29 @@ POLICY_RE = re.compile(
 ISSUER_RE = re.compile(r"^[^\s，。,；;：:！？]{2,30}(局|委员会|办公室|法院|检察院|中心|厅|委|政府|公司|银行|协会)$")
 SOURCE_LINE_RE = re.compile(r"^[(（]?\s*来源\s*[:：]\s*(?P<issuer>[^\s\d)）]{2,30})")
 REGION_HEADING_RE = re.compile(r"^\S{2,14}[:：]\S.{2,60}$")
-# Titles of the sections of one case or one policy, not of cases.
-SECTION_RE = re.compile(
-    r"^(?:基本情况|主要做法|具体做法|工作做法|经验做法|做法|取得成效|工作成效|主要成效|成效|实施成效|经验启示|启示"
-    r"|下一步(?:工作|打算|计划)?|背景|改革背景|存在问题|主要问题|问题|总体要求|主要目标|工作目标|基本原则|指导思想"
-    r"|主要内容|实施时间|工作措施|主要措施|具体措施|重点任务|主要任务|保障措施|组织保障|组织实施|工作要求|附则"
-    r"|创新做法|典型做法|亮点|特色亮点|推广价值|案例简介|简介|概况|经验|意义)[。：:]?$"
+# Words of the sections of one case or one policy, not of cases ("主要做法及成效" joins two).
+SECTION_WORDS = (
+    "基本情况|主要做法|具体做法|工作做法|经验做法|基本做法|创新做法|典型做法|特色做法|做法|取得成效|工作成效|主要成效"
+    "|改革成效|实施成效|案例成效|成效|经验启示|启示|典型经验|经验|下一步(?:工作)?(?:打算|计划|安排)?|下步打算|背景"
+    "|改革背景|案例背景|背景情况|存在问题|存在的问题|主要问题|问题|总体要求|主要目标|工作目标|基本原则|指导思想"
+    "|主要内容|改革内容|实施时间|工作措施|主要措施|具体措施|改革举措|主要举措|工作举措|创新举措|重点任务|主要任务"
+    "|保障措施|组织保障|组织实施|工作要求|附则|亮点|工作亮点|特色亮点|推广价值|复制推广|推广情况|案例简介|简介|概况"
+    "|意义|主要成果|成果|案例介绍"
+)
+SECTION_RE = re.compile(rf"^[【\[]?(?:{SECTION_WORDS})(?:(?:及|和|与|、)(?:{SECTION_WORDS}))*[】\]]?[。：:]?$")
+# A section name under a numbering of any level: 一、基本情况 （一）主要做法 1.取得成效 【经验启示】.
+SUBSECTION_RE = re.compile(
+    rf"^(?:[{NUMERAL_CHARS}]+[、.．]|[（(][{NUMERAL_CHARS}\d]+[）)]|\d{{1,2}}\s*[、.．]|[{NUMERAL_CHARS}]+是)?\s*(?P<name>\S.*)$"
+)
+# Words of a compilation's title: a document titled so holds several cases.
+COMPILATION_TITLE_RE = re.compile(
+    r"汇编|彙編|案例|经验做法|經驗做法|典型|选编|選編|集锦|集錦|专刊|專刊|专报|專報|十佳|榜单|榜單|做法清单|"
+    rf"第\s*[{NUMERAL_CHARS}\d]+\s*期"
 )
 # Words that name a reform or a practice: such titles head cases.
 CASE_WORD_RE = re.compile(r"改革|模式|机制|平台|一件事|集成|创新|试点|服务|办|“")
+# A heading that names the body that acted ("桐庐县人民法院…", "…税务局推行…"); places are found by the gazetteer.
+BODY_RE = re.compile(r"(?:局|法院|检察院|委员会|管委会|海关|银行|公司|办公室)(?![长面势部限])")
 # A heading that wraps onto a second line: the second line is short and no sentence.
 WRAPPED_TITLE_MAX = 40
 TITLE_MAX = 90
@@ -156,9 +170,10 @@ class Splitter:
         self.split.cases.append(Case(title=title, body=body, header=header or [], **fields))
 
     def finish(self, problems: list[str] = ()) -> Split:
-        """The split, with the tail furniture and any problems."""
+        """The split, with the tail furniture, any problems and the document's title."""
         self.split.furniture.extend(self.tail)
         self.split.problems.extend(problems)
+        self.split.title = own_title(self.split)
         return self.split
 
     def run(self) -> Split:
@@ -245,15 +260,90 @@ class Splitter:
         return self.finish(problems)
 
     def numbered_are_cases(self, starts: list[int]) -> bool:
-        """Whether "一、…" headings title cases of a compilation, not sections of one text."""
-        titles = [NUMBERED_RE.match(self.units[i].text).group("title") for i in starts]
-        if any(SECTION_RE.match(t) or len(t) <= 4 for t in titles):
+        """Whether "一、…" headings title cases of a compilation, not sections of one text.
+
+        Decided from the document: its title (汇编, 案例, 经验做法 … or a single article's
+        title), what the headings name (a place, a body, a reform, or a generic section),
+        and what stands under them (issuing bodies, or sections of their own: 基本情况,
+        主要做法 …, which only a case has).
+        """
+        units = self.units
+        titles = [NUMBERED_RE.match(units[i].text).group("title") for i in starts]
+        if any(is_section(t) or len(t) <= 4 for t in titles):
             return False
-        with_issuer = sum(1 for i in starts if i + 1 < len(self.units) and ISSUER_RE.match(self.units[i + 1].text))
-        case_like = sum(1 for t in titles if find_region(t).province or CASE_WORD_RE.search(t))
-        if len(starts) >= 3:
-            return case_like + with_issuer >= len(starts) // 2 + 1 or len(starts) >= 5
-        return case_like == len(starts) or with_issuer == len(starts)
+        ends = starts[1:] + [len(units)]
+        with_issuer = [i + 1 < len(units) and bool(ISSUER_RE.match(units[i + 1].text)) for i in starts]
+        with_sections = [has_sections(units[i + 1 : end]) for i, end in zip(starts, ends)]
+        actors = [names_actor(t) for t in titles]
+        reforms = [bool(CASE_WORD_RE.search(to_simplified(t))) for t in titles]
+        # Measures of one text read as clauses ("肯定成绩、总结经验，坚定…的信心决心"); case titles use spaces.
+        clauses = [bool(re.search(r"[，,；;]", t)) for t in titles]
+        n = len(starts)
+        strong = sum(a or i or s for a, i, s in zip(actors, with_issuer, with_sections))
+        if sum(with_sections) >= 2 or strong == n:
+            return True
+        if sum(clauses) > n // 2:
+            return False
+        title = document_title(units[: starts[0]])
+        if title is not None and COMPILATION_TITLE_RE.search(title):
+            return True  # a compilation's title, headings that are neither sections nor clauses
+        if title is not None:
+            # A single article's title ("某市探索“一件事”集成改革"): its headings are its measures
+            # unless most of them name who acted or carry their own issuing bodies.
+            return strong >= n - n // 3 and strong >= 2
+        case_like = sum(a or r for a, r in zip(actors, reforms))
+        if n >= 3:
+            return case_like + sum(with_issuer) >= n // 2 + 1 or n >= 5
+        return case_like == n or all(with_issuer)
+
+
+def own_title(split: Split) -> str | None:
+    """What a document calls itself: a title line of its cover or preamble, a 《compilation》 its
+    preamble names, or else its first heading when it is one article (that article's title).
+
+    A compilation without a title of its own has none: its first case's heading is no name for it.
+    """
+    front = [f.text for f in split.furniture if f.kind in ("cover", "preamble")]
+    for line in front:
+        if len(line) <= 60 and line[-1] not in TERMINAL and not is_heading(line) and not _date_line(line) and find_date(line) is None:
+            return line
+    for line in front:
+        named = re.search(r"《([^《》]{4,40})》", line)
+        if named and COMPILATION_TITLE_RE.search(named.group(1)):
+            return named.group(1)
+    if len(split.cases) == 1 and split.cases[0].title and not split.cases[0].derived_title:
+        return split.cases[0].title
+    return None
+
+
+def is_section(text: str) -> bool:
+    """Whether a heading's words are a generic section name (基本情况, 主要做法及成效, 下一步打算 …)."""
+    return bool(SECTION_RE.match(to_simplified(text.strip())))
+
+
+def has_sections(units: list[Unit]) -> bool:
+    """Whether these units hold at least two section headings of their own (基本情况, （二）主要做法 …)."""
+    found = 0
+    for unit in units:
+        if len(unit.text) <= 20 and unit.text[-1] not in "。；;":
+            match = SUBSECTION_RE.match(unit.text)
+            if match and is_section(match.group("name")):
+                found += 1
+                if found >= 2:
+                    return True
+    return False
+
+
+def names_actor(title: str) -> bool:
+    """Whether a heading names who acted: a real place, or a body (…法院, …税务局)."""
+    region = find_region(title)
+    return bool(region.province or region.city or BODY_RE.search(title))
+
+
+def document_title(units: list[Unit]) -> str | None:
+    """The title a document gives itself before its first heading (short lines, no sentence), if any."""
+    lines = [u.text for u in units[:4] if len(u.text) <= 60 and u.text[-1] not in TERMINAL and not is_heading(u.text)]
+    return " ".join(lines) if lines else None
 
 
 def _date_line(text: str) -> bool:
@@ -277,6 +367,7 @@ def wraps_onto(units: list[Unit], start: int, end: int, width: int | None = None
         and not any(mark in nxt for mark in "。！？；")
         and not (width and len(nxt) >= width)
         and not is_heading(nxt)
+        and not is_section(nxt)
         and not ISSUER_RE.match(nxt)
         and not SOURCE_LINE_RE.match(nxt)
         and len(heading) + len(nxt) <= TITLE_MAX
@@ -297,8 +388,9 @@ def numbered_headings(units: list[Unit]) -> list[int]:
         if not match:
             continue
         title = match.group("title")
-        # A heading that runs on into its paragraph ("一、积极推进改革。自2018年…") is no title.
-        if title[-1] in TERMINAL or "。" in title:
+        # A heading that runs on into its paragraph ("一、积极推进改革。自2018年…") is no title;
+        # a section name ("一、基本情况") under a case's heading restarts the numbering of that case.
+        if title[-1] in TERMINAL or "。" in title or (expected > 1 and is_section(title)):
             continue
         try:
             number = chinese_numeral(match.group("num"))

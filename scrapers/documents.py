@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from zhtext import garbled
+
 from .compilation import split_compilation, unaccounted
 from .dates import find_year, parse_date_range
 from .limits import Limits
@@ -97,12 +99,16 @@ def articles_from_split(split: Split, url: str, source: str, document: Document)
     """Turn a document's cases into articles; the split's furniture and problems go to the document."""
     document.furniture = list(split.furniture)
     document.problems += split.problems
+    document.title = split.title
     for case in split.cases:
         if not case.body:  # a heading with nothing under it: kept with the document, not as a case
             document.problems.append(f"heading without text: {case.title!r}")
             document.furniture.append(Furniture("empty_case", case.title))
     articles = []
     for position, case in enumerate((c for c in split.cases if c.title and c.body), start=1):
+        sample = garbled(case.title + "\n" + case.body)
+        if sample:  # the digest holds such a case for review instead of printing it
+            document.problems.append(f"mojibake in case {position} {case.title[:40]!r}: {sample!r} (a wrong encoding?); held for review")
         region = find_region(case.title, case.issuer, case.body)
         articles.append(
             Article(

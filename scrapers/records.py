@@ -64,6 +64,8 @@ class Split:
     cases: list[Case] = field(default_factory=list)
     furniture: list[Furniture] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # The document's own title (its cover or first line), else its first heading; None when it has neither.
+    title: str | None = None
 
 
 @dataclass
@@ -98,6 +100,8 @@ class Document:
     articles: int = 0
     problems: list[str] = field(default_factory=list)
     furniture: list[Furniture] = field(default_factory=list)
+    # What the document calls itself (Split.title): the digest names a compilation by it, never by its file name.
+    title: str | None = None
 
 
 @dataclass

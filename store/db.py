@@ -371,6 +371,14 @@ def save_decisions(db: sqlite_utils.Database, decisions: dict[str, dict], run: s
     return written
 
 
+def find_article_id(db: sqlite_utils.Database, prefix: str) -> str | None:
+    """The id of the one article whose id starts with `prefix` (8 characters or more), else None."""
+    if len(prefix) < 8 or not re.fullmatch(r"[0-9a-f]+", prefix):
+        return None
+    found = [row[0] for row in db.execute("select id from articles where id >= ? and id < ? limit 2", [prefix, prefix + "g"])]
+    return found[0] if len(found) == 1 else None
+
+
 def save_label(db: sqlite_utils.Database, key: str, slug: str, note: str | None = None) -> None:
     """Record a human label; it overrides the model's decision from now on."""
     if not db["articles"].count_where("id = ?", [key]):

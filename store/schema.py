@@ -45,6 +45,8 @@ TABLES: dict[str, dict] = {
             "problems": str,
             "furniture": str,
             "first_seen": str,
+            # The document's own title (cover or first line), else its first heading: how the digest names it.
+            "title": str,
         },
         "pk": "sha256",
         "foreign_keys": [("source", "sources", "name")],

@@ -107,15 +107,20 @@ def test_an_entry_names_source_title_region_date_confidence_secondary_and_links_
         "secondary": ["credit"], "published": "2026-11-20", "url": "https://gov.example.cn/a.html",
     }])
     text = render_markdown(build_digest(db, WEEK))
-    assert "- **[不动产登记与抵押一窗办](https://gov.example.cn/a.html)**\\\n  浙江省杭州市 · 省营商办网站 · 发布于 2026-11-20 · 置信度 0.83 · 兼及：获得信贷\\\n" in text
+    short = store.article_id("不动产登记与抵押一窗办", BODY)[:8]
+    assert f"- **[不动产登记与抵押一窗办](https://gov.example.cn/a.html)**\\\n  浙江省杭州市 · 省营商办网站 · 发布于 2026-11-20 · 置信度 0.83 · 兼及：获得信贷 · 编号 {short}\\\n" in text
     assert "来源：web" not in text and "· web ·" not in text
 
 
-def test_a_case_from_a_compilation_names_the_compilation(db):
-    document = Document("f" * 64, "每周案例汇编.pdf", "/inbox/每周案例汇编.pdf", "inbox", "document")
-    add_cases(db, [{"title": "企业注销“一网通办”", "url": "/inbox/每周案例汇编.pdf", "document": "f" * 64}], source="inbox", title="邮件收到的汇编", documents=[document])
+def test_a_case_from_a_compilation_names_the_compilation_by_its_title_never_its_file_name(db):
+    document = Document("f" * 64, "001_213e3ce8f5cd92cf.txt", "/inbox/001_213e3ce8f5cd92cf.txt", "inbox", "document", title="营商环境典型案例汇编（第二期）")
+    add_cases(db, [{"title": "企业注销“一网通办”", "url": "/inbox/001_213e3ce8f5cd92cf.txt", "document": "f" * 64}], source="inbox", title="邮件收到的汇编", documents=[document])
+    untitled = Document("a" * 64, "汇编.pdf", "/inbox/汇编.pdf", "inbox", "document")
+    add_cases(db, [{"title": "不动产登记一窗办", "url": "/inbox/汇编.pdf", "document": "a" * 64}], source="inbox", title="邮件收到的汇编", documents=[untitled])
     text = render_markdown(build_digest(db, WEEK))
-    assert "- **企业注销“一网通办”**\\\n  浙江省杭州市 · 邮件收到的汇编 · 每周案例汇编.pdf · 置信度 0.90" in text
+    assert "- **企业注销“一网通办”**\\\n  浙江省杭州市 · 邮件收到的汇编 · 《营商环境典型案例汇编（第二期）》 · 置信度 0.90" in text
+    assert "- **不动产登记一窗办**\\\n  浙江省杭州市 · 邮件收到的汇编 · 置信度 0.90" in text
+    assert "001" not in text and "213e3ce8" not in text and "汇编.pdf" not in text and "汇编\\.pdf" not in text
     assert "](/inbox" not in text  # a file path is not a link
 
 
@@ -191,7 +196,8 @@ def test_review_lists_unclassified_cases_with_top_three_guesses_and_low_confiden
     text = render_markdown(digest)
     assert "## 待复核（2）" in text
     assert "可能是：政务服务 0.38 · 市场监管 " in text
-    assert "- 拿不准的案例：暂列「获得信贷」0.55；其次 政务服务" in text
+    short = store.article_id("拿不准的案例", BODY)[:8]
+    assert f"- 拿不准的案例（编号 {short}）：暂列「获得信贷」0.55；其次 政务服务" in text
     assert "置信度 0.55（待复核）" in text  # still listed under its indicator, once
     assert text.count("**[拿不准的案例]") == 1
     assert "人工标注" in text
@@ -209,7 +215,7 @@ def test_source_status_in_plain_chinese_with_the_detail_a_line_away(db):
     statuses = {s.title: s for s in build_digest(db, WEEK).statuses}
     assert statuses["某省政府网站"].state == "无法访问" and not statuses["某省政府网站"].ok
     assert statuses["安静的来源"].state == "本周无新内容（以往共收录 1 篇）"
-    assert statuses["邮件汇编"].state == "文件损坏"
+    assert statuses["邮件汇编"].state == "1 个文件未能读取"
     assert statuses["正常的来源"].state == "正常，本周新增 1 篇"
     text = render_markdown(build_digest(db, WEEK))
     assert "- 某省政府网站：无法访问\\\n  技术细节：cannot fetch https://gov.example.cn/list: HTTPSConnectionPool(host='gov.example.cn', port=443): Max retries exceeded\n" in text
@@ -302,7 +308,8 @@ def test_plain_text_part_reads_without_markup(db):
     add_cases(db, [{"title": "开办企业一日办结", "url": "https://gov.example.cn/a.html"}])
     text = render_text(build_digest(db, WEEK))
     assert "== 1. 企业开办（1）==" in text
-    assert "* 开办企业一日办结\n  浙江省杭州市 · 省营商办网站 · 置信度 0.90\n" in text
+    short = store.article_id("开办企业一日办结", BODY)[:8]
+    assert f"* 开办企业一日办结\n  浙江省杭州市 · 省营商办网站 · 置信度 0.90 · 编号 {short}\n" in text
     assert "  链接：https://gov.example.cn/a.html\n" in text
     assert "**" not in text and "\\" not in text
 

@@ -284,7 +284,7 @@ def test_every_failure_kind_is_logged_and_the_other_sources_are_stored(project, 
     assert f"failed: waf: listing {waf.url('/col/index.html')}: blocked (HTTP 412: JavaScript challenge or WAF page)" in lines
     assert f"failed: bad: article {bad.url('/col/202111/t20211101_2.shtml')}: not_found (HTTP 404)" in lines
     digest = (project / "out" / f"{WEEK}.md").read_text(encoding="utf-8")
-    status = digest[digest.index("## 数据源状态") :]
+    status = digest[digest.index("## 采集失败的来源") :]
     line = next(line for line in status.splitlines() if line.startswith("- 问题网站："))
     for kind in ("页面不存在", "无法访问", "被拦截", "文件过大", "文件损坏"):
         assert kind in line, line

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
-__all__ = ["DIGITS", "HEADING_RE", "NUMERAL_CHARS", "chinese_numeral", "is_heading", "to_simplified"]
+__all__ = ["DIGITS", "HEADING_RE", "NUMERAL_CHARS", "chinese_numeral", "garbled", "is_heading", "to_simplified"]
 
 DIGITS = "零一二三四五六七八九"
 UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -59,3 +60,40 @@ def _converter():
 def to_simplified(text: str) -> str:
     """Traditional to Simplified Chinese (OpenCC t2s)."""
     return _converter().convert(text)
+
+
+# Mojibake (text decoded with the wrong encoding: UTF-8 read as GBK, Big5 as GBK …) is mostly
+# characters outside the 3,000 most frequent; real Chinese text has under 1% of them, place
+# and person names included. A stretch of this many characters with this many rare ones is garbled.
+GARBLED_WINDOW = 12
+GARBLED_RARE = 5
+# UTF-8 read as Latin-1 or cp1252: "ä¸­å›½" for 中国.
+LATIN1_UTF8_RE = re.compile(r"[\u00c0-\u00ef][\u0080-\u00bf\u2018-\u203a\u0152-\u0178]{1,2}")
+CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=1)
+def _common_chars() -> frozenset[str]:
+    path = Path(__file__).with_name("common_chars.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset("".join(line for line in lines if not line.startswith("#")))
+
+
+def garbled(text: str) -> str | None:
+    """The first stretch of `text` that reads as mojibake ("绊椖抗芗摇比鞒虆"), or None if it reads as Chinese."""
+    mangled = list(LATIN1_UTF8_RE.finditer(text))
+    if len(mangled) >= 3:
+        return text[mangled[0].start() : mangled[0].start() + 20]
+    common = _common_chars()
+    simple = to_simplified(text)  # Traditional characters are rare in the list, not in Traditional text
+    shown = text if len(simple) == len(text) else simple
+    positions = [(i, ch not in common) for i, ch in enumerate(simple) if CJK_RE.match(ch)]
+    rare = 0
+    for k, (_, is_rare) in enumerate(positions):
+        rare += is_rare
+        if k >= GARBLED_WINDOW:
+            rare -= positions[k - GARBLED_WINDOW][1]
+        if rare >= GARBLED_RARE:
+            start = positions[max(0, k - GARBLED_WINDOW + 1)][0]
+            return shown[start : positions[k][0] + 1]
+    return None
