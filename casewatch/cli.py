@@ -37,7 +37,7 @@ class Group(click.Group):
             return super().invoke(ctx)
         except EXPECTED_ERRORS as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            click.echo(f"error: {redact_text(str(message))}", err=True)
+            click.echo(f"error: {shown(redact_text(str(message)))}", err=True)
             ctx.exit(1)
 
 
@@ -74,10 +74,16 @@ def show_progress(logger: str) -> None:
     log.setLevel(logging.INFO)
 
 
+def shown(text: object) -> str:
+    """Text from a file name or a server as one line of output: control characters escaped
+    (a newline in a file name would otherwise forge a line of casewatch's own)."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
+
+
 def echo_failures(failures: list) -> None:
     """One line per failed document or source: `failed: <name>: <reason>`."""
     for name, reason in failures:
-        click.echo(f"failed: {name}: {reason}")
+        click.echo(f"failed: {shown(name)}: {shown(reason)}")
 
 
 def server_did_not_start(exc: BaseException) -> bool:
@@ -175,9 +181,9 @@ def ingest(paths, config_path, db, digest_dir, source, week) -> None:
     with pipeline.Run(config.db, current_week(config, week)) as run:
         result, skipped = pipeline.ingest_files([Path(p) for p in paths], config.db, source)
         for path in skipped:
-            click.echo(f"{path.name}: already read, skipped")
+            click.echo(f"{shown(path.name)}: already read, skipped")
         for document in result.documents:
-            click.echo(f"{document.name}: {document.status}, {document.articles} article(s)")
+            click.echo(f"{shown(document.name)}: {document.status}, {document.articles} article(s)")
         run.save(result, {"name": source})
         run.classify(config.model)
         # The week's digest lists what was just added (it is not e-mailed again: `digest --resend`).

@@ -84,6 +84,32 @@ def prepare_connection(conn, database, datasette):
         conn.create_function("escape_fts", 1, match_query, deterministic=True)
 
 
+# The store is browsed, never written through Datasette: a POST to a canned query would reach
+# Datasette's write path and answer 500; every method but reading is refused outright.
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Answer 405 Method Not Allowed to anything but GET, HEAD and OPTIONS."""
+
+    def wrap(app):
+        async def read_only(scope, receive, send):
+            if scope["type"] == "http" and scope.get("method", "GET").upper() not in READ_METHODS:
+                body = "405 Method Not Allowed: casewatch's store is read-only here\n".encode()
+                await send({"type": "http.response.start", "status": 405, "headers": [
+                    (b"allow", b"GET, HEAD, OPTIONS"), (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ]})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap
+
+
 @hookimpl
 def render_cell(value, column, table, database):
     """An article's body keeps its line breaks; its links are text unless they are http(s)."""

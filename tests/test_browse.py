@@ -252,3 +252,13 @@ def test_browse_serves_an_older_store_under_the_name_casewatch(tmp_path, monkeyp
 
     assert asyncio.run(search()) == {"f2af9ed8d7d6f84c", "9176c1a761eb621a", "496d4fd92199ba61"}
     assert served["port"] == 8765
+
+
+@pytest.mark.parametrize("url", ["/casewatch/search?q=纳税", "/casewatch/this_week", "/casewatch/articles", "/casewatch"])
+def test_a_post_is_refused_with_405_not_a_server_error(archive, url):
+    async def post():
+        return await datasette_app(archive).client.post(url, data={"q": "纳税"})
+
+    response = asyncio.run(post())
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD, OPTIONS"
+    get(archive, "/casewatch/search.json", q="纳税")  # reading still works (get asserts 200)

@@ -338,3 +338,19 @@ def test_a_killed_run_takes_prefects_temporary_server_with_it(project):
         assert state in ("gone", "Z"), f"the temporary server {servers[0]} outlived its run ({state})"
     finally:
         command.kill()
+
+
+# 11. A file name cannot forge a line of the command's output.
+
+
+def test_a_newline_in_a_file_name_is_shown_escaped(project, prefect_harness):
+    from click.testing import CliRunner
+
+    from casewatch.cli import cli
+
+    forged = project / "inbox" / "x.pdf\nfailed: 每周案例汇编.pdf: forged.pdf"
+    forged.write_bytes(b"%PDF-1.4 broken")
+    result = CliRunner().invoke(cli, ["ingest", "--config", str(project / "casewatch.toml"), str(forged)])
+    lines = result.output.splitlines()
+    assert not any(line.startswith("failed: 每周案例汇编.pdf") for line in lines), result.output
+    assert any(line.startswith("failed: x.pdf\\nfailed: 每周案例汇编.pdf: forged.pdf: ") for line in lines), result.output
