@@ -244,7 +244,7 @@ def load_config(
         digest_dir=Path(digest_dir) if digest_dir else root / data["digest"]["dir"],
         model=root / data["classify"]["model"],
         timezone=data["digest"].get("timezone", "Asia/Shanghai"),
-        sources=_check_sources(data.get("sources", []), where, root),
+        sources=_settle_inboxes(_check_sources(data.get("sources", []), where, root), data["inbox"], where),
         email_to=_check_email(data.get("email", {}), where),
         simplified=_check_flag(data["digest"], "simplified", where),
         http=_check_http(data["http"], where),
@@ -266,6 +266,18 @@ def check_schedule(cron: str, timezone: str, where: str = "[schedule]") -> Sched
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where} timezone must be an IANA time zone such as Asia/Shanghai, not {timezone!r}") from None
     return Schedule(cron, timezone)
+
+
+# [inbox] settle: seconds; more than a few minutes would hold a weekly run for nothing.
+MAX_SETTLE = 300
+
+
+def _settle_inboxes(sources: list[dict], inbox: dict, where: str) -> list[dict]:
+    """Give each inbox source the `[inbox] settle` time (seconds a file must stay unchanged before it is read)."""
+    settle = inbox["settle"]
+    if not 0 <= settle <= MAX_SETTLE:  # also false for nan
+        raise ConfigError(f"{where}: [inbox] settle must be between 0 and {MAX_SETTLE} seconds, not {settle!r}")
+    return [dict(s, settle=float(settle)) if s.get("kind") == "inbox" else s for s in sources]
 
 
 def _check_flag(table: dict, key: str, where: str) -> bool:

@@ -95,10 +95,15 @@ def save(db_path: Path, result: SourceResult, source: dict, run: str, week: stor
 
 def failures(result: SourceResult) -> list[tuple[str, str]]:
     """(name, reason) for each document of a result that failed, and for the source's other errors."""
-    documents = [(d.name, d.error or d.status) for d in result.documents if d.status != "ok"]
+    documents = [(d.name, d.error or d.status) for d in result.documents if d.status not in ("ok", "waiting")]
     # A document's error is also in `result.errors`, alone or as "name: error": say it once.
     explained = {error for _, error in documents} | {f"{name}: {error}" for name, error in documents}
     return documents + [(result.source, error) for error in result.errors if error not in explained]
+
+
+def waiting(result: SourceResult) -> list[tuple[str, str]]:
+    """(name, reason) for each file of a result left for the next run because it was still being written."""
+    return [(d.name, d.error or d.status) for d in result.documents if d.status == "waiting"]
 
 
 def describe(exc: BaseException) -> str:
@@ -330,6 +335,7 @@ class Run:
         self.classified = 0
         self.errors: list[str] = []
         self.failures: list[tuple[str, str]] = []
+        self.waiting: list[tuple[str, str]] = []
         self.digest: Path | None = None
         self.mail: digests.SendOutcome | None = None
         self.session: Session | None = None
@@ -354,6 +360,7 @@ class Run:
         self.new_articles += len(new)
         self.errors += result.errors
         self.failures += failures(result)
+        self.waiting += waiting(result)
         return new
 
     def classify(self, model_path: Path, progress: Callable[[int, int], None] | None = None) -> int:
@@ -408,6 +415,7 @@ class Run:
             "classified": self.classified,
             "errors": len(self.errors),
             "failures": [list(failure) for failure in self.failures],
+            "waiting": [list(entry) for entry in self.waiting],
             "db": str(self.db_path),
             "digest": str(self.digest) if self.digest else None,
             "mail": self.mail.message if self.mail else None,

@@ -57,6 +57,13 @@ class Signatures:
         best = int(counts.argmax())
         return self.ids[best] if int(counts[best]) / PERMUTATIONS >= THRESHOLD else None
 
+    def replace(self, key: str, value: bytes | None) -> None:
+        """A revised article's new signature (or none, when its text is now too short to compare)."""
+        if key in self.ids:
+            self.matrix[self.ids.index(key)] = signature(value) if value else 0
+        elif value:
+            self.add(key, value)
+
     def add(self, key: str, value: bytes) -> None:
         """Remember a newly stored article's signature."""
         if len(self.ids) == len(self.matrix):

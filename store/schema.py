@@ -45,6 +45,9 @@ TABLES: dict[str, dict] = {
             "problems": str,
             "furniture": str,
             "first_seen": str,
+            # A later version of the same file (same source and place, other content) that was read
+            # since; its cases revised this one's (`article_revisions`).
+            "superseded_by": str,
         },
         "pk": "sha256",
         "foreign_keys": [("source", "sources", "name")],
@@ -132,6 +135,26 @@ TABLES: dict[str, dict] = {
         "pk": "id",
         "foreign_keys": [("article_id", "articles", "id"), ("source", "sources", "name"), ("document", "documents", "sha256")],
     },
+    # The earlier texts of a case: when a document is read again with new content (a file that was
+    # still being copied when it was first read), a case it completes or corrects is revised in
+    # place (its id, week and labels kept) and the text it had is kept here, with where it came from.
+    "article_revisions": {
+        "columns": {
+            "id": int,
+            "article_id": str,
+            "title": str,
+            "body": str,
+            "issuer": str,
+            "url": str,
+            "document": str,
+            "position": int,
+            "first_seen": str,
+            "replaced_at": str,
+            "replaced_by": str,  # the document whose version of the case replaced this text
+        },
+        "pk": "id",
+        "foreign_keys": [("article_id", "articles", "id"), ("document", "documents", "sha256"), ("replaced_by", "documents", "sha256")],
+    },
     # Every HTTP request of a run's network sources, with what came of it (scrapers.http.OUTCOMES,
     # and `unreadable` for a file fetched whole that could not be read).
     "fetch_log": {
@@ -213,6 +236,8 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("fetch_errors", ["run"]),
     ("sightings", ["article_id"]),
     ("sightings", ["key"]),
+    ("article_revisions", ["article_id"]),
+    ("documents", ["source", "url"]),
     ("fetch_log", ["run"]),
     ("articles", ["title_key"]),
     ("regions", ["province", "name"]),
