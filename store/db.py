@@ -18,7 +18,7 @@ from scrapers.documents import unread_key
 from scrapers.redact import redact_text, redact_url
 
 from . import processes
-from .dedup import Signatures, body_fingerprint, save_sightings, sighting
+from .dedup import Signatures, body_fingerprint, same_stored_case, save_sightings, sighting
 from .migrations import check_store, pending, title_key, upgrade
 from .revisions import earlier_cases, revised_case, save_revision
 from .schema import INDEXES, TABLES
@@ -300,26 +300,28 @@ def save_articles(
         with transaction(db):
             placeholders = ",".join("?" for _ in keys)
             existing = {r[0] for r in db.execute(f"select id from articles where id in ({placeholders})", keys)}
-            new, seen = [], []
+            new, seen, pending = [], [], {}
             for article, key in zip(batch, keys):
+                folded = False
                 if key not in existing:
                     value = body_fingerprint(article.body)
                     revised = revised_case(article, value, earlier) if earlier else None
-                    match = signatures.match(value) if value and not revised else None
+                    match = same_stored_case(db, signatures, article, value, pending) if value and not revised else None
                     if revised:
                         save_revision(db, revised, article, value, seen_at)
                         earlier.remove(revised)  # one case, one version of it in a document
                         signatures.replace(revised["id"], value)
                         key = revised["id"]
                     elif match:
-                        key = match
+                        key, folded = match, True  # its own text stays in the sighting
                     else:
                         row = asdict(article) | {"id": key, "title_key": title_key(article.title), "url": redact_url(article.url)}
                         new.append(row | {"fingerprint": value, "week": week_of(article), "first_seen": seen_at})
                         existing.add(key)
+                        pending[key] = (article.title, article.body)
                         if value:
                             signatures.add(key, value)
-                seen.append(sighting(key, article, seen_at))
+                seen.append(sighting(key, article, seen_at, folded))
             db["articles"].insert_all(new, pk="id", alter=True)
             save_sightings(db, seen)
             index_articles(db, [row["id"] for row in new])

@@ -131,6 +131,10 @@ TABLES: dict[str, dict] = {
             "position": int,
             "seen_at": str,
             "key": str,  # hash of (article_id, url, source, document, position): one row per place
+            # A near duplicate folded into the article keeps its own title and text here, so that
+            # folding never loses what was read (null where the place holds the article's own text).
+            "title": str,
+            "body": str,
         },
         "pk": "id",
         "foreign_keys": [("article_id", "articles", "id"), ("source", "sources", "name"), ("document", "documents", "sha256")],
