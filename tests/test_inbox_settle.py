@@ -193,3 +193,41 @@ def test_inbox_sources_take_the_configured_settle_time(tmp_path):
 
     (tmp_path / "casewatch.toml").write_text('[[sources]]\nname = "mail"\nkind = "inbox"\npath = "in"\n', encoding="utf-8")
     assert load_config(tmp_path / "casewatch.toml").sources[0]["settle"] == 5.0
+
+
+class Growing(threading.Thread):
+    """A file that grows every 20 ms until told to stop: a copy that never settles while the run looks."""
+
+    def __init__(self, target) -> None:
+        super().__init__(daemon=True)
+        self.target, self.stop = target, threading.Event()
+        target.write_text("案例1：某市推行企业开办一日办结\n", encoding="utf-8")
+
+    def run(self) -> None:
+        with open(self.target, "a", encoding="utf-8") as f:
+            while not self.stop.is_set():
+                f.write("某市将企业开办压缩至一个工作日。\n")
+                f.flush()
+                time.sleep(0.02)
+
+
+def test_casewatch_run_says_which_file_waits_and_stores_the_others(project, prefect_harness, monkeypatch):
+    from click.testing import CliRunner
+
+    from casewatch.cli import cli
+
+    monkeypatch.chdir(project)
+    growing = Growing(project / "inbox" / "正在复制.txt")
+    growing.start()
+    try:
+        result = CliRunner().invoke(cli, ["run", "--week", WEEK, "--no-send"], catch_exceptions=False)
+    finally:
+        growing.stop.set()
+        growing.join()
+    assert result.exit_code == 0, result.output
+    assert "week 2026-W48: 79 new article(s), 79 classified, 0 source error(s)" in result.output
+    assert "waiting: 正在复制.txt: still being written (its size or modification time changed within 0.2 s); it is read on the next run" in result.output
+    assert "failed:" not in result.output
+    db = store.open_db(project / "cw.db")
+    assert [(r["name"], r["status"]) for r in db.query("select name, status from documents where status != 'ok'")] == [("正在复制.txt", "waiting")]
+    assert db["runs"].count_where("status = 'ok'") == 1
