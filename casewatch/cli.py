@@ -163,6 +163,8 @@ def run(config_path, db, digest_dir, week, no_send) -> None:
     click.echo(f"digest:   {summary['digest']}")
     if summary["mail"]:
         click.echo(f"e-mail:   {summary['mail']}")
+    for name, reason in summary.get("waiting", []):  # not failures: files still being written
+        click.echo(f"waiting: {name}: {reason}")
     echo_failures(summary["failures"])
 
 

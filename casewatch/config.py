@@ -286,7 +286,7 @@ def load_config(
         digest_dir=Path(digest_dir) if digest_dir else root / data["digest"]["dir"],
         model=root / data["classify"]["model"],
         timezone=check_timezone(data["digest"].get("timezone", "Asia/Shanghai"), f"{where}: [digest]"),
-        sources=_check_sources(data.get("sources", []), where, root),
+        sources=_settle_inboxes(_check_sources(data.get("sources", []), where, root), data["inbox"], where),
         email_to=_check_email(data.get("email", {}), where),
         simplified=_check_flag(data["digest"], "simplified", where),
         digest_base_url=_check_base_url(data["digest"].get("base_url", ""), where),
@@ -332,6 +332,18 @@ def _check_base_url(value: str, where: str) -> str | None:
     if not re.match(r"(?i)^https?://[^\s/]+(?:/\S*)?$", value):
         raise ConfigError(f"{where}: [digest] base_url must be an http:// or https:// address, not {value!r}")
     return value
+
+
+# [inbox] settle: seconds; more than a few minutes would hold a weekly run for nothing.
+MAX_SETTLE = 300
+
+
+def _settle_inboxes(sources: list[dict], inbox: dict, where: str) -> list[dict]:
+    """Give each inbox source the `[inbox] settle` time (seconds a file must stay unchanged before it is read)."""
+    settle = inbox["settle"]
+    if not 0 <= settle <= MAX_SETTLE:  # also false for nan
+        raise ConfigError(f"{where}: [inbox] settle must be between 0 and {MAX_SETTLE} seconds, not {settle!r}")
+    return [dict(s, settle=float(settle)) if s.get("kind") == "inbox" else s for s in sources]
 
 
 def _check_flag(table: dict, key: str, where: str) -> bool:

@@ -149,10 +149,15 @@ def save(db_path: Path, result: SourceResult, source: dict, run: str, week: stor
 
 def failures(result: SourceResult) -> list[tuple[str, str]]:
     """(name, reason) for each document of a result that failed, and for the source's other errors."""
-    documents = [(d.name, d.error or d.status) for d in result.documents if d.status != "ok"]
+    documents = [(d.name, d.error or d.status) for d in result.documents if d.status not in ("ok", "waiting")]
     # A document's error is also in `result.errors`, alone or as "name: error": say it once.
     explained = {error for _, error in documents} | {f"{name}: {error}" for name, error in documents}
     return documents + [(result.source, error) for error in result.errors if error not in explained]
+
+
+def waiting(result: SourceResult) -> list[tuple[str, str]]:
+    """(name, reason) for each file of a result left for the next run because it was still being written."""
+    return [(d.name, d.error or d.status) for d in result.documents if d.status == "waiting"]
 
 
 def describe(exc: BaseException) -> str:
@@ -435,6 +440,7 @@ class Run:
         self.classified = 0
         self.errors: list[str] = []
         self.failures: list[tuple[str, str]] = []
+        self.waiting: list[tuple[str, str]] = []
         self.digest: Path | None = None
         self.mail: digests.SendOutcome | None = None
         self.session: Session | None = None
@@ -467,6 +473,7 @@ class Run:
         self.new_articles += len(new)
         self.errors += result.errors
         self.failures += failures(result)
+        self.waiting += waiting(result)
         return new
 
     def record_failure(self, name: str, reason: str) -> None:
@@ -532,6 +539,7 @@ class Run:
             "classified": self.classified,
             "errors": len(self.errors),
             "failures": [list(failure) for failure in self.failures],
+            "waiting": [list(entry) for entry in self.waiting],
             "db": str(self.db_path),
             "digest": str(self.digest) if self.digest else None,
             "mail": self.mail.message if self.mail else None,

@@ -109,6 +109,91 @@ def near_duplicate(a: str, b: str, threshold: float = THRESHOLD) -> bool:
     return similarity(minhash(a), minhash(b)) >= threshold
 
 
+# --- Whether two near-duplicate texts are one case ---------------------------------------
+#
+# MinHash finds texts that share much of their wording; two different cases can too: two pages
+# that share a paragraph (a policy's boilerplate), two penalty decisions of one regulator written
+# from one template. bench/measure_near_duplicates.py measures the rule below on such pairs.
+
+# A copy of a case carries (nearly) all of the shorter text: the share of the shorter text's
+# shingles found in the longer one. Two different pages sharing a paragraph stay well below it.
+CONTAINMENT = 0.7
+# With titles that share little, the bodies must be (nearly) the same text.
+CONTAINMENT_OTHER_TITLE = 0.85
+# Titles sharing at least this share of the shorter one's character pairs name the same case.
+TITLE_OVERLAP = 0.5
+# Identifiers that tell cases of one template apart: a document number (文号: 〔2019〕64号,
+# [2020]第3号, 2021-015号), an amount of money, a party named after 当事人 and its kin.
+DOCUMENT_NUMBER_RE = re.compile(r"[〔\[（(【]\s*((?:19|20)\d{2})\s*[〕\]）)】]\s*第?\s*(\d{1,6})\s*号")
+AMOUNT_RE = re.compile(r"(\d+(?:[.,]\d+)*(?:\.\d+)?)\s*(万元|亿元|元)")
+PARTY_RE = re.compile(
+    r"(?:当事人|被处罚人(?:姓名|名称)?|被处罚(?:单位|机构)(?:名称)?|受处罚(?:人|机构|单位)(?:姓名|名称)?|单位名称|个人姓名)"
+    r"\s*[:：]\s*([^\s，,。；;：:（(]{2,40}?)"
+    r"(?=住址|地址|住所|身份证|统一社会信用代码|注册号|法定代表人|负责人|主要负责人|年龄|性别|职务|[\s，,。；;：:（(]|$)"
+)
+
+
+def identifiers(text: str) -> dict[str, set[str]]:
+    """The document numbers, amounts of money and parties a text names (Simplified, without spaces)."""
+    flat = re.sub(r"\s+", "", to_simplified(text or ""))
+    return {
+        "number": {f"{y}-{int(n)}" for y, n in DOCUMENT_NUMBER_RE.findall(flat)},
+        "amount": {re.sub(r"\.0+$", "", v.replace(",", "")) + unit for v, unit in AMOUNT_RE.findall(flat)},
+        "party": set(PARTY_RE.findall(flat)),
+    }
+
+
+def conflicting_identifiers(a: str, b: str) -> list[str]:
+    """Which kinds of identifier the two texts both name and disagree on.
+
+    A copy may drop a sentence, so one text naming fewer amounts than the other is no
+    conflict; two sets of which neither holds the other are. Document numbers and parties
+    must be the same when both name them.
+    """
+    ids_a, ids_b = identifiers(a), identifiers(b)
+    found = []
+    for kind in ("number", "party"):
+        if ids_a[kind] and ids_b[kind] and not ids_a[kind] & ids_b[kind]:
+            found.append(kind)
+    amounts_a, amounts_b = ids_a["amount"], ids_b["amount"]
+    if amounts_a and amounts_b and not (amounts_a <= amounts_b or amounts_b <= amounts_a):
+        found.append("amount")
+    return found
+
+
+def containment(a: str, b: str) -> float:
+    """The share of the shorter text's shingles that the longer text holds (exact, 0–1)."""
+    sa, sb = shingles(a), shingles(b)
+    small, large = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
+    return len(small & large) / len(small) if small else 0.0
+
+
+def title_overlap(a: str, b: str) -> float:
+    """The share of the shorter title's character pairs found in the other (0–1; 1 when either is empty)."""
+    pa, pb = (_pairs(normalise(t)) for t in (a, b))
+    if not pa or not pb:
+        return 1.0
+    small, large = (pa, pb) if len(pa) <= len(pb) else (pb, pa)
+    return len(small & large) / len(small)
+
+
+def _pairs(chars: str) -> set[str]:
+    return {chars[i : i + 2] for i in range(len(chars) - 1)} or ({chars} if chars else set())
+
+
+def same_case(title_a: str, body_a: str, title_b: str, body_b: str) -> bool:
+    """Whether two texts whose signatures are near duplicates are one case (bench/README.md).
+
+    Not when they name different document numbers, parties or amounts (titles included);
+    else when the shorter text is (nearly) contained in the longer, more strictly when
+    the titles share little.
+    """
+    if conflicting_identifiers(f"{title_a}\n{body_a}", f"{title_b}\n{body_b}"):
+        return False
+    needed = CONTAINMENT if title_overlap(title_a, title_b) >= TITLE_OVERLAP else CONTAINMENT_OTHER_TITLE
+    return containment(body_a, body_b) >= needed
+
+
 def best_match(value: bytes | np.ndarray, stored: list[bytes | np.ndarray]) -> tuple[int, float] | None:
     """The stored signature most similar to `value`, if one is a near duplicate: (index, similarity)."""
     if not stored:

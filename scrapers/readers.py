@@ -9,6 +9,7 @@ subclass) with one clear line; anything else escaping a reader is a bug that
 from __future__ import annotations
 
 import codecs
+import html
 import io
 import re
 import zipfile
@@ -276,11 +277,15 @@ def extract_html(data: bytes) -> Extracted:
     from lxml import etree
 
     text, problems = decode_text(data, declared_charset(data))
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    # libxml2 cuts a text run (or attribute value) at 10 MB and drops it without a word unless
+    # told the tree may be huge. That cap guards a parser fed without limits; here the document
+    # is already capped (Limits.max_bytes) and parsed in a worker limited in time and memory.
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
     try:
         root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
     except (etree.ParserError, ValueError):  # nothing but whitespace or comments
         return Extracted("", "blocks", problems)
+    check_parsed_text(text, root)
     title = page_title(root)
     roots = content_roots(root)
     for element in roots:
@@ -293,6 +298,36 @@ def extract_html(data: bytes) -> Extracted:
     if title and compact_title not in ("".join(line.split()) for line in lines.lines[:5]):
         lines.lines.insert(0, title)
     return Extracted("\n".join(lines.lines), "blocks", problems)
+
+
+# The text a browser would show, read from the source without a parser: comments, scripts and
+# styles out, then every tag; "<" not followed by a tag's first character is text in HTML.
+SOURCE_HIDDEN_RE = re.compile(r"<!--.*?(?:-->|$)|<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.S | re.I)
+SOURCE_TAG_RE = re.compile(r"<[A-Za-z/!?][^>]*>?")
+# Characters the parser may lose before a document fails: a few for markup it had to repair
+# (an entity it reads otherwise, a stray "<"), never a paragraph.
+LOST_TEXT_ALLOWED = 50
+
+
+def source_text_size(text: str) -> int:
+    """Non-space characters of the text an HTML source shows, counted on the source itself."""
+    visible = SOURCE_TAG_RE.sub(" ", SOURCE_HIDDEN_RE.sub(" ", text))
+    return len("".join(html.unescape(visible).split()))
+
+
+def parsed_text_size(root) -> int:
+    """Non-space characters of the text in the parsed tree, scripts and styles left out."""
+    return sum(len("".join(t.split())) for t in root.xpath("//text()[not(ancestor::script) and not(ancestor::style)]"))
+
+
+def check_parsed_text(text: str, root) -> None:
+    """Raise when the parser produced less text than the source shows (a parser limit, markup it gave up on)."""
+    source, parsed = source_text_size(text), parsed_text_size(root)
+    if source - parsed > max(LOST_TEXT_ALLOWED, source // 1000):
+        raise ScrapeError(
+            f"the HTML parser kept {parsed:,} of the {source:,} characters of text in the page: "
+            f"{source - parsed:,} went missing (broken markup or a parser limit)"
+        )
 
 
 def page_title(root) -> str:

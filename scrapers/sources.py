@@ -5,7 +5,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -112,18 +114,18 @@ def document_name(location: str) -> str:
 
 
 def collect_file(
-    result: SourceResult,
-    location: str,
-    seen: set[str],
-    limits: Limits | None = None,
-    fetch: Callable[[str, int], bytes] | None = None,
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 ) -> None:
     """Read one document into `result` in a worker process, unless a document with its content was seen.
 
     A document that cannot be read at all is recorded as failed under `unread_key(location)`,
     so that it appears in the store and is tried again on the next run. A URL is fetched as
     configured and recorded redacted (`http://***@host/file.pdf?token=***`), by `fetch(url, max_bytes)`
-    when given (the run's polite session), else by a plain request.
+    when given (the run's polite session), else by a plain request. With `expect`
+    (the file's size and modification time when it was found settled), a file that changed
+    while it was read is recorded as waiting, not read.
     """
     limits = limits or DEFAULT_LIMITS
     name, shown = document_name(location), redact_url(location)
@@ -139,6 +141,9 @@ def collect_file(
         result.documents.append(document)
         result.errors.append(f"{name}: {error}")
         return
+    if expect is not None and (len(data) != expect.size or snapshot(location) != expect):
+        result.documents.append(waiting(result, location, "it changed while it was read"))
+        return
     if sha256(data) in seen:
         return
     # parse_document is looked up here, not bound at import, so a test can swap the parser the worker runs.
@@ -149,12 +154,69 @@ def collect_file(
         result.errors.append(f"{document.name}: {document.error}")
 
 
-def collect_inbox(name: str, folder: str | Path, seen: set[str], limits: Limits | None = None) -> SourceResult:
+# --- Files still being written -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What says a file is still being written: its size and modification time (ns)."""
+
+    size: int
+    mtime_ns: int
+
+
+def snapshot(path: str) -> Snapshot | None:
+    """The file's size and modification time, or None for anything but a regular file one can stat."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return Snapshot(info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
+
+
+def unsettled(paths: list[str], settle: float) -> tuple[dict[str, Snapshot], dict[str, str]]:
+    """Which files have been left alone for `settle` seconds: ({path: snapshot} settled, {path: why not}).
+
+    A file modified less than `settle` seconds ago (or, by a clock that disagrees, in the future)
+    is watched until it is that old: one wait for all of them, of at most `settle` seconds. A
+    file whose size or modification time changed meanwhile is still being written (copied,
+    downloaded, saved by a mail client) and waits for the next run. Paths that are not regular
+    files are left to the reader, which records why it cannot read them.
+    """
+    first = {path: snapshot(path) for path in paths}
+    found = {path: s for path, s in first.items() if s is not None}
+    if settle <= 0:
+        return found, {}
+    now = time.time()
+    ages = {path: now - s.mtime_ns / 1e9 for path, s in found.items()}
+    young = [path for path, age in ages.items() if not 0 <= age < float("inf") or age < settle]
+    if not young:
+        return found, {}
+    time.sleep(max(settle - max(ages[path], 0.0) for path in young))
+    busy = {}
+    for path in young:
+        now_seen = snapshot(path)
+        if now_seen != found[path]:
+            busy[path] = f"still being written (its size or modification time changed within {settle:g} s)"
+            found.pop(path)
+    return found, busy
+
+
+def waiting(result: SourceResult, location: str, why: str) -> Document:
+    """The record of a file left for the next run: not read, not failed."""
+    return Document(
+        unread_key(location), document_name(location), location, result.source, result.kind, "waiting",
+        f"{why}; it is read on the next run",
+    )  # fmt: skip
+
+
+def collect_inbox(name: str, folder: str | Path, seen: set[str], limits: Limits | None = None, settle: float = 0.0) -> SourceResult:
     """Every document in the folder whose content has not been processed yet; each entry read or recorded.
 
     Hidden entries (".name") and Office lock files ("~$name") are left alone; files of an
     unsupported type are recorded as "skipped" (never read), so that the store lists them;
-    subfolders are not documents.
+    subfolders are not documents. A file is read only once it has stayed unchanged for `settle`
+    seconds (`unsettled`); one still being written is recorded as "waiting" and read next run.
     """
     result = SourceResult(name, "inbox")
     try:
@@ -165,16 +227,23 @@ def collect_inbox(name: str, folder: str | Path, seen: set[str], limits: Limits 
     except OSError as exc:
         result.errors.append(f"cannot list inbox folder {folder}: {exc.strerror or exc}")
         return result
+    documents = []
     for entry in entries:
         if entry.name.startswith((".", "~$")):
             continue
         location = os.path.abspath(entry.path)  # not resolved: a symlink keeps its own name, a loop cannot raise
         suffix = Path(entry.name).suffix.lower()
         if suffix in SUFFIXES:
-            collect_file(result, location, seen, limits)
+            documents.append(location)
         elif not _is_dir(entry):
             why = f"unsupported type {suffix!r}" if suffix else "unsupported type (no suffix)"
             result.documents.append(Document(unread_key(location), entry.name, location, name, result.kind, "skipped", why))
+    settled, busy = unsettled(documents, settle)
+    for location in documents:
+        if location in busy:
+            result.documents.append(waiting(result, location, busy[location]))
+        else:
+            collect_file(result, location, seen, limits, settled.get(location) if settle > 0 else None)
     return result
 
 
@@ -191,9 +260,9 @@ def collect_source(
     """Collect a `[[sources]]` entry of the configuration (`fetch`: how a document's URL is fetched)."""
     name, kind = source["name"], source.get("kind", "")
     if kind == "inbox":
-        return redact_result(collect_inbox(name, source["path"], seen, limits))
+        return redact_result(collect_inbox(name, source["path"], seen, limits, float(source.get("settle", 0))))
     if kind == "document":
         result = SourceResult(name, kind)
-        collect_file(result, str(source.get("url") or source["path"]), seen, limits, fetch)
+        collect_file(result, str(source.get("url") or source["path"]), seen, limits, fetch=fetch)
         return redact_result(result)
     return SourceResult(name, kind, errors=[f"source kind {kind!r} is not supported (supported: inbox, document)"])

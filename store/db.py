@@ -14,11 +14,13 @@ from pathlib import Path
 import sqlite_utils
 
 from scrapers import Article, Document, SourceResult
+from scrapers.documents import unread_key
 from scrapers.redact import redact_text, redact_url
 
 from . import processes
-from .dedup import Signatures, body_fingerprint, save_sightings, sighting
+from .dedup import Signatures, body_fingerprint, same_stored_case, save_sightings, sighting
 from .migrations import check_store, pending, title_key, upgrade
+from .revisions import earlier_cases, revised_case, save_revision
 from .schema import INDEXES, TABLES
 from .search import index_articles, search_index_gap, sync_search_index
 
@@ -194,7 +196,8 @@ def save_source_result(
             continue
         with transaction(db):
             _save_document(db, document, seen_at)
-            new_ids += save_articles(db, by_document.pop(document.sha256, []), week, seen_at, signatures)
+            earlier = earlier_cases(db, document)  # a file read again with new content: revise its cases
+            new_ids += save_articles(db, by_document.pop(document.sha256, []), week, seen_at, signatures, earlier)
     # Articles without a document of this result (pages, feed entries) are saved in batches.
     new_ids += save_articles(db, [a for articles in by_document.values() for a in articles], week, seen_at, signatures)
     with transaction(db):
@@ -267,6 +270,8 @@ def _save_document(db: sqlite_utils.Database, document: Document, seen_at: str) 
     first = db.execute("select first_seen from documents where sha256 = ?", [document.sha256]).fetchone()
     row["first_seen"] = first[0] if first and first[0] else seen_at
     db["documents"].upsert(row, pk="sha256")
+    if document.status == "ok":  # the file waited for a run while it was being written: it is read now
+        db.execute("delete from documents where sha256 = ? and status = 'waiting'", [unread_key(row["url"])])
 
 
 def save_articles(
@@ -275,13 +280,16 @@ def save_articles(
     week: Week,
     seen_at: str,
     signatures: Signatures | None = None,
+    earlier: list[dict] | None = None,
 ) -> list[str]:
     """Insert articles not stored yet, a batch per transaction, each with its sighting; return the new ids.
 
     An article is stored already when its id (title and text) is, or when its body is a
     near duplicate of a stored article's (the same case from another source or
     compilation): then only its sighting is added. Stored articles keep their week and labels.
-    `week` is the week of every new article, or a function giving each its own.
+    `week` is the week of every new article, or a function giving each its own. `earlier`
+    are the cases of an earlier version of the articles' document (`revisions.earlier_cases`):
+    an article that completes or corrects one of them revises it, before any near-duplicate test.
     """
     week_of = week if callable(week) else lambda _article: week
     signatures = signatures if signatures is not None else Signatures.load(db)
@@ -292,20 +300,28 @@ def save_articles(
         with transaction(db):
             placeholders = ",".join("?" for _ in keys)
             existing = {r[0] for r in db.execute(f"select id from articles where id in ({placeholders})", keys)}
-            new, seen = [], []
+            new, seen, pending = [], [], {}
             for article, key in zip(batch, keys):
+                folded = False
                 if key not in existing:
                     value = body_fingerprint(article.body)
-                    match = signatures.match(value) if value else None
-                    if match:
-                        key = match
+                    revised = revised_case(article, value, earlier) if earlier else None
+                    match = same_stored_case(db, signatures, article, value, pending) if value and not revised else None
+                    if revised:
+                        save_revision(db, revised, article, value, seen_at)
+                        earlier.remove(revised)  # one case, one version of it in a document
+                        signatures.replace(revised["id"], value)
+                        key = revised["id"]
+                    elif match:
+                        key, folded = match, True  # its own text stays in the sighting
                     else:
                         row = asdict(article) | {"id": key, "title_key": title_key(article.title), "url": redact_url(article.url)}
                         new.append(row | {"fingerprint": value, "week": week_of(article), "first_seen": seen_at})
                         existing.add(key)
+                        pending[key] = (article.title, article.body)
                         if value:
                             signatures.add(key, value)
-                seen.append(sighting(key, article, seen_at))
+                seen.append(sighting(key, article, seen_at, folded))
             db["articles"].insert_all(new, pk="id", alter=True)
             save_sightings(db, seen)
             index_articles(db, [row["id"] for row in new])

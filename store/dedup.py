@@ -14,7 +14,7 @@ import numpy as np
 import sqlite_utils
 
 from scrapers import Article
-from scrapers.fingerprint import PERMUTATIONS, THRESHOLD, comparable_fingerprint, signature
+from scrapers.fingerprint import PERMUTATIONS, THRESHOLD, comparable_fingerprint, same_case, signature
 from scrapers.redact import redact_url
 
 
@@ -42,9 +42,14 @@ class Signatures:
         return cls([r[0] for r in rows], [r[1] for r in rows])
 
     def match(self, value: bytes) -> str | None:
-        """The id of the stored article most like `value`, if it is the same case."""
+        """The id of the stored article most like `value`, if their signatures are near duplicates."""
+        found = self.candidates(value, 1)
+        return found[0] if found else None
+
+    def candidates(self, value: bytes, limit: int = 5) -> list[str]:
+        """Ids of the stored articles whose signatures are near duplicates of `value`, most alike first."""
         if not self.ids:
-            return None
+            return []
         # One comparison against the whole matrix: a store of 100,000 cases is ~50 MB and a few ms.
         equal = self.matrix[: len(self.ids)] == signature(value)
         # The count of agreeing positions per row, without a float per position: the row's
@@ -53,9 +58,18 @@ class Signatures:
         words = equal.view(np.uint64).sum(axis=1, dtype=np.uint64)
         with np.errstate(over="ignore"):
             counts = (words * _BYTES) >> np.uint64(56)
-        # The same row and decision as the mean: count / PERMUTATIONS is that mean exactly.
-        best = int(counts.argmax())
-        return self.ids[best] if int(counts[best]) / PERMUTATIONS >= THRESHOLD else None
+        # The same decision as the mean: count / PERMUTATIONS is that mean exactly.
+        counts = counts.astype(np.int64)
+        above = np.flatnonzero(counts >= int(np.ceil(THRESHOLD * PERMUTATIONS)))
+        ranked = above[np.argsort(-counts[above], kind="stable")][:limit]
+        return [self.ids[int(i)] for i in ranked]
+
+    def replace(self, key: str, value: bytes | None) -> None:
+        """A revised article's new signature (or none, when its text is now too short to compare)."""
+        if key in self.ids:
+            self.matrix[self.ids.index(key)] = signature(value) if value else 0
+        elif value:
+            self.add(key, value)
 
     def add(self, key: str, value: bytes) -> None:
         """Remember a newly stored article's signature."""
@@ -65,10 +79,28 @@ class Signatures:
         self.ids.append(key)
 
 
-def sighting(article_id: str, article: Article, seen_at: str) -> dict:
-    """The row recording that `article` (as collected) was seen as the stored article `article_id` (URL redacted)."""
+def same_stored_case(
+    db: sqlite_utils.Database, signatures: Signatures, article: Article, value: bytes, pending: dict[str, tuple[str, str]]
+) -> str | None:
+    """The stored article that `article` is a copy of: a near-duplicate signature, then `same_case` on the texts.
+
+    `pending` holds the title and body of articles of the current batch not inserted yet.
+    """
+    for key in signatures.candidates(value):
+        row = pending.get(key) or db.execute("select title, body from articles where id = ?", [key]).fetchone()
+        if row and same_case(article.title, article.body, row[0], row[1]):
+            return key
+    return None
+
+
+def sighting(article_id: str, article: Article, seen_at: str, folded: bool = False) -> dict:
+    """The row recording that `article` (as collected) was seen as the stored article `article_id` (URL redacted).
+
+    A `folded` article (a near duplicate stored as another) keeps its own title and text in the row.
+    """
     url = redact_url(article.url)
-    return {
+    text = {"title": article.title, "body": article.body} if folded else {"title": None, "body": None}
+    return text | {
         "article_id": article_id,
         "url": url,
         "source": article.source,

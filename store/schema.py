@@ -47,6 +47,9 @@ TABLES: dict[str, dict] = {
             "first_seen": str,
             # The document's own title (cover or first line), else its first heading: how the digest names it.
             "title": str,
+            # A later version of the same file (same source and place, other content) that was read
+            # since; its cases revised this one's (`article_revisions`).
+            "superseded_by": str,
         },
         "pk": "sha256",
         "foreign_keys": [("source", "sources", "name")],
@@ -130,9 +133,33 @@ TABLES: dict[str, dict] = {
             "position": int,
             "seen_at": str,
             "key": str,  # hash of (article_id, url, source, document, position): one row per place
+            # A near duplicate folded into the article keeps its own title and text here, so that
+            # folding never loses what was read (null where the place holds the article's own text).
+            "title": str,
+            "body": str,
         },
         "pk": "id",
         "foreign_keys": [("article_id", "articles", "id"), ("source", "sources", "name"), ("document", "documents", "sha256")],
+    },
+    # The earlier texts of a case: when a document is read again with new content (a file that was
+    # still being copied when it was first read), a case it completes or corrects is revised in
+    # place (its id, week and labels kept) and the text it had is kept here, with where it came from.
+    "article_revisions": {
+        "columns": {
+            "id": int,
+            "article_id": str,
+            "title": str,
+            "body": str,
+            "issuer": str,
+            "url": str,
+            "document": str,
+            "position": int,
+            "first_seen": str,
+            "replaced_at": str,
+            "replaced_by": str,  # the document whose version of the case replaced this text
+        },
+        "pk": "id",
+        "foreign_keys": [("article_id", "articles", "id"), ("document", "documents", "sha256"), ("replaced_by", "documents", "sha256")],
     },
     # Every HTTP request of a run's network sources, with what came of it (scrapers.http.OUTCOMES,
     # and `unreadable` for a file fetched whole that could not be read).
@@ -215,6 +242,8 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("fetch_errors", ["run"]),
     ("sightings", ["article_id"]),
     ("sightings", ["key"]),
+    ("article_revisions", ["article_id"]),
+    ("documents", ["source", "url"]),
     ("fetch_log", ["run"]),
     ("articles", ["title_key"]),
     ("regions", ["province", "name"]),

@@ -63,6 +63,8 @@ def project(tmp_path, model_path):
     shutil.copy(model_path.with_name(model_path.name + ".sha256"), models / "indicators.pkl.sha256")
     (tmp_path / "casewatch.toml").write_text(
         '[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n[classify]\nmodel = "models/indicators.pkl"\n'
+        # Files are read once they have been left alone this long: the copies above are whole.
+        '[inbox]\nsettle = 0.2\n'
         '[[sources]]\nname = "inbox"\nkind = "inbox"\npath = "inbox"\n',
         encoding="utf-8",
     )

@@ -192,3 +192,44 @@ def test_download_is_capped_while_streaming_and_by_its_declared_length(server):
     ]
     assert result.documents[0].error == "is larger than the limit of 1 MB (reading stopped there)"
     assert result.documents[1].error == "is 3 GiB, larger than the limit of 1 MB"
+
+
+# --- Text the HTML parser would drop --------------------------------------------------
+
+HANWEB_PAGE = os.path.join(os.path.dirname(__file__), "fixtures", "html", "hanweb_compilation.html")
+# Over libxml2's 10 MB cap on one text node (XML_MAX_TEXT_LENGTH): 11 MB of UTF-8 in one <p>.
+HUGE_RUN = "统计数据表明办理时限压缩" * (11_000_000 // 36 + 1)
+
+
+def page_with_a_huge_run() -> bytes:
+    """The real 30-case compilation page with an 11 MB paragraph between its cases 1 and 2."""
+    page = open(HANWEB_PAGE, encoding="utf-8").read()
+    heading = '<p style="text-indent:2em"><strong><span style="font-family:黑体">案例2:'
+    assert page.count(heading) == 1
+    return page.replace(heading, f"<p>{HUGE_RUN}</p>\n{heading}").encode("utf-8")
+
+
+def test_html_text_run_over_ten_megabytes_is_kept_whole_in_the_worker():
+    from scrapers.isolate import parse_document_isolated
+
+    articles, document = parse_document_isolated(page_with_a_huge_run(), "art_1229_5678.html", "http://127.0.0.1/a.html", "site")
+    assert document.status == "ok", document.error
+    assert len(articles) == 30 and not document.problems
+    # Both cases around the run are whole: the run ends case 1's body, case 2 follows unchanged.
+    assert articles[0].title == "宝鸡市凤县打造企业便利化注销“四办”模式"
+    assert articles[0].body.endswith(HUGE_RUN)
+    assert articles[1].title == "商洛市推行审判活动全流程网上办理模式" and HUGE_RUN[:12] not in articles[1].body
+
+
+def test_html_parser_losing_text_fails_the_document_with_the_reason():
+    """The conservation check on HTML: lxml's default parser silently drops the 11 MB run; that is caught."""
+    import lxml.html
+
+    from scrapers.readers import check_parsed_text
+    from scrapers.records import ScrapeError
+
+    text = page_with_a_huge_run().decode("utf-8")
+    capped = lxml.html.document_fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True))
+    with pytest.raises(ScrapeError, match=r"the HTML parser kept .* went missing"):
+        check_parsed_text(text, capped)
+    check_parsed_text(text, lxml.html.document_fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)))
