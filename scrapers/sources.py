@@ -114,9 +114,12 @@ def document_name(location: str) -> str:
 
 
 def collect_file(
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+    result: SourceResult,
+    location: str,
+    seen: set[str],
+    limits: Limits | None = None,
+    expect: Snapshot | None = None,
+    fetch: Callable[[str, int], bytes] | None = None,
 ) -> None:
     """Read one document into `result` in a worker process, unless a document with its content was seen.
 
