@@ -354,3 +354,44 @@ def test_a_newline_in_a_file_name_is_shown_escaped(project, prefect_harness):
     lines = result.output.splitlines()
     assert not any(line.startswith("failed: 每周案例汇编.pdf") for line in lines), result.output
     assert any(line.startswith("failed: x.pdf\\nfailed: 每周案例汇编.pdf: forged.pdf: ") for line in lines), result.output
+
+
+# The whole week: a trickling site, an endless column and an off-host feed beside the samples.
+
+
+def test_a_week_with_three_hostile_sources_ends_in_its_budgets_and_keeps_the_samples(project, prefect_harness):
+    from click.testing import CliRunner
+
+    from casewatch.cli import cli
+
+    def endless(request):
+        n = int(request.path.rsplit("_", 1)[1].split(".")[0]) + 1 if "index_" in request.path else 1
+        return Reply(listing(n, "").replace(b'href="/', b'href="/endless/'))
+
+    with FixtureServer({"/internal.html": Reply(article("内部页面"))}) as internal, FixtureServer() as server:
+        server.routes["/slow/col/index.html"] = Reply(listing(1, "").replace(b'href="/', b'href="/slow/'))
+        for i in range(3):
+            server.routes[f"/slow/art/t20261120_{10 + i}.html"] = TRICKLE
+        server.routes["/endless/col/index.html"] = endless
+        for n in range(1, 5000):
+            server.routes[f"/endless/col/index_{n}.html"] = endless
+        # (its articles answer 404: the listing alone never ends)
+        server.routes["/feed.xml"] = Reply(feed(internal.url("/internal.html")), content_type="application/rss+xml")
+        config = project / "casewatch.toml"
+        config.write_text(
+            config.read_text(encoding="utf-8")
+            + f'[[sources]]\nname = "slow"\nkind = "site"\nurl = "{server.url("/slow/col/index.html")}"\n'
+            + f'[[sources]]\nname = "endless"\nkind = "site"\nurl = "{server.url("/endless/col/index.html")}"\nmax_pages = 1000\n'
+            + f'[[sources]]\nname = "offsite"\nkind = "feed"\nurl = "{server.url("/feed.xml")}"\n'
+            + "[http]\nrobots = false\nrate = 1000.0\ndeadline = 2\nsource_budget = 8\n",
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(cli, ["run", "--config", str(config), "--week", "2026-W48", "--no-send"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    db = sqlite_utils.Database(project / "cw.db")
+    assert db.execute("select count(*) from articles where source = 'inbox'").fetchone()[0] == 79
+    failed = {line.split(":")[1].strip() for line in result.output.splitlines() if line.startswith("failed: ")}
+    assert {"slow", "endless", "offsite"} <= failed, result.output
+    assert "budget of 8 s" in result.output and "not complete within 2 s" in result.output and "leaves the site" in result.output
+    assert internal.paths() == []
+    assert db.execute("select status from runs").fetchone()[0] == "partial"
