@@ -32,6 +32,17 @@ from scrapers.site import Backfill, backfill_site, collect_site, start_backfill
 from store import reports
 
 from .config import HttpSettings
+
+# What the flows and the CLI need from the stages below, handed over here so that they import
+# nothing but this module (the one door): the records they pass between tasks and the helpers
+# that name a week or read the mail settings.
+Classifier = classify.Classifier
+week_of = digests.week_of
+parse_week = digests.parse_week
+mail_settings = digests.mail_settings
+__all__ = [
+    "Backfill", "Classifier", "Run", "RunStopped", "Session", "SourceResult", "mail_settings", "parse_week", "week_of",
+]
 from .errors import RunFailed
 from .logs import install_redaction
 
@@ -172,6 +183,40 @@ def human_examples(db_path: Path) -> list[classify.Example]:
         return []
     labels = store.human_labels(store.open_db(db_path))
     return [classify.Example(text=r["body"], primary=r["indicator"], title=r["title"]) for r in labels]
+
+
+def retrain_model(db_path: Path, model_path: Path) -> classify.Classifier:
+    """Train the model on the corpus and the analysts' labels in the store, and save it."""
+    return classify.train_model(model_path, human_examples(db_path))
+
+
+def model_card(model: classify.Classifier, measure: bool = True) -> str:
+    """The model card in Markdown: every figure measured (minutes), or what training itself measured (seconds)."""
+    from classify.card import measure_card, render_card
+
+    return render_card(measure_card(model)) if measure else render_training_summary(model)
+
+
+def render_training_summary(model: classify.Classifier) -> str:
+    """A short card from what training measured: when, on what, the settings it chose, the top terms."""
+    meta, settings = model.metadata, model.settings
+    lines = [
+        "# Model card (training summary): casewatch indicator classifier",
+        "",
+        "Measured by training alone; `casewatch retrain` without `--quick` (or `casewatch evaluate --card`)",
+        "measures every figure of the full card.",
+        "",
+        f"- trained {meta['trained_at']}; code version `{meta['code_version']}`; training took {meta['fit_seconds']:.1f} s",
+        f"- training rows: {meta['n_train']} ({meta['n_labels']} labelled real cases, {meta['n_extra']} analysts' corrections)",
+        f"- corpus `{meta['corpus_hash']}`, labels `{meta['labels_hash']}`, analysts' corrections `{meta['extra_hash']}`",
+        f"- label share {settings.label_share}, abstention below confidence {settings.threshold:.3f}",
+        "",
+        "| indicator | top terms |",
+        "|---|---|",
+    ]
+    names = {indicator.slug: indicator.name for indicator in classify.INDICATORS}
+    lines += [f"| {names[slug]} | {'、'.join(terms)} |" for slug, terms in model.top_terms(8).items()]
+    return "\n".join(lines) + "\n"
 
 
 def load_classifier(db_path: Path, model_path: Path) -> classify.Classifier:

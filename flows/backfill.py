@@ -22,10 +22,7 @@ from prefect.cache_policies import NO_CACHE
 
 from casewatch import pipeline
 from casewatch.config import load_config
-from digests import week_of
-from scrapers import SourceResult
-from scrapers.http import Session
-from scrapers.site import Backfill
+from casewatch.pipeline import Backfill, Session, SourceResult, week_of
 
 DOCUMENTS_PER_BATCH = 8
 PAGES_PER_BATCH = 5

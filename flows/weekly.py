@@ -20,9 +20,7 @@ from prefect.states import Completed, State
 
 from casewatch import pipeline
 from casewatch.config import load_config
-from digests import mail_settings, week_of
-from scrapers import SourceResult
-from scrapers.http import Session
+from casewatch.pipeline import Session, SourceResult, mail_settings, week_of
 
 
 # No Prefect retries: the session retries each request that failed for a transient reason

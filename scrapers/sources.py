@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import requests
 
+from .deadlines import stop_reason
 from .documents import SUFFIXES, describe_failure, parse_document, sha256, unread_key
 from .isolate import parse_document_isolated
 from .limits import DEFAULT_LIMITS, Limits, describe_bytes
@@ -232,6 +233,9 @@ def collect_inbox(name: str, folder: str | Path, seen: set[str], limits: Limits 
         return result
     documents = []
     for entry in entries:
+        if stop_reason():  # SIGTERM: the documents read so far are saved; the rest wait for the next run
+            result.errors.append(f"{stop_reason()}: the inbox's other documents are read next run")
+            break
         if entry.name.startswith((".", "~$")):
             continue
         location = os.path.abspath(entry.path)  # not resolved: a symlink keeps its own name, a loop cannot raise
