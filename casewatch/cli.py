@@ -10,11 +10,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from scrapers.redact import redact_text
-
 from .config import ConfigError, check_schedule, load_config
 from .errors import RunFailed
-from .logs import install_redaction
+from .logs import install_redaction, redact_text
 
 # Offline, Prefect's telemetry logs an error at every start; opt out before it is imported.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -101,10 +99,16 @@ def stop_temporary_servers() -> None:
             server.stop()
 
 
-def run_flow(flow, **parameters):
-    """Call a flow; if Prefect's temporary server did not start in time, try once more, then say so in one line."""
+def run_flow(name, **parameters):
+    """Call the flow `name` (weekly, backfill, retrain; or a flow itself): the one place the commands reach Prefect.
+
+    If Prefect's temporary server did not start in time, try once more, then say so in one line.
+    """
+    import importlib
+
     from flows.serve import tie_temporary_server
 
+    flow = getattr(importlib.import_module(f"flows.{name}"), name) if isinstance(name, str) else name
     tie_temporary_server()  # a killed casewatch takes its temporary server with it
     for attempt in (1, 2):
         try:
@@ -122,7 +126,7 @@ def run_flow(flow, **parameters):
 
 
 def current_week(config, week: str | None) -> str:
-    from digests import parse_week, week_of
+    from .pipeline import parse_week, week_of
 
     if week:
         parse_week(week)
@@ -149,10 +153,8 @@ def run(config_path, db, digest_dir, week, no_send) -> None:
     check_writable(config.db.parent, config.digest_dir, config.model.parent)
     if not config.sources:
         click.echo(f"warning: no [[sources]] in {config.path or 'the configuration'}; the digest will be empty", err=True)
-    from flows.weekly import weekly
-
     summary = run_flow(
-        weekly, config_path=str(config.path) if config.path else None, db=str(config.db),
+        "weekly", config_path=str(config.path) if config.path else None, db=str(config.db),
         digest_dir=str(config.digest_dir), week=week, send=not no_send,
     )
     click.echo(
@@ -226,10 +228,8 @@ def backfill(locations, source, since, until, batch, config_path, db, digest_dir
     if source:
         pipeline.site_source(config.sources, source)  # a wrong name or kind in one line, before Prefect starts
     check_writable(config.db.parent, config.digest_dir, config.model.parent)
-    from flows.backfill import backfill as backfill_flow
-
     summary = run_flow(
-        backfill_flow, config_path=str(config.path) if config.path else None, db=str(config.db),
+        "backfill", config_path=str(config.path) if config.path else None, db=str(config.db),
         # The flow's parameters are stored by Prefect: URLs go redacted, their secrets stay in this process.
         digest_dir=str(config.digest_dir), locations=pipeline.hold_secrets(locations) or None, source=source,
         since=since.date() if since else None, until=until.date() if until else None, batch=batch,
@@ -252,21 +252,20 @@ def backfill(locations, source, since, until, batch, config_path, db, digest_dir
 @click.option("--resend", is_flag=True, help="E-mail the digest even if it was sent already.")
 def digest(config_path, db, digest_dir, week, send, resend) -> None:
     """Write the Markdown and HTML digest of a week again from the store; e-mail it with --send."""
-    import digests
-    import store
+    from . import pipeline
 
     config = load_config(config_path, db=db, digest_dir=digest_dir)
     if not config.db.exists():
         raise FileNotFoundError(f"no database at {config.db}: run `casewatch run` first")
     week = current_week(config, week)
-    database = store.open_db(config.db)
-    path = digests.write_digest(
-        database, week, config.digest_dir, simplified=config.simplified, tz=config.timezone, base_url=config.digest_base_url
+    settings = pipeline.mail_settings(config.email_to) if send or resend else None  # a bad setting before any work
+    path = pipeline.write_digest(
+        config.db, week, config.digest_dir, simplified=config.simplified, tz=config.timezone, base_url=config.digest_base_url
     )
     click.echo(path)
     click.echo(path.with_suffix(".html"))
-    if send or resend:
-        outcome = digests.send_digest(database, week, digests.mail_settings(config.email_to), resend=resend)
+    if settings is not None:
+        outcome = pipeline.send_digest(config.db, week, settings, resend=resend)
         click.echo(outcome.message, err=not outcome.ok)
         if not outcome.ok:
             sys.exit(1)
@@ -309,14 +308,12 @@ def serve(config_path, db, cron) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 to serve other machines).")
 def browse(config_path, db, port, host) -> None:
     """Browse, search and map the store in Datasette until stopped (Ctrl-C)."""
-    from store.browse import prepare, serve
+    from . import pipeline
 
     config = load_config(config_path, db=db)
     if not config.db.exists():
         raise FileNotFoundError(f"no database at {config.db}; `casewatch run` makes one")
-    datasette = prepare(config.db)
-    click.echo(f"serving {config.db} at http://{host}:{port}/casewatch (Ctrl-C stops)")
-    serve(datasette, host=host, port=port)
+    pipeline.browse(config.db, host, port, ready=lambda: click.echo(f"serving {config.db} at http://{host}:{port}/casewatch (Ctrl-C stops)"))
 
 
 @cli.command("classify")
@@ -363,15 +360,12 @@ def read_jsonl_batches(stream, size: int = 512):
 @db_option
 def train(config_path, db) -> None:
     """Retrain the indicator model with the analysts' labels (the model card is `evaluate --card`)."""
-    import classify
-
     from . import pipeline
 
     config = load_config(config_path, db=db)
     show_progress("classify")
-    extra = pipeline.human_examples(config.db)
-    classify.train_model(config.model, extra)
-    click.echo(f"model: {config.model} ({len(extra)} analyst label(s) added to the corpus)")
+    model = pipeline.retrain_model(config.db, config.model)
+    click.echo(f"model: {config.model} ({model.metadata['n_extra']} analyst label(s) added to the corpus)")
 
 
 @cli.command()
@@ -381,12 +375,10 @@ def train(config_path, db) -> None:
 @click.option("--card", "card_path", type=click.Path(dir_okay=False), help="Also write the model card to this file.")
 def retrain(config_path, db, quick, card_path) -> None:
     """Run the retrain flow: rebuild the model with the analysts' labels and publish its model card."""
-    from flows.retrain import retrain as retrain_flow
-
     config = load_config(config_path, db=db)
     check_writable(config.model.parent)
     summary = run_flow(
-        retrain_flow, config_path=str(config.path) if config.path else None, db=str(config.db),
+        "retrain", config_path=str(config.path) if config.path else None, db=str(config.db),
         measure=not quick, card_path=str(Path(card_path).resolve()) if card_path else None,
     )
     click.echo(f"model: {summary['model']} ({summary['analyst_labels']} analyst label(s) added to the corpus)")
@@ -400,8 +392,6 @@ def retrain(config_path, db, quick, card_path) -> None:
 @db_option
 def evaluate(data, card, config_path, db) -> None:
     """Print the model's figures on a labelled JSONL file, or write the model card."""
-    import classify
-
     from . import pipeline
 
     if not data and not card:
@@ -409,12 +399,10 @@ def evaluate(data, card, config_path, db) -> None:
     config = load_config(config_path, db=db)
     model = pipeline.load_classifier(config.db, config.model)
     if data:
-        click.echo(classify.render_report(classify.evaluate(model, classify.read_examples(data))))
+        click.echo(pipeline.evaluation_report(model, Path(data)))
     if card:
-        from classify.card import write_card
-
         show_progress("classify")
-        click.echo(f"model card: {write_card(model, card)}")
+        click.echo(f"model card: {pipeline.write_model_card(model, Path(card))}")
 
 
 @cli.command()

@@ -14,6 +14,8 @@ import traceback
 
 from scrapers.redact import redact_text
 
+__all__ = ["install_redaction", "redact_text", "redacted_record_factory"]
+
 
 def redacted_record_factory(factory):
     """A LogRecord factory that builds records with `factory` and redacts their message and traceback."""

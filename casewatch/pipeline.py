@@ -197,6 +197,28 @@ def model_card(model: classify.Classifier, measure: bool = True) -> str:
     return render_card(measure_card(model)) if measure else render_training_summary(model)
 
 
+def evaluation_report(model: classify.Classifier, data: Path) -> str:
+    """The model's figures on a labelled JSONL file, as the table `casewatch evaluate --data` prints."""
+    return classify.render_report(classify.evaluate(model, classify.read_examples(data)))
+
+
+def write_model_card(model: classify.Classifier, path: Path) -> Path:
+    """Measure every figure of the model card and write it to `path` (minutes)."""
+    from classify.card import write_card
+
+    return write_card(model, path)
+
+
+def browse(db_path: Path, host: str = "127.0.0.1", port: int = 8001, ready: Callable[[], None] | None = None) -> None:
+    """Serve the store in Datasette (upgraded first if an older casewatch made it) until stopped."""
+    from store.browse import prepare, serve
+
+    datasette = prepare(db_path)
+    if ready is not None:
+        ready()
+    serve(datasette, host=host, port=port)
+
+
 def render_training_summary(model: classify.Classifier) -> str:
     """A short card from what training measured: when, on what, the settings it chose, the top terms."""
     meta, settings = model.metadata, model.settings
