@@ -117,6 +117,7 @@ class Digest:
     doubtful: list[Entry]
     statuses: list[SourceStatus]
     simplified: bool = False
+    non_cases: int = 0  # articles the relevance gate found not to be reform cases: counted, never listed
 
     @property
     def cases(self) -> int:
@@ -278,7 +279,9 @@ def build_digest(db: sqlite_utils.Database, week: str, simplified: bool = False,
     year, number = parse_week(week)
     indicators = store.indicators(db)
     names = {i["slug"]: i["name"] for i in indicators}
-    rows = reports.digest_articles(db, week)
+    every = reports.digest_articles(db, week)
+    # Not reform cases (meetings, statistics, notices …): stored, counted in one line, never listed.
+    rows = [r for r in every if r.get("is_case") != 0]
     covers = reports.document_covers(db, sorted({r["document"] for r in rows if r["document"]}))
     entries = fold_duplicates([make_entry(r, names, covers, simplified) for r in rows], rows)
     seen_elsewhere = reports.sightings(db, [e.id for e in entries])
@@ -313,4 +316,5 @@ def build_digest(db: sqlite_utils.Database, week: str, simplified: bool = False,
         doubtful=[e for s in sections for e in s.entries if e.doubtful],
         statuses=source_statuses(reports.source_outcomes(db, week, week_start_utc(week, tz))),
         simplified=simplified,
+        non_cases=len(every) - len(rows),
     )

@@ -26,7 +26,7 @@ def digest_articles(db: sqlite_utils.Database, week: str) -> list[dict]:
     """The week's articles with their source's title and compilation, best-scored first."""
     rows = db.query(
         "select a.id, a.title, a.body, a.url, a.source, a.region, a.published, a.week, a.indicator, a.confidence, "
-        "a.secondary, a.terms, a.scores, a.label_source, a.document, a.position, a.first_seen, "
+        "a.secondary, a.terms, a.scores, a.label_source, a.document, a.position, a.first_seen, a.is_case, a.relevance, "
         "s.title as source_title, s.kind as source_kind, d.name as document_name, d.url as document_url "
         "from articles a left join sources s on s.name = a.source left join documents d on d.sha256 = a.document "
         "where a.week = ? order by coalesce(a.confidence, 0) desc, a.source, a.document, a.position, a.id",
