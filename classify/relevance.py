@@ -31,7 +31,7 @@ from .text import DATA_DIR, normalise
 NEGATIVES = DATA_DIR / "relevance" / "negatives.jsonl"
 POLICY_SAMPLE = DATA_DIR / "samples"  # seed 003: a policy document, a gate positive
 GATE_CHARS = 3000  # the head of a page says what kind of page it is
-MAX_BODY_CHARS = 20_000  # paragraphs read from a page at most
+MAX_BODY_CHARS = 6_000  # paragraphs read from a page at most (its opening measures say enough)
 CHUNK_CHARS = 80  # paragraphs merged into chunks of at least this size
 MAX_CHUNKS = 60
 MAX_TITLE_CHARS = 300
@@ -70,6 +70,7 @@ class Page:
     is_case: bool
     reason: str | None = None
     source: str | None = None
+    batch: str | None = None  # evaluation pages: "confirmation" = gathered after the gate's design was fixed
 
 
 def read_pages(path: str | Path) -> list[Page]:
@@ -83,7 +84,7 @@ def read_pages(path: str | Path) -> list[Page]:
             if not isinstance(row.get("text"), str):
                 raise ValueError(f'{path}:{number}: no "text"')
             pages.append(Page(str(row.get("id") or f"{Path(path).stem}:{number}"), row.get("title"), row["text"],
-                              bool(row.get("is_case", False)), row.get("reason"), row.get("source")))
+                              bool(row.get("is_case", False)), row.get("reason"), row.get("source"), row.get("batch")))
     return pages
 
 
