@@ -42,7 +42,7 @@ def page(pages, key: str):
 
 def test_held_out_pages_meet_the_floor(clf, pages):
     figures = ev.relevance_figures(clf.gate, pages)
-    assert figures["n_cases"] >= 70 and figures["n_non_cases"] >= 190  # the file is the card's, not a sample of it
+    assert figures["n_cases"] >= 120 and figures["n_non_cases"] >= 230  # the file is the card's, not a sample of it
     assert figures["non_case_kept_out"] >= FLOOR["non_case_kept_out"], figures["errors"]
     assert figures["case_recall"] >= FLOOR["case_recall"], figures["errors"]
     for reason, kept, total in figures["by_reason"]:
