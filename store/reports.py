@@ -90,9 +90,12 @@ def sightings(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[dict]
 
 
 def week_counts(db: sqlite_utils.Database, weeks: list[str]) -> dict[str, int]:
-    """How many articles each of the given weeks holds (0 for weeks with none)."""
+    """How many articles each of the given weeks holds (0 for weeks with none), not counting
+    the ones the relevance gate found to be no reform case (the digest counts those apart)."""
     placeholders = ",".join("?" for _ in weeks)
-    counts = dict(db.execute(f"select week, count(*) from articles where week in ({placeholders}) group by week", weeks).fetchall())
+    counts = dict(db.execute(
+        f"select week, count(*) from articles where week in ({placeholders}) and coalesce(is_case, 1) != 0 group by week", weeks
+    ).fetchall())
     return {week: counts.get(week, 0) for week in weeks}
 
 
