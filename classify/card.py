@@ -12,11 +12,21 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import evaluation as ev
+from .examples import read_examples
 from .model import Classifier
+from .relevance import read_pages
 from .taxonomy import BY_SLUG
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The outside cases by where they come from (their id prefix), for the card's breakdown.
+OUTSIDE_GROUPS = (
+    ("国办发〔2018〕108号: one-line typical practices", "dducha-"),
+    ("国办发〔2018〕126号: innovation reforms", "innov-"),
+    ("国发〔2018〕38号: free-trade-zone measures", "ftz-"),
+    ("a procurement portal's reform reports (2011)", "eb-"),
+    ("a finance news site's reform report", "news-"),
+)
 
 
 def measure_card(clf: Classifier) -> dict[str, Any]:
@@ -39,6 +49,19 @@ def measure_card(clf: Classifier) -> dict[str, Any]:
         log.info("variant: %s", name)
         compared[name] = ev.measure(data, ev.model_fit(settings, choose=False), sets, second)
     tasks = ev.policy_tasks()
+    log.info("the relevance gate on held-out pages; both models on cases from outside the seed files")
+    pages = read_pages(ev.RELEVANCE_EVAL)
+    relevance = {
+        "all": ev.relevance_figures(clf.gate, pages),
+        "batches": [(name, ev.relevance_figures(clf.gate, [p for p in pages if (p.batch or "first") == name]))
+                    for name in ("first", "confirmation", "holdout")],
+    }
+    outside_cases = read_examples(ev.OUTSIDE_CASES)
+    outside = ev.outside_figures(clf, data, outside_cases)
+    outside["groups_scored"] = [
+        (group, ev.outside_figures(clf, data, [c for c in outside_cases if (c.id or "").startswith(prefix)]))
+        for group, prefix in OUTSIDE_GROUPS
+    ]
     return {
         "meta": clf.metadata,
         "settings": asdict(chosen),
@@ -54,6 +77,9 @@ def measure_card(clf: Classifier) -> dict[str, Any]:
         "policy": {"n": len(tasks), "counts": ev.indicator_counts(clf.predict_many([(None, t) for t in tasks]))},
         "baseline_policy": ev.indicator_counts(ev.Baseline().fit(data).predict_many([(None, t) for t in tasks])),
         "top_terms": {slug: (BY_SLUG[slug].name, terms) for slug, terms in clf.top_terms(8).items()},
+        "relevance": relevance,
+        "gate": clf.gate.cv,
+        "outside": outside,
         "seconds": time.perf_counter() - started,
     }
 
@@ -61,6 +87,11 @@ def measure_card(clf: Classifier) -> dict[str, Any]:
 def beats(card: dict[str, Any]) -> list[tuple[str, str, float, float]]:
     """(labeller, figure, model, baseline) where the model does not beat the baseline."""
     out = []
+    outside = card.get("outside")
+    if outside:
+        for key in ("top1", "top1_primary_or_secondary", "top3"):
+            if outside["model"][key] <= outside["baseline"][key]:
+                out.append(("outside", key, outside["model"][key], outside["baseline"][key]))
     for lab in card["labellers"]:
         for key in card["figures"]:
             m, b = card["model"][lab][key], card["baseline"][lab][key]

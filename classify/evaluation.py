@@ -377,3 +377,68 @@ def policy_tasks(corpus_dir: Path = DATA_DIR / "samples") -> list[str]:
 def indicator_counts(decisions: Sequence[Decision]) -> list[tuple[str, int]]:
     """How often each indicator is the top-1, most frequent first."""
     return Counter(_ranked(d)[0] for d in decisions).most_common()
+
+
+# -- held-out pages and cases from outside the seed files (data/eval/, never trained on) --
+
+EVAL_DIR = DATA_DIR / "eval"
+RELEVANCE_EVAL = EVAL_DIR / "relevance.jsonl"
+OUTSIDE_CASES = EVAL_DIR / "outside_cases.jsonl"
+
+
+def relevance_figures(gate: Any, pages: Sequence[Any]) -> dict[str, Any]:
+    """How the relevance gate fares on held-out pages: the share of real cases that pass,
+    the share of non-case pages kept out (overall, by kind and by source), and each miss."""
+    judged = gate.judge([(p.title, p.text) for p in pages])
+    cases = [(p, j) for p, j in zip(pages, judged) if p.is_case]
+    others = [(p, j) for p, j in zip(pages, judged) if not p.is_case]
+    passed = sum(j[0] for _, j in cases)
+    let_in = sum(j[0] for _, j in others)
+    by_reason: dict[str, list[int]] = {}
+    for p, j in others:
+        counts = by_reason.setdefault(p.reason or "其他新闻", [0, 0])
+        counts[0] += not j[0]
+        counts[1] += 1
+    by_source: dict[str, list[int]] = {}
+    for p, j in cases + others:
+        counts = by_source.setdefault(_repository(p.source), [0, 0, 0, 0])  # cases passed/all, others kept/all
+        k = 0 if p.is_case else 2
+        counts[k] += j[0] if p.is_case else not j[0]
+        counts[k + 1] += 1
+    reasons_right = [j[2] == p.reason for p, j in others if not j[0] and p.reason]
+    return {
+        "n_cases": len(cases),
+        "n_non_cases": len(others),
+        "case_recall": passed / len(cases) if cases else None,
+        "non_case_kept_out": 1 - let_in / len(others) if others else None,
+        "case_precision": passed / (passed + let_in) if passed + let_in else None,
+        "reason_agreement": _mean(reasons_right) if reasons_right else None,
+        "by_reason": sorted(((r, k, n) for r, (k, n) in by_reason.items()), key=lambda x: -x[2]),
+        "by_source": sorted(((s, *c) for s, c in by_source.items()), key=lambda x: x[0]),
+        "threshold": gate.threshold,
+        "errors": [
+            {"id": p.id, "title": (p.title or p.text)[:40].replace("\n", " "), "is_case": p.is_case,
+             "probability": round(j[1], 3), "reason": j[2]}
+            for p, j in cases + others if j[0] != p.is_case
+        ],
+    }
+
+
+def _repository(source: str | None) -> str:
+    """The repository a page came from (the first word of its source)."""
+    return (source or "?").split()[0].removeprefix("github:")
+
+
+def outside_figures(clf: Classifier, data: TrainingSet, cases: Sequence[Example] | None = None) -> dict[str, Any]:
+    """The shipped model (gate off: these are all cases) and the naive baseline on cases from
+    outside the seed files; neither ever trained on them."""
+    cases = read_examples(OUTSIDE_CASES) if cases is None else cases
+    gold = golds(cases, "first", {})
+    gate, clf.gate = getattr(clf, "gate", None), None
+    try:
+        model = score_decisions(clf.predict_many(as_pairs(cases)), gold)
+    finally:
+        clf.gate = gate
+    baseline = score_decisions(Baseline().fit(data).predict_many(as_pairs(cases)), gold)
+    groups = Counter((c.id or "").split("-")[0] for c in cases)
+    return {"model": model, "baseline": baseline, "n": len(cases), "groups": sorted(groups.items())}

@@ -60,11 +60,20 @@ class Decision:
     scores: dict[str, float]
     secondary: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
+    is_case: bool = True  # the relevance gate's answer: a reform case, or other government news
+    relevance: float | None = None  # the gate's probability that it is a case (None: no gate)
+    reason: str | None = None  # why it is not a case ("会议报道", "统计公报" …)
 
     def as_json(self, id: Any = None) -> dict[str, Any]:
-        """The stable JSON contract: id, primary, scores (all 18), secondary, terms, confidence."""
+        """The stable JSON contract: id, is_case, relevance, then for a case primary, confidence,
+        scores (all 18), secondary, terms; for a non-case its reason and no indicator."""
+        relevance = None if self.relevance is None else round(self.relevance, 4)
+        if not self.is_case:
+            return {"id": id, "is_case": False, "reason": self.reason, "relevance": relevance}
         return {
             "id": id,
+            "is_case": True,
+            "relevance": relevance,
             "primary": self.primary,
             "confidence": round(self.confidence, 4),
             "scores": {slug: round(self.scores[slug], 4) for slug in SLUGS},
@@ -198,6 +207,7 @@ class Classifier:
         # The TrainingSet it was fitted on (set by train.fit_on), so evaluation can refit
         # without the articles it is asked to score.
         self.training: Any = None
+        self.gate: Any = None  # a relevance.RelevanceGate, or None: every text is taken for a case
         self.base_settings: Settings | None = None  # settings before the threshold etc. were chosen
 
     # -- training ------------------------------------------------------------
@@ -233,9 +243,20 @@ class Classifier:
         return self.predict_many([(title, text)])[0]
 
     def predict_many(self, items: Sequence[tuple[str | None, str]]) -> list[Decision]:
-        """Classify (title, text) pairs in one batch."""
+        """Classify (title, text) pairs in one batch: the relevance gate first, then the indicator.
+
+        A non-case keeps its scores (for whoever looks into it) but gets no primary or
+        secondary indicator.
+        """
         scores, shares, X = self.score_many(items)
-        return [self.decide(scores[i], shares[i], X[i]) for i in range(len(scores))]
+        decisions = [self.decide(scores[i], shares[i], X[i]) for i in range(len(scores))]
+        if getattr(self, "gate", None) is not None and decisions:
+            bounded = [(title, bounded_text(text or "", self.settings)) for title, text in items]
+            for d, (is_case, p, reason) in zip(decisions, self.gate.judge(bounded)):
+                d.is_case, d.relevance, d.reason = is_case, p, reason
+                if not is_case:
+                    d.primary, d.secondary = None, []
+        return decisions
 
     def score_many(self, items: Sequence[tuple[str | None, str]]) -> tuple[np.ndarray, np.ndarray, Any]:
         """Combined scores, chunk-text shares (one row per article) and the articles' vectors.

@@ -13,6 +13,7 @@ from .corpus import corpus_path, file_hash
 from .data import EXTRA, LABELS, TrainingSet, selector
 from .examples import LABELS_DIR, Example, examples_hash, labels_hash
 from .model import Classifier, Settings, code_version, new_metadata
+from .relevance import NEGATIVES, RelevanceGate, gate_training, negatives_hash, policy_texts, read_pages
 from .text import domain_words_hash
 from .validate import choose_label_share, secondary_rule_from, threshold_from
 
@@ -26,11 +27,18 @@ def expected_metadata(extra: Sequence[Example] = (), corpus: Path | None = None)
         "labels_hash": labels_hash(LABELS_DIR),
         "extra_hash": examples_hash(extra),
         "domain_words_hash": domain_words_hash(),
+        "negatives_hash": negatives_hash(),
         "code_version": code_version(),
     }
 
 
-def fit_on(data: TrainingSet, settings: Settings | None = None, choose: bool = True) -> Classifier:
+def fit_gate(data: TrainingSet, negatives: Path = NEGATIVES) -> RelevanceGate:
+    """The relevance gate fitted on the corpus, the labelled cases, seed 003 and the negatives file."""
+    texts, labels, groups = gate_training(data.sections, data.real, read_pages(negatives), policy_texts())
+    return RelevanceGate().fit(texts, labels, groups)
+
+
+def fit_on(data: TrainingSet, settings: Settings | None = None, choose: bool = True, gate: bool = False) -> Classifier:
     """Fit on `data`, with every setting learnt from data chosen inside it.
 
     Grouped 5-fold CV over the training units (corpus practices and city cases held out
@@ -38,7 +46,8 @@ def fit_on(data: TrainingSet, settings: Settings | None = None, choose: bool = T
     chosen share's held-out predictions the abstention threshold (precision target on
     held-out real articles when there are enough) and the secondary rule. The final
     model is fitted on all of `data`. `choose=False` fits `settings` as given (one fit:
-    for ablations and quick checks).
+    for ablations and quick checks). `gate` fits the relevance gate too (the shipped model;
+    the indicator figures of evaluation refit without it).
     """
     base = replace(settings or Settings())
     units = data.units()
@@ -67,6 +76,9 @@ def fit_on(data: TrainingSet, settings: Settings | None = None, choose: bool = T
         "training_keys": data.keys(),
     }
     clf.training, clf.base_settings = data, base
+    if gate:
+        clf.gate = fit_gate(data)
+        clf.metadata["gate_cv"] = clf.gate.cv
     if choose:
         clf.out_of_fold = oof
     return clf
@@ -77,7 +89,7 @@ def fit_classifier(
 ) -> Classifier:
     """Train on the corpus, the labels files and `extra`, with its metadata (not saved)."""
     started = time.perf_counter()
-    clf = fit_on(TrainingSet.build(extra, corpus), settings)
+    clf = fit_on(TrainingSet.build(extra, corpus), settings, gate=True)
     clf.metadata = new_metadata(
         clf.settings, **expected_metadata(extra, corpus), **clf.metadata,
         fit_seconds=round(time.perf_counter() - started, 2),

@@ -143,6 +143,7 @@ class Digest:
     simplified: bool = False
     held: list[Entry] = field(default_factory=list)
     failed_documents: list[FailedDocument] = field(default_factory=list)
+    non_cases: int = 0  # articles the relevance gate found not to be reform cases: counted, never listed
 
     @property
     def cases(self) -> int:
@@ -379,7 +380,9 @@ def build_digest(
     year, number = parse_week(week)
     indicators = store.indicators(db)
     names = {i["slug"]: i["name"] for i in indicators}
-    rows = reports.digest_articles(db, week)
+    every = reports.digest_articles(db, week)
+    # Not reform cases (meetings, statistics, notices …): stored, counted in one line, never listed.
+    rows = [r for r in every if r.get("is_case") != 0]
     covers = reports.document_covers(db, sorted({r["document"] for r in rows if r["document"]}))
     entries = fold_duplicates([_own_compilation(make_entry(r, names, covers, simplified, base_url)) for r in rows], rows)
     ids = short_ids([e.id for e in entries])
@@ -423,4 +426,5 @@ def build_digest(
         simplified=simplified,
         held=held,
         failed_documents=failed_documents(outcomes),
+        non_cases=len(every) - len(rows),
     )

@@ -363,21 +363,29 @@ def claimed_elsewhere(db: sqlite_utils.Database, run: str) -> int:
 def save_decisions(db: sqlite_utils.Database, decisions: dict[str, dict], run: str | None = None) -> int:
     """Store the model's decisions, keyed by article id, for articles still unscored; return how many were written.
 
+    A decision is a `Decision.as_json` (plus its confidence): a case gets its indicator,
+    scores, secondaries and terms; a non-case gets `is_case` 0, its reason in `relevance`,
+    no indicator, and as confidence the gate's certainty that it is not a case.
     An article another process scored (or an analyst labelled) meanwhile keeps that decision.
     """
     at = now()
     written = 0
     with transaction(db):
         for key, d in decisions.items():
+            is_case = d.get("is_case", True) is not False
+            confidence = d["confidence"] if is_case else 1 - float(d.get("relevance") or 0.0)
             cursor = db.execute(
-                "update articles set indicator = ?, confidence = ?, secondary = ?, terms = ?, scores = ?, "
+                "update articles set indicator = ?, confidence = ?, is_case = ?, relevance = ?, secondary = ?, "
+                "terms = ?, scores = ?, "
                 f"label_source = 'model', classified_at = ?, classified_by = ? where id = ? and {UNSCORED}",
                 [
-                    d["primary"],
-                    round(float(d["confidence"]), 4),
-                    json.dumps(d["secondary"], ensure_ascii=False),
-                    json.dumps(d["terms"], ensure_ascii=False),
-                    json.dumps({k: round(v, 4) for k, v in d["scores"].items()}),
+                    d.get("primary") if is_case else None,
+                    round(float(confidence), 4),
+                    int(is_case),
+                    None if is_case else d.get("reason"),
+                    json.dumps(d.get("secondary", []) if is_case else [], ensure_ascii=False),
+                    json.dumps(d.get("terms", []) if is_case else [], ensure_ascii=False),
+                    json.dumps({k: round(v, 4) for k, v in d["scores"].items()}) if d.get("scores") else None,
                     at,
                     run,
                     key,
@@ -403,7 +411,8 @@ def save_label(db: sqlite_utils.Database, key: str, slug: str, note: str | None 
         db["labels"].upsert(
             {"article_id": key, "indicator": slug, "labelled_at": now(), "note": note}, pk="article_id"
         )
-        db["articles"].update(key, {"indicator": slug, "confidence": 1.0, "label_source": "human"})
+        # An analyst who names an indicator says it is a case.
+        db["articles"].update(key, {"indicator": slug, "confidence": 1.0, "label_source": "human", "is_case": 1, "relevance": None})
 
 
 def human_labels(db: sqlite_utils.Database) -> list[dict]:

@@ -26,7 +26,7 @@ def digest_articles(db: sqlite_utils.Database, week: str) -> list[dict]:
     """The week's articles with their source's title and compilation, best-scored first."""
     rows = db.query(
         "select a.id, a.title, a.body, a.url, a.source, a.region, a.published, a.week, a.indicator, a.confidence, "
-        "a.secondary, a.terms, a.scores, a.label_source, a.document, a.position, a.first_seen, "
+        "a.secondary, a.terms, a.scores, a.label_source, a.document, a.position, a.first_seen, a.is_case, a.relevance, "
         "s.title as source_title, s.kind as source_kind, d.name as document_name, d.title as document_title, d.url as document_url "
         "from articles a left join sources s on s.name = a.source left join documents d on d.sha256 = a.document "
         "where a.week = ? order by coalesce(a.confidence, 0) desc, a.source, a.document, a.position, a.id",
@@ -90,9 +90,12 @@ def sightings(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[dict]
 
 
 def week_counts(db: sqlite_utils.Database, weeks: list[str]) -> dict[str, int]:
-    """How many articles each of the given weeks holds (0 for weeks with none)."""
+    """How many articles each of the given weeks holds (0 for weeks with none), not counting
+    the ones the relevance gate found to be no reform case (the digest counts those apart)."""
     placeholders = ",".join("?" for _ in weeks)
-    counts = dict(db.execute(f"select week, count(*) from articles where week in ({placeholders}) group by week", weeks).fetchall())
+    counts = dict(db.execute(
+        f"select week, count(*) from articles where week in ({placeholders}) and coalesce(is_case, 1) != 0 group by week", weeks
+    ).fetchall())
     return {week: counts.get(week, 0) for week in weeks}
 
 

@@ -69,6 +69,11 @@ TABLES: dict[str, dict] = {
             "week": str,
             "indicator": str,
             "confidence": float,
+            # The relevance gate: 1 a reform case, 0 other government news (a meeting, a leader's
+            # visit, statistics, a penalty, a notice), null not judged yet. A non-case is kept
+            # with the reason it is not one (`relevance`, "会议报道", "统计公报" …) and no indicator.
+            "is_case": int,
+            "relevance": str,
             "secondary": str,
             "terms": str,
             "scores": str,

@@ -228,7 +228,7 @@ def test_canned_queries_in_the_metadata_are_all_tested():
     from store.browse import load_metadata
 
     queries = set(load_metadata()["databases"]["casewatch"]["queries"])
-    tested = {"search", "this_week", "trend", "trend_weekly", "by_region", "review", "also_reported", "failed_sources", "similar", "feed"}
+    tested = {"search", "this_week", "trend", "trend_weekly", "by_region", "review", "also_reported", "failed_sources", "similar", "feed", "non_cases"}  # non_cases: tests/test_relevance.py
     assert queries == tested
     assert json.dumps(load_metadata(), ensure_ascii=False)  # plain data
 

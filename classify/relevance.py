@@ -1,0 +1,244 @@
+"""The relevance gate: is a text a business-environment reform case, or other government news?
+
+A reform case says what a region or body changed and to what effect (and a policy
+document's measures, the tasks of a 实施方案, count: reforms announced). Meeting reports,
+leaders' visits, statistics releases, penalty decisions, notices and general economic
+news are not cases: they are stored and marked, never sorted under an indicator.
+
+Positives are the corpus's units and the labelled cases (`data/labels/`); negatives are
+real pages of the other kinds (`data/relevance/negatives.jsonl`). Web pages gathered for
+evaluation (`data/eval/`) are never read here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.svm import LinearSVC
+
+from .features import Features
+from .model import split_chunks
+from .text import DATA_DIR, normalise
+
+NEGATIVES = DATA_DIR / "relevance" / "negatives.jsonl"
+POLICY_SAMPLE = DATA_DIR / "samples"  # seed 003: a policy document, a gate positive
+GATE_CHARS = 3000  # the head of a page says what kind of page it is
+MAX_BODY_CHARS = 6_000  # paragraphs read from a page at most (its opening measures say enough)
+CHUNK_CHARS = 80  # paragraphs merged into chunks of at least this size
+MAX_CHUNKS = 60
+MAX_TITLE_CHARS = 300
+
+# The reason a non-case is given, from its title first and its opening lines next:
+# (reason, pattern), first match wins. Titles say what a page is far more reliably
+# than bodies, which quote meetings and figures in passing.
+REASONS: tuple[tuple[str, re.Pattern], ...] = (
+    ("统计公报", re.compile(r"统计公报|统计局.{0,6}发布|经济运行|运行情况|同比(增长|下降)|比上年(增长|下降)|[0-9一二三四五六七八九十]+[—-]?[0-9一二三四五六七八九十]*月份?.{0,12}(增长|下降)")),
+    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|没收违法所得|责令.{0,10}(改正|停止|退运)|立案查处|违法违规|党纪政务处分")),
+    ("领导活动", re.compile(r"会见|会谈|考察|调研|视察|出席|致辞|致信|贺信|贺电|访问|通电话|慰问|看望")),
+    ("会议报道", re.compile(r"会议|座谈会|召开|举行|开幕|闭幕|论坛|峰会|发布会|大会|全会|研讨会|推进会|对接会")),
+    ("通知公告", re.compile(r"通知|公告|公示|通报|批复|复函|答复|决定|的函|名单|启事|预案")),
+)
+OTHER_NEWS = "其他新闻"
+
+
+def title_names_other_news(title: str | None) -> bool:
+    """Whether a title names a kind of page that is no case (a meeting, a visit, statistics …)."""
+    head = normalise((title or "")[:MAX_TITLE_CHARS])
+    return bool(head) and any(pattern.search(head) for _, pattern in REASONS)
+
+
+def reason_for(title: str | None, text: str) -> str:
+    """The kind of non-case page, in a few words ("会议报道", "统计公报" …)."""
+    head = normalise((title or "")[:MAX_TITLE_CHARS])
+    opening = normalise((text or "")[:200])
+    for where in (head, opening):
+        for reason, pattern in REASONS:
+            if where and pattern.search(where):
+                return reason
+    return OTHER_NEWS
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page for the gate: its text, whether it is a reform case, and (for a non-case) why not."""
+
+    id: str
+    title: str | None
+    text: str
+    is_case: bool
+    reason: str | None = None
+    source: str | None = None
+    batch: str | None = None  # evaluation pages: "confirmation" = gathered after the gate's design was fixed
+
+
+def read_pages(path: str | Path) -> list[Page]:
+    """Pages from a JSONL file: id, title?, text, is_case (default false), reason?, source?."""
+    pages = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if not isinstance(row.get("text"), str):
+                raise ValueError(f'{path}:{number}: no "text"')
+            pages.append(Page(str(row.get("id") or f"{Path(path).stem}:{number}"), row.get("title"), row["text"],
+                              bool(row.get("is_case", False)), row.get("reason"), row.get("source"), row.get("batch")))
+    return pages
+
+
+def negatives_hash(path: Path = NEGATIVES) -> str:
+    """Short hash of the negatives file (a model trained on other negatives is stale)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16] if Path(path).exists() else "none"
+
+
+def policy_texts(folder: Path = POLICY_SAMPLE) -> list[str]:
+    """Seed 003 whole, then each of its paragraphs of 40 characters or more (its measures)."""
+    paths = sorted(Path(folder).glob("003_*.txt"))
+    if not paths:
+        return []
+    text = normalise(paths[0].read_text(encoding="utf-8"))
+    return [text] + [p.strip() for p in text.split("\n") if len(p.strip()) >= 40]
+
+
+def gate_text(title: str | None, text: str) -> str:
+    """Normalised title and the head of the body: what the gate reads of a page."""
+    title = normalise((title or "")[:MAX_TITLE_CHARS])
+    body = normalise((text or "")[:GATE_CHARS])
+    return f"{title}\n{body}" if title else body
+
+
+class RelevanceGate:
+    """A calibrated linear model of "reform case or not", with a threshold chosen for recall.
+
+    Words and character n-grams (the indicator model's features, fitted on the gate's own
+    texts), a linear SVM with balanced class weights, and Platt scaling fitted on held-out
+    folds (scikit-learn's CalibratedClassifierCV), so `probability` is a probability.
+    """
+
+    def __init__(self, c: float = 0.5, target_recall: float = 0.99, band_quantile: float = 0.975,
+                 tokenizer: str = "jieba") -> None:
+        """An unfitted gate; the threshold is chosen to keep `target_recall` of held-out cases, the
+        uncertain band to start above `band_quantile` of held-out non-cases."""
+        self.c, self.target_recall, self.band_quantile, self.tokenizer = c, target_recall, band_quantile, tokenizer
+        self.threshold = 0.5
+        self.band_low = 0.5
+
+    def _estimator(self, folds: int) -> CalibratedClassifierCV:
+        """A Platt-calibrated, class-balanced linear SVM."""
+        svm = LinearSVC(C=self.c, class_weight="balanced", tol=1e-3, random_state=0)
+        return CalibratedClassifierCV(svm, method="sigmoid", cv=folds)
+
+    def fit(self, texts: Sequence[str], is_case: Sequence[bool], groups: Sequence[str] | None = None,
+            folds: int = 5) -> "RelevanceGate":
+        """Fit on gate texts; choose the threshold on out-of-fold probabilities of the cases.
+
+        Folds keep a group (a corpus practice, a labels file, a source) together, so the
+        threshold is chosen on texts from places the fold's model never saw.
+        """
+        from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+        y = np.asarray(is_case, dtype=bool)
+        self.features = Features(self.tokenizer, (1, 3)).fit(texts)
+        X = self.features.transform(texts)
+        self.estimator = self._estimator(folds).fit(X, y)
+        oof = np.zeros(len(y))
+        splitter = GroupKFold(folds) if groups is not None else StratifiedKFold(folds, shuffle=True, random_state=0)
+        for train, test in splitter.split(X, y, groups):
+            fold = self._estimator(3).fit(X[train], y[train])
+            oof[test] = fold.predict_proba(X[test])[:, 1]
+        self.out_of_fold = oof
+        self.threshold = float(self.threshold_for(oof[y], self.target_recall))
+        # Below the threshold, down to where the held-out non-cases thin out, a page is uncertain:
+        # the training cases are summaries and policy texts, so a reform told as news scores lower
+        # than its content deserves. There the title decides (see `judge`).
+        self.band_low = float(min(self.threshold, max(0.2, np.quantile(oof[~y], self.band_quantile)))) if (~y).any() else self.threshold
+        self.cv = {
+            "n_cases": int(y.sum()), "n_non_cases": int((~y).sum()), "threshold": round(self.threshold, 4),
+            "band_low": round(self.band_low, 4),
+            "case_recall": round(float((oof[y] >= self.threshold).mean()), 4),
+            "non_case_kept_out": round(float((oof[~y] < self.threshold).mean()), 4),
+        }
+        return self
+
+    @staticmethod
+    def threshold_for(case_probabilities: np.ndarray, recall: float) -> float:
+        """The highest threshold that still passes `recall` of these cases (at most 0.5)."""
+        if not len(case_probabilities):
+            return 0.5
+        ranked = np.sort(case_probabilities)
+        k = int(np.floor((1 - recall) * len(ranked)))
+        return float(min(0.5, ranked[k] - 1e-9))
+
+    def _p(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probability of "case" for gate texts."""
+        X = self.features.transform(texts)
+        return self.estimator.predict_proba(X)[:, list(self.estimator.classes_).index(True)]
+
+    def probability(self, items: Sequence[tuple[str | None, str]]) -> np.ndarray:
+        """Probability that each (title, text) is a reform case: the mean of the head's and
+        the median paragraph's.
+
+        An official document of measures opens like any notice (letterhead, addressees,
+        preamble) and shows what it is in its paragraphs; a meeting report quotes a reform in
+        one paragraph, not in most of them, so the median holds it out.
+        """
+        if not items:
+            return np.zeros(0)
+        head = self._p([gate_text(t, x) for t, x in items])
+        owners, chunks = [], []
+        for n, (_, text) in enumerate(items):
+            for chunk in split_chunks(normalise((text or "")[:MAX_BODY_CHARS]), CHUNK_CHARS)[:MAX_CHUNKS]:
+                owners.append(n), chunks.append(chunk)
+        p = self._p(chunks) if chunks else np.zeros(0)
+        owners_arr = np.asarray(owners, dtype=int)
+        median = np.array([np.median(p[owners_arr == n]) if (owners_arr == n).any() else head[n] for n in range(len(items))])
+        return (head + median) / 2
+
+    def is_case(self, probability: float, title: str | None) -> bool:
+        """A case at or above the threshold; in the uncertain band below it, unless the title
+        names a meeting, a visit, statistics, a penalty or a notice; never below the band."""
+        if probability >= self.threshold:
+            return True
+        return probability >= getattr(self, "band_low", self.threshold) and not title_names_other_news(title)
+
+    def judge(self, items: Sequence[tuple[str | None, str]]) -> list[tuple[bool, float, str | None]]:
+        """(is it a case, probability, reason if not) for each (title, text)."""
+        out = []
+        for (title, text), q in zip(items, self.probability(items)):
+            case = self.is_case(float(q), title)
+            out.append((case, float(q), None if case else reason_for(title, text)))
+        return out
+
+
+def gate_training(sections: list, real: Sequence, negatives: Sequence[Page],
+                  policy: Sequence[str] = ()) -> tuple[list[str], list[bool], list[str]]:
+    """Texts, labels and CV groups for the gate: corpus units, labelled cases, the policy
+    document and its tasks, then negatives.
+
+    Corpus practices and cases count whole and by their sub-items, so that one-paragraph
+    reforms and one-line headings look like cases too. The policy document (seed 003, which
+    the indicator model never trains on) teaches the gate that an official document of
+    measures is a case, whatever its letterhead: its negatives include official notices.
+    """
+    from .corpus import section_units
+
+    texts, labels, groups = [], [], []
+    for section in sections:
+        for group, text in section_units(section, "item+subitem"):
+            texts.append(gate_text(None, text)), labels.append(True), groups.append(group)
+    for r in real:
+        texts.append(gate_text(r.example.title, r.example.text)), labels.append(True), groups.append(r.group)
+    for n, text in enumerate(policy):
+        texts.append(gate_text(None, text)), labels.append(True), groups.append(f"policy/{n % 5}")
+    for page in negatives:
+        texts.append(gate_text(page.title, page.text)), labels.append(False)
+        groups.append(f"negative/{zlib.crc32(page.id.encode()) % 10}")
+    return texts, labels, groups

@@ -1,0 +1,173 @@
+"""The relevance gate: real non-case pages stay out of the indicators, real cases pass; a non-case
+is stored with its reason, no indicator, is counted in one digest line and listed in Datasette."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import classify
+import store
+from casewatch import pipeline
+from casewatch.cli import cli
+from classify import evaluation as ev
+from classify.relevance import OTHER_NEWS, read_pages, reason_for
+from digests import build_digest, render_markdown, render_text
+from scrapers import Article, SourceResult
+from store.browse import datasette_app
+
+FLOOR = json.loads((Path(__file__).parent / "fixtures" / "classify" / "relevance_floor.json").read_text(encoding="utf-8"))
+WEEK = "2026-W48"
+
+
+@pytest.fixture(scope="module")
+def pages():
+    """The held-out pages (data/eval/relevance.jsonl): real non-cases and real cases, never trained on."""
+    return read_pages(ev.RELEVANCE_EVAL)
+
+
+@pytest.fixture(scope="module")
+def clf(model_path):
+    """The session's shipped model, with its gate."""
+    return classify.load_model(model_path)
+
+
+def page(pages, key: str):
+    return next(p for p in pages if p.id == key)
+
+
+def test_held_out_pages_meet_the_floor(clf, pages):
+    figures = ev.relevance_figures(clf.gate, pages)
+    assert figures["n_cases"] >= 120 and figures["n_non_cases"] >= 230  # the file is the card's, not a sample of it
+    assert figures["non_case_kept_out"] >= FLOOR["non_case_kept_out"], figures["errors"]
+    assert figures["case_recall"] >= FLOOR["case_recall"], figures["errors"]
+    for reason, kept, total in figures["by_reason"]:
+        assert kept / total >= FLOOR["non_case_kept_out_per_reason"], (reason, kept, total)
+
+
+def test_the_gate_was_never_trained_on_the_evaluation_pages(clf, pages):
+    from classify.relevance import NEGATIVES, gate_text
+
+    trained = {gate_text(p.title, p.text) for p in read_pages(NEGATIVES)}
+    assert not [p.id for p in pages if gate_text(p.title, p.text) in trained]
+    assert {p.id for p in read_pages(NEGATIVES)}.isdisjoint({p.id for p in pages})
+
+
+def test_probabilities_are_calibrated_enough_to_read(clf, pages):
+    """Confident answers are right: of the pages the gate is >= 0.9 sure about either way, few are wrong."""
+    probabilities = clf.gate.probability([(p.title, p.text) for p in pages])
+    sure = [(p.is_case, q >= 0.5) for p, q in zip(pages, probabilities) if q >= 0.9 or q <= 0.1]
+    assert len(sure) >= len(pages) // 2
+    assert sum(truth != said for truth, said in sure) <= 0.05 * len(sure)
+
+
+@pytest.mark.parametrize("title, reason", [
+    ("习近平会见泰国总理", "领导活动"),
+    ("丁薛祥在山东、河北调研", "领导活动"),
+    ("中央经济工作会议在北京举行 习近平发表重要讲话", "会议报道"),
+    ("新疆维吾尔自治区召开促进民营经济高质量发展工作会", "会议报道"),
+    ("国务院办公厅关于2019年部分节假日安排的通知", "通知公告"),
+    ("1—4月份全国房地产开发投资下降2.7%", "统计公报"),
+    ("2024年天津市国民经济和社会发展统计公报", "统计公报"),
+    ("上海市市场监督管理局行政处罚决定书", "行政处罚"),
+    ("100万吨国家钾肥储备投放保春耕", OTHER_NEWS),
+])
+def test_a_non_case_gets_the_reason_its_title_gives(title, reason):
+    assert reason_for(title, "") == reason
+
+
+def test_a_non_case_is_stored_marked_with_its_reason_and_kept_out_of_the_indicators(tmp_path, model_path, pages):
+    """Through the pipeline's classification step: a leader's visit and a statistics release (real
+    pages) beside a real reform case; the digest counts the two in one line and lists only the case."""
+    visit = page(pages, "xwlb-2025-11-26-3")  # 赵乐际对澳大利亚进行正式友好访问
+    stats = page(pages, "sina-c0")  # 1—4月份全国房地产开发投资下降2.7%
+    case = page(pages, "sina-c5")  # 北京市持续优化金融营商环境
+    db_path = tmp_path / "cw.db"
+    db = store.open_db(db_path)
+    store.save_indicators(db, classify.INDICATORS)
+    store.start_run(db, "r1", WEEK)
+    articles = [Article(title=p.title, body=p.text, url=f"https://gov.example.cn/{p.id}.html", source="web") for p in (visit, stats, case)]
+    store.save_source_result(db, SourceResult("web", "site", articles=articles), "https://gov.example.cn/", "r1", WEEK, "省政府网站")
+    store.finish_run(db, "r1", status="ok")
+    assert pipeline.classify_pending(db_path, model_path) == 3
+
+    rows = {r["title"]: r for r in store.open_db(db_path).query("select * from articles")}
+    for p, reason in ((visit, "领导活动"), (stats, "统计公报")):
+        row = rows[p.title]
+        assert (row["is_case"], row["relevance"], row["indicator"], row["secondary"]) == (0, reason, None, "[]")
+        assert row["classified_at"] and row["confidence"] > 0.5  # the gate's certainty that it is no case
+    assert (rows[case.title]["is_case"], rows[case.title]["relevance"]) == (1, None)
+    assert rows[case.title]["indicator"] == "credit"
+
+    digest = build_digest(store.open_db(db_path), WEEK)
+    assert digest.non_cases == 2
+    listed = [e.title for s in digest.sections for e in s.entries] + [e.title for e in digest.unclassified]
+    assert listed == [case.title]
+    for text in (render_markdown(digest), render_text(digest)):
+        assert "另有 2 篇非改革案例（会议、统计、通知等）未列入" in text
+        assert visit.title not in text and stats.title not in text
+
+
+def test_an_analyst_label_makes_a_non_case_a_case(tmp_path, model_path, pages):
+    visit = page(pages, "xwlb-2025-11-26-3")
+    db = store.open_db(tmp_path / "cw.db")
+    store.save_indicators(db, classify.INDICATORS)
+    store.start_run(db, "r1", WEEK)
+    store.save_source_result(db, SourceResult("web", "site", articles=[Article(title=visit.title, body=visit.text, url="u", source="web")]), "x", "r1", WEEK)
+    pipeline.classify_pending(tmp_path / "cw.db", model_path)
+    key = next(db.query("select id from articles"))["id"]
+    store.save_label(db, key, "government_services")
+    row = db["articles"].get(key)
+    assert (row["is_case"], row["relevance"], row["indicator"], row["label_source"]) == (1, None, "government_services", "human")
+
+
+def test_classify_jsonl_says_a_non_case_is_one_with_its_reason_and_no_indicator(project, monkeypatch, pages):
+    monkeypatch.chdir(project)
+    visit, case = page(pages, "xwlb-2025-11-26-3"), page(pages, "dducha-088")
+    lines = [{"id": "visit", "title": visit.title, "text": visit.text}, {"id": "case", "text": case.text}]
+    result = CliRunner().invoke(cli, ["classify", "--jsonl"], input="\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    non_case, reform = [json.loads(line) for line in result.output.splitlines()]
+    assert set(non_case) == {"id", "is_case", "reason", "relevance"}
+    assert (non_case["id"], non_case["is_case"], non_case["reason"]) == ("visit", False, "领导活动")
+    assert 0 <= non_case["relevance"] < 0.5
+    assert reform["is_case"] is True and reform["primary"] == "taxes" and reform["relevance"] >= 0.5
+    assert list(reform["scores"]) == list(classify.SLUGS)
+
+
+def test_datasette_lists_non_cases_with_their_reason_and_leaves_them_out_of_this_week_and_review(tmp_path):
+    path = tmp_path / "cw.db"
+    db = store.open_db(path)
+    store.save_indicators(db, classify.INDICATORS)
+    store.start_run(db, "r1", WEEK)
+    meeting = Article(title="新疆维吾尔自治区召开促进民营经济高质量发展工作会", body="会议强调……", url="https://a.example/1", source="web")
+    reform = Article(title="推行电子税务局", body="出口退税全程网上办理，办理时间压缩至1个工作日。", url="https://a.example/2", source="web")
+    store.save_source_result(db, SourceResult("web", "site", articles=[meeting, reform]), "https://a.example/", "r1", WEEK)
+    ids = {r["title"]: r["id"] for r in db.query("select id, title from articles")}
+    scores = {s: 0.01 for s in classify.SLUGS} | {"taxes": 0.83}
+    store.save_decisions(db, {
+        ids[meeting.title]: {"id": ids[meeting.title], "is_case": False, "reason": "会议报道", "relevance": 0.04},
+        ids[reform.title]: {"id": ids[reform.title], "is_case": True, "relevance": 0.97, "primary": None, "confidence": 0.4,
+                            "scores": scores, "secondary": [], "terms": []},
+    })
+    db.close()
+
+    def rows(url: str, **params) -> list[dict]:
+        async def fetch():
+            return await datasette_app(path).client.get(url, params={"_shape": "array", **params})
+        response = asyncio.run(fetch())
+        assert response.status_code == 200, response.text[:300]
+        return response.json()
+
+    listed = rows("/casewatch/non_cases.json", week="")
+    assert [(r["标题"], r["理由"]) for r in listed] == [(meeting.title, "会议报道")]
+    assert rows("/casewatch/non_cases.json", week=WEEK) == listed
+    assert rows("/casewatch/non_cases.json", week="2026-W01") == []
+    assert [r["标题"] for r in rows("/casewatch/this_week.json", week=WEEK)] == [reform.title]
+    assert [r["标题"] for r in rows("/casewatch/review.json")] == [reform.title]  # unclassified case: to review; the meeting: not
+    assert meeting.title not in {r["atom_title"] for r in rows("/casewatch/feed.json", indicator="")}
