@@ -13,7 +13,7 @@ from datetime import date
 
 import lxml.html
 
-from .dates import date_from_url, parse_date, parse_published
+from .dates import date_from_url, parse_date, parse_shown_date
 from .urls import absolute_url, attachment_type
 
 TITLE_METAS = ("articletitle", "title", "og:title")
@@ -42,7 +42,25 @@ BLOCK_TAGS = {
     "blockquote", "pre", "dd", "dt", "dl", "center", "form", "header", "footer", "figure", "figcaption", "br", "hr",
 }  # fmt: skip
 SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "select", "button", "input", "textarea", "object"}
-ISSUER_RE = re.compile(r"(?:来源|发布机构|发文机关|信息来源|发布单位)\s*[:：]\s*([^\s|｜:：]{2,30})")
+# An issuer label and its value, on the same line or the next; "来 源" is spaced on some templates.
+ISSUER_LABELS = r"(?:来\s?源于|文章来源|信息来源|来\s?源|发布机构|发文机关|发布单位|作者单位)"
+ISSUER_RE = re.compile(ISSUER_LABELS + r"\s*[:：]\s*([^\s|｜:：【】\[\]]{2,40})(?![^\s]*\s*[:：])")
+# Words that are labels themselves: an empty 来源： followed by one of them has no issuer.
+LABEL_WORDS = ("发布日期", "发布时间", "日期", "时间", "访问量", "浏览", "阅读", "字体", "字号", "作者", "分享", "点击", "责任编辑")
+# Lines that end an article: its tails, the pager to other articles, the page footer.
+TAIL_RE = re.compile(
+    r"^(?:【?\s*责任编辑|责编[:：]|编辑[:：]|扫一扫|【\s*(?:打印|关闭|纠错)|\[\s*打印|打印本页|关闭窗口|打印\s*[|｜]|(?:打印|关闭)$"
+    r"|相关(?:附件|链接|文章|稿件|新闻|信息|阅读|解读)|附件下载|文件下载|(?:相关)?附件\s*[:：]?$|▪?\s*上一篇|▪?\s*下一篇|分享到"
+    r"|【信息发布|版权所有|主办单位|主办[:：]|网站标识码|.*ICP备|关于我们|网站地图)"
+)
+# Lines about the article rather than of it, at the head of a container: date, source, font size, share, views.
+HEAD_RE = re.compile(
+    r"^(?:[【\[]?\s*(?:来\s?源|信息来源|文章来源|发布(?:日期|时间|机构)|时间|日期|作者|字[体号]|浏览|阅读|点击|分享|更新时间|时间发布)"
+    r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}\S*)?(?:\s+来\s?源.*)?$"
+    r"|(?:当前位置|您的位置|您现在的位置|您当前所在位置)|[大中小\s]+$|[A-Za-z×x]$)"
+)
+# Shorter than this after the furniture is gone, a page holds no article (a menu, a missing text).
+MIN_ARTICLE = 20
 # A site name after the title in <title>: "标题_浙江省人民政府", "标题 - 中国政府网".
 TITLE_SUFFIX_RE = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s).*$")
 # Below this many characters a container is empty chrome (a print button, a date line).
@@ -73,6 +91,12 @@ class Page:
     attachments: list[Attachment] = field(default_factory=list)
     date_from: str | None = None
     body_from: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def no_text(self) -> bool:
+        """True when the page holds no article text (a menu, a template whose text is missing)."""
+        return not self.body
 
 
 def parse_article(
@@ -104,19 +128,24 @@ def parse_article(
     if not title:
         title = TITLE_SUFFIX_RE.sub("", _clean(root.findtext(".//title") or "")) or (listing_title or "")
 
+    # The date shown with the title is what the publisher means; the meta tag is often the
+    # time of a later republication (SOURCES.md), so it only fills in.
+    meta_date = next((d for k in DATE_METAS if (d := parse_date(metas.get(k), until))), None)
+    shown = parse_shown_date(page_text, title, until)
     candidates = [
         ("selector", parse_date(_select_text(root, date_selector), until)),
-        ("meta", next((d for k in DATE_METAS if (d := parse_date(metas.get(k), until))), None)),
-        ("page", parse_published(page_text, until)),
+        ("page", shown),
+        ("meta", meta_date),
         ("listing", parse_date(listing_date, until)),
         ("url", date_from_url(url, until)),
     ]
     date_from, published = next(((k, d) for k, d in candidates if d), (None, None))
+    problems = []
+    if shown and meta_date and shown != meta_date:
+        problems.append(f"date: the page shows {shown}, its meta tag says {meta_date}")
 
-    issuer = next((metas[k] for k in ISSUER_METAS if metas.get(k)), None)
-    if not issuer:
-        match = ISSUER_RE.search(page_text)
-        issuer = match.group(1) if match else None
+    issuer = next((metas[k] for k in ISSUER_METAS if metas.get(k)), None) or find_issuer(page_text)
+    body = trim_body(body, title)
     return Page(
         title=_clean(title),
         body=body,
@@ -125,7 +154,47 @@ def parse_article(
         attachments=find_attachments(root, container, url),
         date_from=date_from,
         body_from=body_from,
+        problems=problems,
     )
+
+
+def find_issuer(text: str) -> str | None:
+    """The issuer a page labels (来源, 信息来源, 发布机构 …), label stripped; an empty label is none."""
+    for match in re.finditer(ISSUER_LABELS + r"\s*[:：]\s*([^\n|｜【】\[\]]*?)\s*(?=$|\n|[|｜【\[]|\s\S{2,6}[:：])", text, re.M):
+        value = match.group(1).strip()
+        if not value:  # the value may sit on the next line ("来源:\n四川日报")
+            rest = text[match.end():].lstrip("\n").split("\n", 1)[0].strip()
+            value = rest if rest and not re.search(r"[:：]", rest) and len(rest) <= 40 else ""
+        value = re.split(r"\s+(?:\d{4}[-/.年]|发布|时间|日期|作者|记者|责任编辑|浏览|阅读|字号|字体)", value)[0].strip()
+        if len(value) >= 2 and not value.startswith(LABEL_WORDS) and not re.search(r"[:：]", value):
+            return value
+    return None
+
+
+def trim_body(body: str, title: str | None = None) -> str:
+    """The article's text without the lines about it at its head and the tails after it.
+
+    Containers hold the title, date, source and font-size lines, and end with 责任编辑,
+    扫一扫, print and close links, related links, the pager to other articles and, on some
+    templates, a share summary repeating the text: the article ends at the first tail.
+    What is left shorter than a real article (a menu, a footer) is no text at all.
+    """
+    lines = body.split("\n")
+    key = re.sub(r"\s+", "", title or "")
+    start = 0
+    while start < len(lines) and start < 12:
+        line = lines[start]
+        flat = re.sub(r"\s+", "", line)
+        label_value = start > 0 and re.match(r"^(?:来\s?源|信息来源|责任编辑)\s*[:：]?$", lines[start - 1].strip())
+        if HEAD_RE.match(line) or (key and flat and (flat in key or key in flat) and len(flat) >= 4) or label_value:
+            start += 1
+            continue
+        break
+    end = next((i for i in range(start + 1, len(lines)) if TAIL_RE.match(lines[i].strip())), len(lines))
+    if start < len(lines) and TAIL_RE.match(lines[start].strip()):
+        end = start
+    kept = "\n".join(lines[start:end]).strip()
+    return kept if len(re.sub(r"\s+", "", kept)) >= MIN_ARTICLE else ""
 
 
 def extract_body(root, html: str, body_selector: str | None = None) -> tuple[str, object, str]:
