@@ -160,7 +160,9 @@ def pagination(html: str, url: str, pagers: list[str] | None = None) -> list[Pag
 
 def trs_pages(html: str, url: str) -> list[PageRequest]:
     """Pages from TRS `createPageHTML` (old form: 0-based `current`; new: 1-based)."""
-    match = CREATE_PAGE_RE.search(html)
+    # The call, not the definition: some templates define `function createPageHTML(_nPageCount, …)`
+    # inline before calling it with the numbers.
+    match = next((m for m in CREATE_PAGE_RE.finditer(html) if not re.search(r"function\s*$", html[: m.start()])), None)
     if not match:
         return []
     variables = dict(VAR_RE.findall(html))

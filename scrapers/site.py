@@ -309,7 +309,7 @@ def page_articles(
                 for i, c in enumerate(cases, start=1)] + articles  # fmt: skip
     body = _one_case_body(split, page.body)
     if not body and not extra:
-        result.errors.append(f"article {url}: no body text found")
+        result.errors.append(f"article {url}: no_text (no article text on the page, only its furniture)")
         return articles
     body = "\n\n".join(part for part in [body, *extra] if part)
     return [_article(page.title, body, url, name, page.published, page.issuer)] + articles
