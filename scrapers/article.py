@@ -47,17 +47,22 @@ ISSUER_LABELS = r"(?:来\s?源于|文章来源|信息来源|来\s?源|发布机�
 ISSUER_RE = re.compile(ISSUER_LABELS + r"\s*[:：]\s*([^\s|｜:：【】\[\]]{2,40})(?![^\s]*\s*[:：])")
 # Words that are labels themselves: an empty 来源： followed by one of them has no issuer.
 LABEL_WORDS = ("发布日期", "发布时间", "日期", "时间", "访问量", "浏览", "阅读", "字体", "字号", "作者", "分享", "点击", "责任编辑")
-# Lines that end an article: its tails, the pager to other articles, the page footer.
+# Lines that end an article: its tails and the pager to other articles …
 TAIL_RE = re.compile(
-    r"^(?:【?\s*责任编辑|责编[:：]|编辑[:：]|扫一扫|【\s*(?:打印|关闭|纠错)|\[\s*打印|打印本页|关闭窗口|打印\s*[|｜]|(?:打印|关闭)$"
+    r"^(?:【?\s*责任编辑|责编[:：]|编辑[:：]|扫一扫|【\s*(?:打印|关闭|纠错|返回顶部)|\[\s*打印|打印本页|关闭窗口|打印\s*[|｜]|(?:打印|关闭|返回顶部)$"
     r"|相关(?:附件|链接|文章|稿件|新闻|信息|阅读|解读)|附件下载|文件下载|(?:相关)?附件\s*[:：]?$|▪?\s*上一篇|▪?\s*下一篇|分享到"
-    r"|【信息发布|版权所有|主办单位|主办[:：]|网站标识码|.*ICP备|关于我们|网站地图)"
+    r"|【信息发布)"
 )
+# … and the page footer, which only ends it when no prose follows (a notice may name its 主办单位).
+FOOTER_RE = re.compile(r"^(?:版权所有|主办单位|主办[:：]|网站标识码|.*ICP备|关于我们|网站地图)")
 # Lines about the article rather than of it, at the head of a container: date, source, font size, share, views.
 HEAD_RE = re.compile(
     r"^(?:[【\[]?\s*(?:来\s?源|信息来源|文章来源|发布(?:日期|时间|机构)|时间|日期|作者|字[体号]|浏览|阅读|点击|分享|更新时间|时间发布)"
-    r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}\S*)?(?:\s+来\s?源.*)?$"
-    r"|(?:当前位置|您的位置|您现在的位置|您当前所在位置)|[大中小\s]+$|[A-Za-z×x]$)"
+    r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}\S*)?(?:\s+来\s?源.*|(?:\s+\S{1,8}[:：]\S*)*)$"
+    r"|(?:当前位置|您的位置|您现在的位置|您当前所在位置)|[大中小\s]+$|[A-Za-z×x]$"
+    r"|(?:本报|见习|特约)?(?:记者|通讯员)\s*\S{2,12}$"  # a byline alone on its line
+    r"|\S{1,10}〔\d{4}〕\d+号$"  # the document number of a notice
+    r"|[0-9A-Z]{6,}[-/]\d{4}-\d+$|索取号|索引号|文件编号|备注$)"  # a 信息公开 table's index number and labels
 )
 # Shorter than this after the furniture is gone, a page holds no article (a menu, a missing text).
 MIN_ARTICLE = 20
@@ -126,7 +131,7 @@ def parse_article(
         heading = next((h for h in root.iter("h1", "h2") if len(_clean(h.text_content())) >= 4), None)
         title = _clean(heading.text_content()) if heading is not None else None
     if not title:
-        title = TITLE_SUFFIX_RE.sub("", _clean(root.findtext(".//title") or "")) or (listing_title or "")
+        title = _title_from_head(_clean(root.findtext(".//title") or ""), page_text) or (listing_title or "")
 
     # The date shown with the title is what the publisher means; the meta tag is often the
     # time of a later republication (SOURCES.md), so it only fills in.
@@ -145,7 +150,7 @@ def parse_article(
         problems.append(f"date: the page shows {shown}, its meta tag says {meta_date}")
 
     issuer = next((metas[k] for k in ISSUER_METAS if metas.get(k)), None) or find_issuer(page_text)
-    body = trim_body(body, title)
+    body = trim_body(body, title, issuer)
     return Page(
         title=_clean(title),
         body=body,
@@ -156,6 +161,13 @@ def parse_article(
         body_from=body_from,
         problems=problems,
     )
+
+
+def _title_from_head(head: str, page_text: str) -> str:
+    """The article's part of a `<title>` ("站名-栏目-标题", "标题_站名"): the part the page shows as a line."""
+    parts = [p.strip() for p in re.split(r"\s*(?:[_|｜]|\s[-—–]\s|-)\s*", head) if p.strip()]
+    shown = {line.strip() for line in page_text.split("\n")}
+    return next((p for p in sorted(parts, key=len, reverse=True) if p in shown and len(p) >= 4), None) or TITLE_SUFFIX_RE.sub("", head)
 
 
 def find_issuer(text: str) -> str | None:
@@ -171,30 +183,49 @@ def find_issuer(text: str) -> str | None:
     return None
 
 
-def trim_body(body: str, title: str | None = None) -> str:
+def trim_body(body: str, title: str | None = None, issuer: str | None = None) -> str:
     """The article's text without the lines about it at its head and the tails after it.
 
-    Containers hold the title, date, source and font-size lines, and end with 责任编辑,
-    扫一扫, print and close links, related links, the pager to other articles and, on some
-    templates, a share summary repeating the text: the article ends at the first tail.
-    What is left shorter than a real article (a menu, a footer) is no text at all.
+    Containers hold the column name, title, date, source and font-size lines, and end
+    with 责任编辑, 扫一扫, print and close links, related links, the pager to other
+    articles and, on some templates, a share summary repeating the text: the article
+    ends at the first tail. What is left shorter than a real article (a menu, a footer)
+    is no text at all.
     """
     lines = body.split("\n")
     key = re.sub(r"\s+", "", title or "")
-    start = 0
-    while start < len(lines) and start < 12:
-        line = lines[start]
+
+    def is_title(line: str) -> bool:
         flat = re.sub(r"\s+", "", line)
+        # the title, or a piece of a title broken over lines; not a lead paragraph that quotes it
+        return len(flat) >= 4 and (flat in key or (key in flat and len(flat) <= len(key) + 12))
+
+    # Whatever precedes the title near the top of a container is the column's name or a breadcrumb.
+    prose = next((i for i, line in enumerate(lines) if len(line) > 60 or "。" in line), len(lines))
+    start = next((i + 1 for i, line in enumerate(lines[: min(6, prose)]) if is_title(line)), 0)
+    subtitle_at = start if start else -1
+    while start < len(lines) and start < 16:
+        line = lines[start].strip()
         label_value = start > 0 and re.match(r"^(?:来\s?源|信息来源|责任编辑)\s*[:：]?$", lines[start - 1].strip())
-        if HEAD_RE.match(line) or (key and flat and (flat in key or key in flat) and len(flat) >= 4) or label_value:
+        if HEAD_RE.match(line) or (start < prose and is_title(line)) or label_value or (issuer and line == issuer):
+            start += 1
+            continue
+        # a subtitle straight under the title: short, no sentence in it
+        if start == subtitle_at and len(line) <= 40 and not re.search(r"[。；！？]", line):
             start += 1
             continue
         break
-    end = next((i for i in range(start + 1, len(lines)) if TAIL_RE.match(lines[i].strip())), len(lines))
-    if start < len(lines) and TAIL_RE.match(lines[start].strip()):
-        end = start
+    end = len(lines)
+    for i in range(start, len(lines)):
+        line = lines[i].strip()
+        if TAIL_RE.match(line) or (FOOTER_RE.match(line) and not any("。" in later for later in lines[i + 1 :])):
+            end = i
+            break
+    while end > start and is_title(lines[end - 1]):  # a title repeated under the text
+        end -= 1
     kept = "\n".join(lines[start:end]).strip()
     return kept if len(re.sub(r"\s+", "", kept)) >= MIN_ARTICLE else ""
+
 
 
 def extract_body(root, html: str, body_selector: str | None = None) -> tuple[str, object, str]:

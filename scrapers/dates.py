@@ -71,9 +71,12 @@ def parse_shown_date(text: str, title: str | None, until: date | None = None) ->
     key = re.sub(r"\s+", "", title or "")[:12]
     start = next((i for i, line in enumerate(lines) if key and key in re.sub(r"\s+", "", line)), None)
     if start is not None:
-        for offset, line in enumerate(lines[start + 1 : start + 8]):
+        window = lines[start + 1 : start + 8]
+        for offset, line in enumerate(window):
             found = parse_published(line, until)
-            if not found and offset == 0 and BARE_DATE_LINE_RE.match(line):  # only right under the title
+            # a bare date only right under the title (or its second line), never after another date's label
+            bare = offset <= 2 and not (offset and re.search(r"日期|时间|[:：]\s*$", window[offset - 1]))
+            if not found and bare and BARE_DATE_LINE_RE.match(line):
                 found = parse_date(line, until)
             if found:
                 return found
