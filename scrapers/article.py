@@ -35,6 +35,8 @@ CONTAINERS = (
     "#articleContent",
     "article",
 )
+# Names any widget may carry: they count only when they hold prose.
+GENERIC_CONTAINERS = {"#content", ".content", ".article-content", "#mainText", "#articleContent", "article"}
 # Hanweb marks the body with comments rather than an element.
 ZJEG_RE = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
 BLOCK_TAGS = {
@@ -60,7 +62,7 @@ HEAD_RE = re.compile(
     r"^(?:[【\[]?\s*(?:来\s?源|信息来源|文章来源|发布(?:日期|时间|机构)|时间|日期|作者|字[体号]|浏览|阅读|点击|分享|更新时间|时间发布)"
     r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}\S*)?(?:\s+来\s?源.*|(?:\s+\S{1,8}[:：]\S*)*)$"
     r"|(?:当前位置|您的位置|您现在的位置|您当前所在位置)|[大中小\s]+$|[A-Za-z×x]$"
-    r"|(?:本报|见习|特约)?(?:记者|通讯员)\s*\S{2,12}$"  # a byline alone on its line
+    r"|\S{0,8}(?:记者|通讯员)(?:\s*\S{2,4}){1,4}$"  # a byline alone on its line
     r"|\S{1,10}〔\d{4}〕\d+号$"  # the document number of a notice
     r"|[0-9A-Z]{6,}[-/]\d{4}-\d+$|索取号|索引号|文件编号|备注$)"  # a 信息公开 table's index number and labels
 )
@@ -128,8 +130,13 @@ def parse_article(
     if not title and listing_title and not listing_title.endswith(("...", "…")):
         title = listing_title
     if not title:
-        heading = next((h for h in root.iter("h1", "h2") if len(_clean(h.text_content())) >= 4), None)
-        title = _clean(heading.text_content()) if heading is not None else None
+        # A heading that the <title> repeats is the article's; the first heading of a page is
+        # often a menu's ("全部导航", "热点新闻"), so it comes only after the <title>'s shown part.
+        head = _clean(root.findtext(".//title") or "")
+        headings = [_clean(h.text_content()) for h in root.iter("h1", "h2", "h3")]
+        headings = [h for h in headings if len(h) >= 4]
+        title = next((h for h in headings if re.sub(r"\s+", "", h) in re.sub(r"\s+", "", head)), None)
+        title = title or _title_from_head(head, page_text, fallback=False) or (headings[0] if headings else None)
     if not title:
         title = _title_from_head(_clean(root.findtext(".//title") or ""), page_text) or (listing_title or "")
 
@@ -163,11 +170,12 @@ def parse_article(
     )
 
 
-def _title_from_head(head: str, page_text: str) -> str:
+def _title_from_head(head: str, page_text: str, fallback: bool = True) -> str | None:
     """The article's part of a `<title>` ("站名-栏目-标题", "标题_站名"): the part the page shows as a line."""
     parts = [p.strip() for p in re.split(r"\s*(?:[_|｜]|\s[-—–]\s|-)\s*", head) if p.strip()]
     shown = {line.strip() for line in page_text.split("\n")}
-    return next((p for p in sorted(parts, key=len, reverse=True) if p in shown and len(p) >= 4), None) or TITLE_SUFFIX_RE.sub("", head)
+    found = next((p for p in sorted(parts, key=len, reverse=True) if p in shown and len(p) >= 4), None)
+    return found or (TITLE_SUFFIX_RE.sub("", head) if fallback else None)
 
 
 def find_issuer(text: str) -> str | None:
@@ -177,7 +185,7 @@ def find_issuer(text: str) -> str | None:
         if not value:  # the value may sit on the next line ("来源:\n四川日报")
             rest = text[match.end():].lstrip("\n").split("\n", 1)[0].strip()
             value = rest if rest and not re.search(r"[:：]", rest) and len(rest) <= 40 else ""
-        value = re.split(r"\s+(?:\d{4}[-/.年]|发布|时间|日期|作者|记者|责任编辑|浏览|阅读|字号|字体)", value)[0].strip()
+        value = re.split(r"\s*\d{4}[-/.年]\d|\s+(?:发布|时间|日期|作者|记者|责任编辑|浏览|阅读|字号|字体)", value)[0].strip()
         if len(value) >= 2 and not value.startswith(LABEL_WORDS) and not re.search(r"[:：]", value):
             return value
     return None
@@ -221,7 +229,8 @@ def trim_body(body: str, title: str | None = None, issuer: str | None = None) ->
         if TAIL_RE.match(line) or (FOOTER_RE.match(line) and not any("。" in later for later in lines[i + 1 :])):
             end = i
             break
-    while end > start and is_title(lines[end - 1]):  # a title repeated under the text
+    # a title repeated under the text, a stray bracket of a "[ 责编：… ]"
+    while end > start and (is_title(lines[end - 1]) or re.fullmatch(r"[\W_]{0,3}", lines[end - 1].strip())):
         end -= 1
     kept = "\n".join(lines[start:end]).strip()
     return kept if len(re.sub(r"\s+", "", kept)) >= MIN_ARTICLE else ""
@@ -241,6 +250,8 @@ def extract_body(root, html: str, body_selector: str | None = None) -> tuple[str
                     return text, root.cssselect("#zoom")[0] if root.cssselect("#zoom") else root, "ZJEG_RSS"
         found = [(block_text(e), e) for e in root.cssselect(selector)]
         found = [(t, e) for t, e in found if len(t) >= MIN_BODY]
+        if selector in GENERIC_CONTAINERS:  # a class any widget may use (a login box's .content): prose only
+            found = [(t, e) for t, e in found if t.count("。") >= 2 or len(t) >= 200]
         if found:
             text, element = max(found, key=lambda pair: len(pair[0]))
             return text, element, selector

@@ -14,7 +14,7 @@ DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]
 # it was written) and 生效日期 are other dates and are not matched.
 # A bare 时间 or 日期 counts only as a label of its own (实施时间 is not a publication).
 PUBLISHED_RE = re.compile(
-    r"(?:发布日期|发布时间|发文日期|公开日期|发布于|更新时间|时间发布|(?<![\u4e00-\u9fff])时间|(?<![\u4e00-\u9fff])日期)\s*[:：]?\s*"
+    r"(?:发布日期|发布时间|发表时间|发表日期|发文日期|公开日期|发布于|更新时间|时间发布|(?<![\u4e00-\u9fff])时间|(?<![\u4e00-\u9fff])日期)\s*[:：]?\s*"
     + DATE_RE.pattern
 )
 # A date alone on the line under a title ("2025年06月03日 13时44分", "2022-05-07 00:00 来源：…").

@@ -68,12 +68,16 @@ def check_article(record: dict, title: str, published: str | None, issuer: str |
     }
 
 
-def score_pages(read=None) -> Score:
-    """Read every article page of the corpus (with `read(html, url) -> (title, date, issuer, body, no_text)`) and score it."""
+def score_pages(read=None, held_out: bool | None = None) -> Score:
+    """Read the article pages of the corpus (with `read(html, url) -> (title, date, issuer, body, no_text)`) and score them.
+
+    `held_out` True scores only the pages whose gold was written after the reader was
+    frozen (not tuned on), False only the others, None all.
+    """
     read = read or read_with_casewatch
     score = Score()
     for record in load_gold():
-        if record["kind"] != "article":
+        if record["kind"] != "article" or (held_out is not None and bool(record.get("held_out")) != held_out):
             continue
         score.pages += 1
         result = check_article(record, *read(page_html(record), record["url"]))
