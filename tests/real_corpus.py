@@ -93,3 +93,25 @@ def read_with_casewatch(html: str, url: str):
     """casewatch's article reader on one page."""
     page = parse_article(html, url)
     return page.title, page.published, page.issuer, page.body, getattr(page, "no_text", False)
+
+
+def score_columns() -> list[dict]:
+    """Each column page of the corpus: its article links and next pages found, and furniture links requested."""
+    from scrapers.listing import parse_listing
+    from scrapers.urls import canonical_url
+
+    rows = []
+    for record in load_gold():
+        if record["kind"] != "column":
+            continue
+        listing = parse_listing(page_html(record), record["url"])
+        found = {canonical_url(link.url) for link in listing.links}
+        pages = {canonical_url(p.url) for p in listing.pages}
+        rows.append({
+            "site": record["site"],
+            "links": sum(canonical_url(u) in found for u in record["links"]),
+            "of": len(record["links"]),
+            "next_pages": all(canonical_url(u) in pages for u in record["next_pages"]),
+            "furniture_requested": len(found - {canonical_url(u) for u in record["links"]}),
+        })
+    return rows
