@@ -35,6 +35,8 @@ CONTAINERS = (
     "#articleContent",
     "article",
 )
+# Labels of a block that lists an article's files.
+ATTACHMENT_LABELS = ("相关附件", "附件下载", "附件：", "附件:", "附件列表", "下载附件")
 # Names any widget may carry: they count only when they hold prose.
 GENERIC_CONTAINERS = {"#content", ".content", ".article-content", "#mainText", "#articleContent", "article"}
 # Hanweb marks the body with comments rather than an element.
@@ -319,6 +321,11 @@ def find_attachments(root, container, url: str) -> list[Attachment]:
     """Files linked from the body, from the block around it, or by a link labelled 附件."""
     scope = container.getparent() if container is not None and container.getparent() is not None else root
     anchors = list(scope.iter("a")) + [a for a in root.iter("a") if "附件" in (a.text_content() or "")]
+    # TRS templates list files in a 相关附件 / 附件下载 block of their own, away from .TRS_Editor.
+    for block in root.iter("div", "ul", "table", "dl", "p", "td"):
+        head = _clean(block.text_content())[:12]
+        if head.startswith(ATTACHMENT_LABELS) and len(_clean(block.text_content())) < 2000:
+            anchors += list(block.iter("a"))
     found, seen = [], set()
     for anchor in anchors:
         link = absolute_url(anchor.get("href", ""), url)

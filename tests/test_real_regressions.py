@@ -57,3 +57,14 @@ def test_trs_paging_is_read_from_the_call_not_the_inline_definition():
     )
     pages = trs_pages(html, "http://www.example.gov.cn/col/index.html")
     assert len(pages) == 20 and pages[-1].url == "http://www.example.gov.cn/col/index_20.html"
+
+
+def test_a_file_in_a_related_files_block_outside_the_body_is_recorded():
+    # No saved page of that TRS template is in the corpus yet. The real Sichuan page (zysc) keeps
+    # its 相关附件 block beside #content (that case was already read); here a block of the kind
+    # the TRS templates put at the foot of the page, far from the body, is added to it.
+    block = '<div class="xgfj"><b>相关附件</b><ul><li><a href="/zysc/W020200915.doc">服务企业活动月安排表</a></li></ul></div>'
+    html = page_html(GOLD["zysc.gov.cn"]).replace("</body>", block + "</body>", 1)
+    page = parse_article(html, "http://www.sc.gov.cn/10462/c105962/2020/9/15/x.shtml")
+    files = [(a.url, a.type, a.parsed) for a in page.attachments]
+    assert ("http://www.sc.gov.cn/zysc/W020200915.doc", "doc", False) in files
