@@ -61,7 +61,8 @@ def collect(source: dict, db_path: Path, session: Session | None = None) -> Sour
     if source.get("kind") in WEB_COLLECTORS:
         if session is None:
             raise ValueError(f"source {source['name']!r} is a {source['kind']} and needs the run's HTTP session")
-        return collect_web(source, session, store.known_urls(db))
+        # URLs that answered 404 lately wait their turn (backoff), as known ones do
+        return collect_web(source, session, store.known_urls(db) | store.waiting_urls(db))
     return collect_source(source, store.known_documents(db))
 
 

@@ -118,6 +118,7 @@ class SourceResult:
     fetch_log: list[dict] = field(default_factory=list)
     attachments: list = field(default_factory=list)
     known_urls: list[str] = field(default_factory=list)
+    retry_urls: list[str] = field(default_factory=list)  # answered 404/410: asked again on later runs, with backoff
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     blocked: bool = False
 

@@ -25,7 +25,9 @@ from .regions import find_region
 from .urls import READABLE_TYPES, attachment_type, canonical_url, site_key
 
 # Outcomes that asking again will not change.
-PERMANENT = {"not_found", "robots_denied", "offsite"}
+PERMANENT = {"robots_denied", "offsite"}
+# A 404 or 410 may be a page not published yet or moved back: asked again on later runs (the store backs off).
+RETRY = {"not_found"}
 # How the document readers' text is laid out, by type, until extract_document says so itself.
 
 
@@ -52,6 +54,7 @@ class SiteResult:
     new_links: int = 0
     fetched_urls: list[str] = field(default_factory=list)
     dead_urls: list[str] = field(default_factory=list)
+    retry_urls: list[str] = field(default_factory=list)
     unchanged: bool = False
     blocked: bool = False
     log: list[dict] = field(default_factory=list)
@@ -73,6 +76,7 @@ class SiteResult:
             fetch_log=self.log,
             attachments=self.attachments,
             known_urls=self.fetched_urls + self.dead_urls,
+            retry_urls=self.retry_urls,
             blocked=self.blocked,
         ))
 
@@ -247,6 +251,8 @@ def collect_link(link: Link, source: dict, session: Session, hosts: set[str] | N
         result.errors.append(f"article {link.url}: {_failure(response)}")
         if response.outcome in PERMANENT:
             result.dead_urls.append(canonical_url(link.url))
+        elif response.outcome in RETRY:
+            result.retry_urls.append(canonical_url(link.url))
         return
     if not is_html(response.content, response.content_type):
         kind = attachment_type(response.final_url, response.content_type)

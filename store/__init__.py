@@ -23,6 +23,7 @@ from .db import (
     start_run,
     transaction,
     unclassified,
+    waiting_urls,
 )
 from .migrations import NotAStore, schema_version
 from .schema import TABLES
@@ -53,4 +54,5 @@ __all__ = [
     "start_run",
     "transaction",
     "unclassified",
+    "waiting_urls",
 ]

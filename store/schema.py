@@ -161,6 +161,11 @@ TABLES: dict[str, dict] = {
         "pk": "canonical_url",
         "foreign_keys": [("source", "sources", "name")],
     },
+    # Article URLs that answered 404/410: asked again after 1, 2, 4 … days, then known as gone (`gone_at`).
+    "retry_urls": {
+        "columns": {"canonical_url": str, "source": str, "tries": int, "first_seen": str, "last_try": str, "next_try": str, "gone_at": str},
+        "pk": "canonical_url",
+    },
     # Files linked from articles: read (`parsed`), or why not (`error`: a type not read, a corrupt file).
     "attachments": {
         "columns": {
