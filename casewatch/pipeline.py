@@ -62,6 +62,8 @@ def collect(source: dict, db_path: Path, session: Session | None = None) -> Sour
         if session is None:
             raise ValueError(f"source {source['name']!r} is a {source['kind']} and needs the run's HTTP session")
         # URLs that answered 404 lately wait their turn (backoff), as known ones do
+        # the lines this site was found to repeat on its pages come back as furniture to remove
+        source = dict(source, furniture_lines=store.site_furniture(db, source["name"]))
         return collect_web(source, session, store.known_urls(db) | store.waiting_urls(db))
     return collect_source(source, store.known_documents(db))
 

@@ -119,6 +119,7 @@ class SourceResult:
     attachments: list = field(default_factory=list)
     known_urls: list[str] = field(default_factory=list)
     retry_urls: list[str] = field(default_factory=list)  # answered 404/410: asked again on later runs, with backoff
+    furniture_lines: list[str] = field(default_factory=list)  # lines a site repeats on its pages, learned this run
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     blocked: bool = False
 

@@ -209,6 +209,13 @@ def save_retries(db: sqlite_utils.Database, result: SourceResult, seen_at: str) 
     result.errors += [f"article {url}: gone (not found on {tries} runs since {first[:10]})" for url, first, tries in gone]
 
 
+def site_furniture(db: sqlite_utils.Database, source: str) -> list[str]:
+    """The lines a site was found to repeat on its pages in earlier runs."""
+    if not db["site_furniture"].exists():
+        return []
+    return [row[0] for row in db.execute("select line from site_furniture where source = ? order by line", [source])]
+
+
 def http_cache(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str | None]]:
     """Each cached URL's (ETag, Last-Modified), for conditional requests."""
     return {row[0]: (row[1], row[2]) for row in db.execute("select url, etag, last_modified from http_cache")}
@@ -247,6 +254,12 @@ def save_source_result(
     new_ids += save_articles(db, [a for articles in by_document.values() for a in articles], week, seen_at, signatures)
     with transaction(db):
         save_retries(db, result, seen_at)
+        db["site_furniture"].insert_all(
+            ({"id": hashlib.sha1(f"{result.source}\n{line}".encode()).hexdigest()[:16], "source": result.source, "line": line,
+              "first_seen": seen_at} for line in result.furniture_lines),
+            pk="id",
+            ignore=True,
+        )  # fmt: skip
         db["sources"].upsert(
             {
                 "name": result.source,

@@ -166,6 +166,11 @@ TABLES: dict[str, dict] = {
         "columns": {"canonical_url": str, "source": str, "tries": int, "first_seen": str, "last_try": str, "next_try": str, "gone_at": str},
         "pk": "canonical_url",
     },
+    # Lines a site repeats on its article pages (learned from a run's pages): removed from its bodies on later runs.
+    "site_furniture": {
+        "columns": {"id": str, "source": str, "line": str, "first_seen": str},
+        "pk": "id",
+    },
     # Files linked from articles: read (`parsed`), or why not (`error`: a type not read, a corrupt file).
     "attachments": {
         "columns": {

@@ -29,3 +29,27 @@ def test_a_url_read_at_last_leaves_the_retry_table(db):
     miss(db, 1)
     save_retries(db, SourceResult("fgw", "site", known_urls=[URL]), "2026-11-02T00:00:00+00:00")
     assert list(db["retry_urls"].rows) == [] and waiting_urls(db) == set()
+
+
+def test_lines_a_site_repeats_on_its_pages_are_learned_removed_and_kept(db):
+    from scrapers import Article
+    from scrapers.site import strip_repeated_lines
+    from store.db import save_source_result, site_furniture
+
+    # Three real bodies of the corpus, each ending with the banner line a template might add
+    # under every article (a line the tail rules do not know).
+    from real_corpus import load_gold, page_html
+    from scrapers.article import parse_article
+
+    gold = {r["site"]: r for r in load_gold()}
+    banner = "本网所载文章仅供参考"
+    pages = [parse_article(page_html(gold[site]), gold[site]["url"]) for site in ("zysc.gov.cn", "lysc.gov.cn", "djsc.gov.cn")]
+    articles = [Article(page.title, page.body + "\n" + banner, "http://www.sc.gov.cn/", "sc") for page in pages]
+    learned = strip_repeated_lines(articles)
+    assert learned == [banner]
+    assert [a.body for a in articles] == [page.body for page in pages]
+    save_source_result(db, SourceResult("sc", "site", furniture_lines=learned), "http://www.sc.gov.cn/", "run1", "2026-W45")
+    assert site_furniture(db, "sc") == [banner]
+    # a later run with one new article removes the learned line though it is seen once only
+    later = [Article("t", "正文第一段。\n" + banner, "http://www.sc.gov.cn/x.html", "sc")]
+    assert strip_repeated_lines(later, site_furniture(db, "sc")) == [] and later[0].body == "正文第一段。"
