@@ -81,6 +81,7 @@ class Article:
     issuer: str | None = None
     document: str | None = None
     position: int | None = None
+    problems: str | None = None  # what the reader doubted, one a line (a shown date against the meta tag's)
 
 
 @dataclass

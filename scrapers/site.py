@@ -347,7 +347,9 @@ def page_articles(
         result.errors.append(f"article {url}: no_text (no article text on the page, only its furniture)")
         return articles
     body = "\n\n".join(part for part in [body, *extra] if part)
-    return [_article(page.title, body, url, name, page.published, page.issuer)] + articles
+    article = _article(page.title, body, url, name, page.published, page.issuer)
+    article.problems = "\n".join(page.problems) or None
+    return [article] + articles
 
 
 def read_attachment(

@@ -74,6 +74,7 @@ TABLES: dict[str, dict] = {
             "classified_by": str,
             "document": str,
             "position": int,
+            "problems": str,
             "first_seen": str,
             # MinHash signature of the body (scrapers.fingerprint), for bodies long enough to compare
             "fingerprint": bytes,

@@ -68,3 +68,16 @@ def test_a_file_in_a_related_files_block_outside_the_body_is_recorded():
     page = parse_article(html, "http://www.sc.gov.cn/10462/c105962/2020/9/15/x.shtml")
     files = [(a.url, a.type, a.parsed) for a in page.attachments]
     assert ("http://www.sc.gov.cn/zysc/W020200915.doc", "doc", False) in files
+
+
+def test_the_date_disagreement_is_stored_with_the_article(tmp_path):
+    import store
+    from scrapers.site import SiteResult, page_articles
+
+    record = GOLD["mhmiit.gov.cn"]
+    page = read("mhmiit.gov.cn")
+    result = SiteResult("miit")
+    articles = page_articles(page, record["url"], b"", {"name": "miit"}, None, None, result)
+    db = store.open_db(tmp_path / "casewatch.db")
+    store.save_articles(db, articles, "2026-W45", store.now())
+    assert [row["problems"] for row in db["articles"].rows] == ["date: the page shows 2009-09-30, its meta tag says 2023-05-12"]
