@@ -243,6 +243,19 @@ def backfill(locations, source, since, until, batch, config_path, db, digest_dir
     echo_failures(summary["failures"])
 
 
+@cli.command("check-source")
+@click.argument("url")
+@click.option("--kind", type=click.Choice(["site", "feed", "document"]), default="site", show_default=True, help="What the URL is.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@config_option
+def check_source(url, kind, as_json, config_path) -> None:
+    """Show what a run would take from a source (pages, links, first articles), storing nothing."""
+    from . import pipeline
+
+    report = pipeline.check_source(url, kind, load_config(config_path).http)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else pipeline.render_check(report))
+
+
 @cli.command()
 @config_option
 @db_option

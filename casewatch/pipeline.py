@@ -112,7 +112,10 @@ def collect(source: dict, db_path: Path, session: Session | None = None) -> Sour
     if source.get("kind") in WEB_COLLECTORS:
         if session is None:
             raise ValueError(f"source {source['name']!r} is a {source['kind']} and needs the run's HTTP session")
-        return collect_web(source, session, store.known_urls(db))
+        # URLs that answered 404 lately wait their turn (backoff), as known ones do
+        # the lines this site was found to repeat on its pages come back as furniture to remove
+        source = dict(source, furniture_lines=store.site_furniture(db, source["name"]))
+        return collect_web(source, session, store.known_urls(db) | store.waiting_urls(db))
     if source.get("url") and session is not None:  # a document on the web: through the polite session
         view = session.for_source(source["url"], None)
         try:
@@ -611,3 +614,100 @@ class Run:
             "digest": str(self.digest) if self.digest else None,
             "mail": self.mail.message if self.mail else None,
         }
+
+
+def check_source(url: str, kind: str, settings: HttpSettings, articles: int = 3) -> dict:
+    """What a run would do with a source, fetched politely and stored nowhere: pages, links, the first articles."""
+    from urllib.parse import unquote, urlsplit
+
+    from scrapers.article import parse_article
+    from scrapers.compilation import split_compilation
+    from scrapers.dates import today
+    from scrapers.feed import full_text
+    from scrapers.listing import parse_listing
+    from scrapers.readers import extract_document
+
+    import feedparser
+
+    report: dict = {"url": url, "kind": kind, "errors": []}
+    with open_session(settings) as session:
+        response = session.fetch(url)
+        if not response.ok:
+            report["errors"].append(f"{url}: {response.outcome}" + (f" ({response.error})" if response.error else ""))
+            return report
+        if kind == "document":
+            name = unquote(urlsplit(response.final_url).path.rsplit("/", 1)[-1]) or "document.html"
+            extracted = extract_document(response.content, name)
+            split = split_compilation(extracted.text, extracted.layout)
+            cases = [c for c in split.cases if c.title and c.body]
+            report["document"] = {"name": name, "cases": len(cases), "titles": [c.title for c in cases[:articles]],
+                                  "problems": extracted.problems + split.problems}  # fmt: skip
+            return report
+        if kind == "feed":
+            parsed = feedparser.parse(response.content)
+            entries = [e for e in parsed.entries if e.get("link")]
+            report["listing_pages"] = [{"url": response.final_url, "paging": [], "entries": len(entries)}]
+            report["links"] = {"count": len(entries), "examples": [_link(e.get("title", ""), e["link"], None) for e in entries[:3]]}
+            report["skipped"] = {"count": 0, "examples": []}
+            picked = [(e["link"], e.get("title", ""), full_text(e)) for e in entries[:articles]]
+        else:
+            listing = parse_listing(response.text, response.final_url, until=today())
+            report["listing_pages"] = [{
+                "url": response.final_url, "paging": listing.paging, "next_pages": len(listing.pages),
+                "examples": [p.url for p in listing.pages[:3]],
+            }]  # fmt: skip
+            if listing.script:
+                report["errors"].append(listing.script)
+            report["links"] = {"count": len(listing.links), "examples": [_link(x.title, x.url, x.date) for x in listing.links[:3]]}
+            report["skipped"] = {"count": len(listing.skipped), "examples": [_link(x.title, x.url, x.date) for x in listing.skipped[:3]]}
+            picked = [(x.url, x.title, None) for x in listing.links[:articles]]
+        report["articles"] = []
+        for link, title, _ in picked:
+            page = session.fetch(link)
+            if not page.ok:
+                report["articles"].append({"url": link, "error": page.outcome})
+                continue
+            read = parse_article(page.text, page.final_url, title)
+            report["articles"].append({
+                "url": page.final_url, "title": read.title, "date": read.published, "date_from": read.date_from,
+                "issuer": read.issuer, "body_from": read.body_from, "no_text": read.no_text, "length": len(read.body),
+                "first": read.body[:60], "last": read.body[-60:], "problems": read.problems,
+                "attachments": [{"url": a.url, "type": a.type, "name": a.name} for a in read.attachments],
+            })  # fmt: skip
+    return report
+
+
+def _link(title: str, url: str, published: str | None) -> dict:
+    return {"title": title, "url": url, "date": published}
+
+
+def render_check(report: dict) -> str:
+    """A check-source report as the lines a person reads."""
+    lines = [f"{report['kind']} {report['url']}"]
+    for page in report.get("listing_pages", []):
+        rules = ", ".join(page.get("paging") or []) or "none"
+        lines.append(f"listing page {page['url']}: {page.get('next_pages', 0)} more page(s) (paging: {rules})")
+        lines += [f"  next: {u}" for u in page.get("examples", [])]
+    for key, label in (("links", "article links picked"), ("skipped", "links skipped as furniture")):
+        if key in report:
+            lines.append(f"{label}: {report[key]['count']}")
+            lines += [f"  {x['date'] or '':10} {x['title'][:40]}  {x['url']}" for x in report[key]["examples"]]
+    if "document" in report:
+        doc = report["document"]
+        lines.append(f"document {doc['name']}: {doc['cases']} case(s)")
+        lines += [f"  {t}" for t in doc["titles"]]
+    for article in report.get("articles", []):
+        if "error" in article:
+            lines.append(f"article {article['url']}: {article['error']}")
+            continue
+        lines.append(f"article {article['url']}")
+        lines.append(f"  title: {article['title']}")
+        lines.append(f"  date: {article['date']} (from {article['date_from']})   issuer: {article['issuer']}")
+        if article["no_text"]:
+            lines.append("  no_text: the page holds no article text")
+        else:
+            lines.append(f"  body ({article['length']} chars, {article['body_from']}): {article['first']!r} … {article['last']!r}")
+        lines += [f"  attachment ({a['type']}): {a['name'] or a['url']}" for a in article["attachments"]]
+        lines += [f"  problem: {p}" for p in article["problems"]]
+    lines += [f"error: {e}" for e in report["errors"]]
+    return "\n".join(lines)

@@ -13,7 +13,7 @@ from datetime import date
 
 import lxml.html
 
-from .dates import date_from_url, parse_date, parse_published
+from .dates import date_from_url, parse_date, parse_shown_date
 from .urls import absolute_url, attachment_type
 
 TITLE_METAS = ("articletitle", "title", "og:title")
@@ -35,6 +35,10 @@ CONTAINERS = (
     "#articleContent",
     "article",
 )
+# Labels of a block that lists an article's files.
+ATTACHMENT_LABELS = ("相关附件", "附件下载", "附件：", "附件:", "附件列表", "下载附件")
+# Names any widget may carry: they count only when they hold prose.
+GENERIC_CONTAINERS = {"#content", ".content", ".article-content", "#mainText", "#articleContent", "article"}
 # Hanweb marks the body with comments rather than an element.
 ZJEG_RE = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
 BLOCK_TAGS = {
@@ -42,7 +46,30 @@ BLOCK_TAGS = {
     "blockquote", "pre", "dd", "dt", "dl", "center", "form", "header", "footer", "figure", "figcaption", "br", "hr",
 }  # fmt: skip
 SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "select", "button", "input", "textarea", "object"}
-ISSUER_RE = re.compile(r"(?:来源|发布机构|发文机关|信息来源|发布单位)\s*[:：]\s*([^\s|｜:：]{2,30})")
+# An issuer label and its value, on the same line or the next; "来 源" is spaced on some templates.
+ISSUER_LABELS = r"(?:来\s?源于|文章来源|信息来源|来\s?源|发布机构|发文机关|发布单位|作者单位)"
+ISSUER_RE = re.compile(ISSUER_LABELS + r"\s*[:：]\s*([^\s|｜:：【】\[\]]{2,40})(?![^\s]*\s*[:：])")
+# Words that are labels themselves: an empty 来源： followed by one of them has no issuer.
+LABEL_WORDS = ("发布日期", "发布时间", "日期", "时间", "访问量", "浏览", "阅读", "字体", "字号", "作者", "分享", "点击", "责任编辑")
+# Lines that end an article: its tails and the pager to other articles …
+TAIL_RE = re.compile(
+    r"^(?:【?\s*责任编辑|责编[:：]|编辑[:：]|扫一扫|【\s*(?:打印|关闭|纠错|返回顶部)|\[\s*打印|打印本页|关闭窗口|打印\s*[|｜]|(?:打印|关闭|返回顶部)$"
+    r"|相关(?:附件|链接|文章|稿件|新闻|信息|阅读|解读)|附件下载|文件下载|(?:相关)?附件\s*[:：]?$|▪?\s*上一篇|▪?\s*下一篇|分享到"
+    r"|【信息发布)"
+)
+# … and the page footer, which only ends it when no prose follows (a notice may name its 主办单位).
+FOOTER_RE = re.compile(r"^(?:版权所有|主办单位|主办[:：]|网站标识码|.*ICP备|关于我们|网站地图)")
+# Lines about the article rather than of it, at the head of a container: date, source, font size, share, views.
+HEAD_RE = re.compile(
+    r"^(?:[【\[]?\s*(?:来\s?源|信息来源|文章来源|发布(?:日期|时间|机构)|时间|日期|作者|字[体号]|浏览|阅读|点击|分享|更新时间|时间发布)"
+    r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}\S*)?(?:\s+来\s?源.*|(?:\s+\S{1,8}[:：]\S*)*)$"
+    r"|(?:当前位置|您的位置|您现在的位置|您当前所在位置)|[大中小\s]+$|[A-Za-z×x]$"
+    r"|\S{0,8}(?:记者|通讯员)(?:\s*\S{2,4}){1,4}$"  # a byline alone on its line
+    r"|\S{1,10}〔\d{4}〕\d+号$"  # the document number of a notice
+    r"|[0-9A-Z]{6,}[-/]\d{4}-\d+$|索取号|索引号|文件编号|备注$)"  # a 信息公开 table's index number and labels
+)
+# Shorter than this after the furniture is gone, a page holds no article (a menu, a missing text).
+MIN_ARTICLE = 20
 # A site name after the title in <title>: "标题_浙江省人民政府", "标题 - 中国政府网".
 TITLE_SUFFIX_RE = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s).*$")
 # Below this many characters a container is empty chrome (a print button, a date line).
@@ -73,6 +100,12 @@ class Page:
     attachments: list[Attachment] = field(default_factory=list)
     date_from: str | None = None
     body_from: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def no_text(self) -> bool:
+        """True when the page holds no article text (a menu, a template whose text is missing)."""
+        return not self.body
 
 
 def parse_article(
@@ -99,24 +132,34 @@ def parse_article(
     if not title and listing_title and not listing_title.endswith(("...", "…")):
         title = listing_title
     if not title:
-        heading = next((h for h in root.iter("h1", "h2") if len(_clean(h.text_content())) >= 4), None)
-        title = _clean(heading.text_content()) if heading is not None else None
+        # A heading that the <title> repeats is the article's; the first heading of a page is
+        # often a menu's ("全部导航", "热点新闻"), so it comes only after the <title>'s shown part.
+        head = _clean(root.findtext(".//title") or "")
+        headings = [_clean(h.text_content()) for h in root.iter("h1", "h2", "h3")]
+        headings = [h for h in headings if len(h) >= 4]
+        title = next((h for h in headings if re.sub(r"\s+", "", h) in re.sub(r"\s+", "", head)), None)
+        title = title or _title_from_head(head, page_text, fallback=False) or (headings[0] if headings else None)
     if not title:
-        title = TITLE_SUFFIX_RE.sub("", _clean(root.findtext(".//title") or "")) or (listing_title or "")
+        title = _title_from_head(_clean(root.findtext(".//title") or ""), page_text) or (listing_title or "")
 
+    # The date shown with the title is what the publisher means; the meta tag is often the
+    # time of a later republication (SOURCES.md), so it only fills in.
+    meta_date = next((d for k in DATE_METAS if (d := parse_date(metas.get(k), until))), None)
+    shown = parse_shown_date(page_text, title, until)
     candidates = [
         ("selector", parse_date(_select_text(root, date_selector), until)),
-        ("meta", next((d for k in DATE_METAS if (d := parse_date(metas.get(k), until))), None)),
-        ("page", parse_published(page_text, until)),
+        ("page", shown),
+        ("meta", meta_date),
         ("listing", parse_date(listing_date, until)),
         ("url", date_from_url(url, until)),
     ]
     date_from, published = next(((k, d) for k, d in candidates if d), (None, None))
+    problems = []
+    if shown and meta_date and shown != meta_date:
+        problems.append(f"date: the page shows {shown}, its meta tag says {meta_date}")
 
-    issuer = next((metas[k] for k in ISSUER_METAS if metas.get(k)), None)
-    if not issuer:
-        match = ISSUER_RE.search(page_text)
-        issuer = match.group(1) if match else None
+    issuer = next((metas[k] for k in ISSUER_METAS if metas.get(k)), None) or find_issuer(page_text)
+    body = trim_body(body, title, issuer)
     return Page(
         title=_clean(title),
         body=body,
@@ -125,7 +168,75 @@ def parse_article(
         attachments=find_attachments(root, container, url),
         date_from=date_from,
         body_from=body_from,
+        problems=problems,
     )
+
+
+def _title_from_head(head: str, page_text: str, fallback: bool = True) -> str | None:
+    """The article's part of a `<title>` ("站名-栏目-标题", "标题_站名"): the part the page shows as a line."""
+    parts = [p.strip() for p in re.split(r"\s*(?:[_|｜]|\s[-—–]\s|-)\s*", head) if p.strip()]
+    shown = {line.strip() for line in page_text.split("\n")}
+    found = next((p for p in sorted(parts, key=len, reverse=True) if p in shown and len(p) >= 4), None)
+    return found or (TITLE_SUFFIX_RE.sub("", head) if fallback else None)
+
+
+def find_issuer(text: str) -> str | None:
+    """The issuer a page labels (来源, 信息来源, 发布机构 …), label stripped; an empty label is none."""
+    for match in re.finditer(ISSUER_LABELS + r"\s*[:：]\s*([^\n|｜【】\[\]]*?)\s*(?=$|\n|[|｜【\[]|\s\S{2,6}[:：])", text, re.M):
+        value = match.group(1).strip()
+        if not value:  # the value may sit on the next line ("来源:\n四川日报")
+            rest = text[match.end():].lstrip("\n").split("\n", 1)[0].strip()
+            value = rest if rest and not re.search(r"[:：]", rest) and len(rest) <= 40 else ""
+        value = re.split(r"\s*\d{4}[-/.年]\d|\s+(?:发布|时间|日期|作者|记者|责任编辑|浏览|阅读|字号|字体)", value)[0].strip()
+        if len(value) >= 2 and not value.startswith(LABEL_WORDS) and not re.search(r"[:：]", value):
+            return value
+    return None
+
+
+def trim_body(body: str, title: str | None = None, issuer: str | None = None) -> str:
+    """The article's text without the lines about it at its head and the tails after it.
+
+    Containers hold the column name, title, date, source and font-size lines, and end
+    with 责任编辑, 扫一扫, print and close links, related links, the pager to other
+    articles and, on some templates, a share summary repeating the text: the article
+    ends at the first tail. What is left shorter than a real article (a menu, a footer)
+    is no text at all.
+    """
+    lines = body.split("\n")
+    key = re.sub(r"\s+", "", title or "")
+
+    def is_title(line: str) -> bool:
+        flat = re.sub(r"\s+", "", line)
+        # the title, or a piece of a title broken over lines; not a lead paragraph that quotes it
+        return len(flat) >= 4 and (flat in key or (key in flat and len(flat) <= len(key) + 12))
+
+    # Whatever precedes the title near the top of a container is the column's name or a breadcrumb.
+    prose = next((i for i, line in enumerate(lines) if len(line) > 60 or "。" in line), len(lines))
+    start = next((i + 1 for i, line in enumerate(lines[: min(6, prose)]) if is_title(line)), 0)
+    subtitle_at = start if start else -1
+    while start < len(lines) and start < 16:
+        line = lines[start].strip()
+        label_value = start > 0 and re.match(r"^(?:来\s?源|信息来源|责任编辑)\s*[:：]?$", lines[start - 1].strip())
+        if HEAD_RE.match(line) or (start < prose and is_title(line)) or label_value or (issuer and line == issuer):
+            start += 1
+            continue
+        # a subtitle straight under the title: short, no sentence in it
+        if start == subtitle_at and len(line) <= 40 and not re.search(r"[。；！？]", line):
+            start += 1
+            continue
+        break
+    end = len(lines)
+    for i in range(start, len(lines)):
+        line = lines[i].strip()
+        if TAIL_RE.match(line) or (FOOTER_RE.match(line) and not any("。" in later for later in lines[i + 1 :])):
+            end = i
+            break
+    # a title repeated under the text, a stray bracket of a "[ 责编：… ]"
+    while end > start and (is_title(lines[end - 1]) or re.fullmatch(r"[\W_]{0,3}", lines[end - 1].strip())):
+        end -= 1
+    kept = "\n".join(lines[start:end]).strip()
+    return kept if len(re.sub(r"\s+", "", kept)) >= MIN_ARTICLE else ""
+
 
 
 def extract_body(root, html: str, body_selector: str | None = None) -> tuple[str, object, str]:
@@ -141,6 +252,8 @@ def extract_body(root, html: str, body_selector: str | None = None) -> tuple[str
                     return text, root.cssselect("#zoom")[0] if root.cssselect("#zoom") else root, "ZJEG_RSS"
         found = [(block_text(e), e) for e in root.cssselect(selector)]
         found = [(t, e) for t, e in found if len(t) >= MIN_BODY]
+        if selector in GENERIC_CONTAINERS:  # a class any widget may use (a login box's .content): prose only
+            found = [(t, e) for t, e in found if t.count("。") >= 2 or len(t) >= 200]
         if found:
             text, element = max(found, key=lambda pair: len(pair[0]))
             return text, element, selector
@@ -208,6 +321,11 @@ def find_attachments(root, container, url: str) -> list[Attachment]:
     """Files linked from the body, from the block around it, or by a link labelled 附件."""
     scope = container.getparent() if container is not None and container.getparent() is not None else root
     anchors = list(scope.iter("a")) + [a for a in root.iter("a") if "附件" in (a.text_content() or "")]
+    # TRS templates list files in a 相关附件 / 附件下载 block of their own, away from .TRS_Editor.
+    for block in root.iter("div", "ul", "table", "dl", "p", "td"):
+        head = _clean(block.text_content())[:12]
+        if head.startswith(ATTACHMENT_LABELS) and len(_clean(block.text_content())) < 2000:
+            anchors += list(block.iter("a"))
     found, seen = [], set()
     for anchor in anchors:
         link = absolute_url(anchor.get("href", ""), url)

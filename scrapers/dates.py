@@ -14,9 +14,11 @@ DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]
 # it was written) and 生效日期 are other dates and are not matched.
 # A bare 时间 or 日期 counts only as a label of its own (实施时间 is not a publication).
 PUBLISHED_RE = re.compile(
-    r"(?:发布日期|发布时间|发文日期|公开日期|发布于|(?<![\u4e00-\u9fff])时间|(?<![\u4e00-\u9fff])日期)\s*[:：]?\s*"
+    r"(?:发布日期|发布时间|发表时间|发表日期|发文日期|公开日期|发布于|更新时间|时间发布|(?<![\u4e00-\u9fff])时间|(?<![\u4e00-\u9fff])日期)\s*[:：]?\s*"
     + DATE_RE.pattern
 )
+# A date alone on the line under a title ("2025年06月03日 13时44分", "2022-05-07 00:00 来源：…").
+BARE_DATE_LINE_RE = re.compile(r"^\s*" + DATE_RE.pattern + r"日?(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{0,2}秒?)?)?(?:\s|$)")
 # Dates in article URLs: t20211108_…, /art/2021/11/8/, /2021-11/08/content_…
 URL_DATE_RES = [
     re.compile(r"[/_]t((?:19|20)\d{2})(\d{2})(\d{2})_"),
@@ -57,6 +59,28 @@ def parse_published(text: str, until: date | None = None) -> str | None:
         if found:
             return found
     return None
+
+
+def parse_shown_date(text: str, title: str | None, until: date | None = None) -> str | None:
+    """The publication date the page shows with its title: labelled, or alone on a line just under it.
+
+    Looked for in the few lines after the title (where 发布日期 sits), so that a 报名时间
+    in the text or a date in the footer is not taken; the whole text is the fallback.
+    """
+    lines = text.split("\n")
+    key = re.sub(r"\s+", "", title or "")[:12]
+    start = next((i for i, line in enumerate(lines) if key and key in re.sub(r"\s+", "", line)), None)
+    if start is not None:
+        window = lines[start + 1 : start + 8]
+        for offset, line in enumerate(window):
+            found = parse_published(line, until)
+            # a bare date only right under the title (or its second line), never after another date's label
+            bare = offset <= 2 and not (offset and re.search(r"日期|时间|[:：]\s*$", window[offset - 1]))
+            if not found and bare and BARE_DATE_LINE_RE.match(line):
+                found = parse_date(line, until)
+            if found:
+                return found
+    return parse_published(text, until)
 
 
 def date_from_url(url: str, until: date | None = None) -> str | None:

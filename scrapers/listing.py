@@ -43,6 +43,21 @@ JPAGE_NUMBER_RE = {
 TOTAL_RECORD_TAG_RE = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
 AJAX_PARAM_RE = re.compile(r"ajaxParam\s*[:=]\s*(\{[^}]*\})", re.S)
 LINK_CONTAINERS = ("li", "tr", "dd", "dt", "p", "div", "td", "span")
+# Page furniture: a link inside one of these is navigation, a marquee of other columns' notices,
+# a footer or a sidebar of links, never an article of the column.
+FURNITURE_TAGS = {"marquee", "nav", "header", "footer", "aside", "select", "option"}
+FURNITURE_NAME_RE = re.compile(
+    r"(?:^|[-_\s])(?:nav|menu|header|head|top|footer|foot|bottom|marquee|scroll|gundong|roll|notice|tzgg_gd|"
+    r"friend|yqlj|link|links|sidebar|side|breadcrumb|crumb|position|location|dh|daohang|share|banner)(?:$|[-_\s\d])",
+    re.I,
+)
+# Links with these texts are services of the site, not articles, wherever they sit.
+SERVICE_TEXT_RE = re.compile(r"^(?:联系我们|网站地图|在线举报|.*举报平台|.*举报中心|设为首页|加入收藏|关于我们|网站声明|隐私声明|English|无障碍|长者模式|登录|注册)$")
+# A listing a script fills from an endpoint: ajax, fetch, axios, or a Vue/avalon app with an API path.
+SCRIPT_API_RE = re.compile(
+    r"""(?:\$\.(?:ajax|get|post|getJSON)\s*\(\s*\{?\s*(?:url\s*:\s*)?|axios(?:\.(?:get|post))?\s*\(\s*(?:\{\s*url\s*:\s*)?|fetch\s*\(\s*|\burl\s*:\s*)["']([^"']+)["']""",
+    re.I,
+)
 
 
 @dataclass
@@ -75,6 +90,9 @@ class Listing:
     links: list[Link] = field(default_factory=list)
     pages: list[PageRequest] = field(default_factory=list)
     offsite: list[str] = field(default_factory=list)
+    skipped: list[Link] = field(default_factory=list)  # same-site links taken for furniture, not articles
+    paging: list[str] = field(default_factory=list)  # the rules that gave `pages`
+    script: str | None = None  # said when the list seems to be filled by a script from an endpoint
 
 
 def parse_listing(
@@ -93,6 +111,7 @@ def parse_listing(
     if not fragments or "<html" in html[:2000].lower():
         fragments.append(DATASTORE_RE.sub("", html))
     pagers = set()
+    candidates: list[tuple[Link, object]] = []
     for fragment in fragments:
         if not fragment.strip():
             continue
@@ -116,12 +135,81 @@ def parse_listing(
             if include and not re.search(include, found) or exclude and re.search(exclude, found):
                 continue
             beside = _date_beside(anchor, until)
-            if link_selector or is_article_link(found, text, beside, url):
-                listing.links.append(Link(found, text, beside))
+            link = Link(found, text, beside)
+            if link_selector:
+                listing.links.append(link)
+            elif in_furniture(anchor) or SERVICE_TEXT_RE.match(text):
+                listing.skipped.append(link)
+            elif is_article_link(found, text, beside, url):
+                candidates.append((link, anchor))
+    listing.links += _the_list(candidates, listing.skipped)
     listing.links = _unique(listing.links)
+    listing.skipped = _unique(listing.skipped)
     later = sorted((p for p in pagers if _later(p, url)), key=_page_number)
-    listing.pages = pagination(html, url, later)
+    listing.pages, listing.paging = paging(html, url, later)
+    if not listing.links:
+        listing.script = script_listing(html, url)
     return listing
+
+
+def in_furniture(anchor) -> bool:
+    """Whether a link sits in navigation, a marquee, a header, footer or sidebar (by tag, class or id)."""
+    for element in anchor.iterancestors():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in FURNITURE_TAGS:
+            return True
+        name = f"{element.get('class', '')} {element.get('id', '')}"
+        if name.strip() and FURNITURE_NAME_RE.search(name):
+            return True
+    return False
+
+
+def _the_list(candidates: list, skipped: list[Link]) -> list[Link]:
+    """The column's own list: the blocks holding several links with a date beside them.
+
+    When a page has such blocks, article-shaped links elsewhere (a box of another
+    column's notices, a "hot news" sidebar) are not the column's and are skipped;
+    a page without dates beside its links keeps every article-shaped link.
+    """
+    blocks: dict = {}
+    for link, anchor in candidates:
+        block = _block(anchor)
+        if link.date and block is not None:
+            blocks[block] = blocks.get(block, 0) + 1
+    lists = {block for block, dated in blocks.items() if dated >= 3}
+    if not lists:
+        return [link for link, _ in candidates]
+    kept = []
+    for link, anchor in candidates:
+        (kept if _block(anchor) in lists else skipped).append(link)
+    return kept
+
+
+def _block(anchor):
+    """The list element a link belongs to: its nearest ul/ol/table/dl, else the div around its row."""
+    row = None
+    for element in anchor.iterancestors():
+        if element.tag in ("ul", "ol", "table", "tbody", "dl"):
+            return element if element.tag != "tbody" else (element.getparent() if element.getparent() is not None else element)
+        if element.tag in ("li", "tr", "p", "dd", "dt") and row is None:
+            row = element
+        elif element.tag == "div" and row is not None:
+            return element
+        elif element.tag == "div" and row is None:
+            row = element
+    return None
+
+
+def script_listing(html: str, url: str) -> str | None:
+    """What to tell the user when a listing page has no links of its own because a script loads them."""
+    scripts = " ".join(re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I))
+    endpoints = [m.group(1) for m in SCRIPT_API_RE.finditer(scripts) if not m.group(1).endswith((".js", ".css"))]
+    app = re.search(r"new\s+Vue\s*\(|createApp\s*\(|avalon\.define|ms-controller|v-for=|ms-for=", html)
+    if not endpoints and not app:
+        return None
+    where = f" from {absolute_url(endpoints[0], url)}" if endpoints else ""
+    return f"listing loaded by script{where}; set `api_url`"
 
 
 def is_pagination(link: str, listing_url: str, text: str) -> bool:
@@ -153,14 +241,48 @@ def is_article_link(url: str, text: str, beside: str | None, listing_url: str) -
 
 def pagination(html: str, url: str, pagers: list[str] | None = None) -> list[PageRequest]:
     """The listing pages that follow this one, in order, from every pager form it carries."""
-    pages = trs_pages(html, url) + hanweb_pages(html, url)
-    pages += [PageRequest(link) for link in pagers or []]
-    return pages
+    return paging(html, url, pagers)[0]
+
+
+def paging(html: str, url: str, pagers: list[str] | None = None) -> tuple[list[PageRequest], list[str]]:
+    """The listing pages that follow this one, and the rules that found them."""
+    found = [
+        ("createPageHTML", trs_pages(html, url)),
+        ("countPage", count_page(html, url) if "createPageHTML" not in html else []),
+        ("dataproxy.jsp", hanweb_pages(html, url)),
+        ("next-page links", [PageRequest(link) for link in pagers or []]),
+    ]
+    pages, rules, seen = [], [], set()
+    for rule, requests in found:
+        fresh = [r for r in requests if r.key not in seen]
+        seen.update(r.key for r in fresh)
+        pages += fresh
+        if fresh:
+            rules.append(rule)
+    return pages, rules
+
+
+COUNT_PAGE_RE = re.compile(r"var\s+countPage\s*=\s*(\d+)")
+CURRENT_PAGE_RE = re.compile(r"var\s+currentPage\s*=\s*(\d+)")
+
+
+def count_page(html: str, url: str) -> list[PageRequest]:
+    """TRS pages written by a script from `var countPage = N` (index_1 … index_{N-1} after index)."""
+    count, current = COUNT_PAGE_RE.search(html), CURRENT_PAGE_RE.search(html)
+    if not count:
+        return []
+    directory, name = url.rsplit("/", 1) if "/" in urlsplit(url).path else (url.rstrip("/"), "")
+    stem, _, suffix = (name or "index.html").partition(".")
+    stem = re.sub(r"_\d+$", "", stem) or "index"
+    first = int(current.group(1)) + 1 if current else 1
+    return [PageRequest(f"{directory}/{stem}_{n}.{suffix or 'html'}") for n in range(first, int(count.group(1)))]
 
 
 def trs_pages(html: str, url: str) -> list[PageRequest]:
     """Pages from TRS `createPageHTML` (old form: 0-based `current`; new: 1-based)."""
-    match = CREATE_PAGE_RE.search(html)
+    # The call, not the definition: some templates define `function createPageHTML(_nPageCount, …)`
+    # inline before calling it with the numbers.
+    match = next((m for m in CREATE_PAGE_RE.finditer(html) if not re.search(r"function\s*$", html[: m.start()])), None)
     if not match:
         return []
     variables = dict(VAR_RE.findall(html))

@@ -83,6 +83,7 @@ class Article:
     issuer: str | None = None
     document: str | None = None
     position: int | None = None
+    problems: str | None = None  # what the reader doubted, one a line (a shown date against the meta tag's)
 
 
 @dataclass
@@ -122,6 +123,8 @@ class SourceResult:
     fetch_log: list[dict] = field(default_factory=list)
     attachments: list = field(default_factory=list)
     known_urls: list[str] = field(default_factory=list)
+    retry_urls: list[str] = field(default_factory=list)  # answered 404/410: asked again on later runs, with backoff
+    furniture_lines: list[str] = field(default_factory=list)  # lines a site repeats on its pages, learned this run
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     blocked: bool = False
 

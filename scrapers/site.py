@@ -26,7 +26,9 @@ from .regions import find_region
 from .urls import READABLE_TYPES, attachment_type, canonical_url, site_key
 
 # Outcomes that asking again will not change.
-PERMANENT = {"not_found", "robots_denied", "offsite"}
+PERMANENT = {"robots_denied", "offsite"}
+# A 404 or 410 may be a page not published yet or moved back: asked again on later runs (the store backs off).
+RETRY = {"not_found"}
 # How the document readers' text is laid out, by type, until extract_document says so itself.
 
 
@@ -53,6 +55,8 @@ class SiteResult:
     new_links: int = 0
     fetched_urls: list[str] = field(default_factory=list)
     dead_urls: list[str] = field(default_factory=list)
+    retry_urls: list[str] = field(default_factory=list)
+    furniture: list[str] = field(default_factory=list)  # lines found repeating across this site's articles
     unchanged: bool = False
     blocked: bool = False
     log: list[dict] = field(default_factory=list)
@@ -74,6 +78,8 @@ class SiteResult:
             fetch_log=self.log,
             attachments=self.attachments,
             known_urls=self.fetched_urls + self.dead_urls,
+            retry_urls=self.retry_urls,
+            furniture_lines=self.furniture,
             blocked=self.blocked,
         ))
 
@@ -87,10 +93,37 @@ def collect_site(source: dict, session: Session, known_urls: set[str], until: da
     links = fetch_listings(source, session, hosts, known, result, until or today())
     for link in links:
         collect_link(link, source, session, hosts, result, until or today())
+    result.furniture = strip_repeated_lines(result.articles, source.get("furniture_lines", ()))
     if not result.links_found and not result.unchanged and not result.blocked and not _first_failed(result):
         result.errors.append(f"no article links found on {start}: the site may have been redesigned")
     result.log = mark_unreadable(session.log[mark:], result.unreadable)
     return result
+
+
+# A line is the site's furniture when it ends or opens this share of a run's articles (and at least 3 of them).
+REPEAT_SHARE, REPEAT_MIN = 0.6, 3
+
+
+def strip_repeated_lines(articles: list[Article], known: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """Remove from the articles' bodies the lines a site repeats on its pages; return the lines learned.
+
+    A template's line that the tail rules miss (a site's own disclaimer, a "本网讯" banner,
+    a column name above every text) sits in most of a site's pages: a short line found in
+    at least 60% (and 3) of the bodies of one run is furniture, and so is any line the store
+    learned from earlier runs (`known`). An article left without text keeps its body.
+    """
+    counts: dict[str, int] = {}
+    for article in articles:
+        for line in {line.strip() for line in article.body.split("\n")}:
+            if 2 <= len(line) <= 80:
+                counts[line] = counts.get(line, 0) + 1
+    learned = sorted(line for line, n in counts.items() if n >= REPEAT_MIN and n >= REPEAT_SHARE * len(articles))
+    drop = set(learned) | set(known)
+    if drop:
+        for article in articles:
+            kept = "\n".join(line for line in article.body.split("\n") if line.strip() not in drop).strip()
+            article.body = kept or article.body
+    return learned
 
 
 def source_hosts(source: dict) -> set[str]:
@@ -248,6 +281,8 @@ def collect_link(link: Link, source: dict, session: Session, hosts: set[str] | N
         result.errors.append(f"article {link.url}: {_failure(response)}")
         if response.outcome in PERMANENT:
             result.dead_urls.append(canonical_url(link.url))
+        elif response.outcome in RETRY:
+            result.retry_urls.append(canonical_url(link.url))
         return
     if not is_html(response.content, response.content_type):
         kind = attachment_type(response.final_url, response.content_type)
@@ -310,10 +345,12 @@ def page_articles(
                 for i, c in enumerate(cases, start=1)] + articles  # fmt: skip
     body = _one_case_body(split, page.body)
     if not body and not extra:
-        result.errors.append(f"article {url}: no body text found")
+        result.errors.append(f"article {url}: no_text (no article text on the page, only its furniture)")
         return articles
     body = "\n\n".join(part for part in [body, *extra] if part)
-    return [_article(page.title, body, url, name, page.published, page.issuer)] + articles
+    article = _article(page.title, body, url, name, page.published, page.issuer)
+    article.problems = "\n".join(page.problems) or None
+    return [article] + articles
 
 
 def read_attachment(

@@ -20,10 +20,12 @@ from .db import (
     find_article_id,
     save_label,
     save_source_result,
+    site_furniture,
     schema_gaps,
     start_run,
     transaction,
     unclassified,
+    waiting_urls,
 )
 from .migrations import NotAStore, schema_version
 from .schema import TABLES
@@ -50,9 +52,11 @@ __all__ = [
     "find_article_id",
     "save_label",
     "save_source_result",
+    "site_furniture",
     "schema_gaps",
     "schema_version",
     "start_run",
     "transaction",
     "unclassified",
+    "waiting_urls",
 ]

@@ -163,6 +163,61 @@ def known_urls(db: sqlite_utils.Database) -> set[str]:
     return {row[0] for row in db.execute("select canonical_url from known_urls")}
 
 
+# A URL that answered 404/410 this many runs is gone: known, reported once, never asked again.
+GONE_AFTER = 4
+
+
+def waiting_urls(db: sqlite_utils.Database, at: str | None = None) -> set[str]:
+    """Article URLs that answered 404/410 and are not due to be asked again yet (backing off)."""
+    if not db["retry_urls"].exists():
+        return set()
+    return {row[0] for row in db.execute("select canonical_url from retry_urls where gone_at is null and next_try > ?", [at or now()])}
+
+
+def save_retries(db: sqlite_utils.Database, result: SourceResult, seen_at: str) -> None:
+    """Count another 404/410 for each URL of `result.retry_urls`; after `GONE_AFTER`, the URL is gone.
+
+    The first miss is reported as the collector wrote it; the misses between are not
+    reported again; the last says once that the article is gone, and the URL joins
+    `known_urls`. A URL read at last leaves the table.
+    """
+    from datetime import timedelta
+
+    urls = list(dict.fromkeys(map(redact_url, result.retry_urls)))
+    found = {redact_url(u) for u in result.known_urls}
+    if found and db["retry_urls"].exists():
+        db.execute(f"delete from retry_urls where canonical_url in ({','.join('?' for _ in found)})", list(found))
+    if not urls:
+        return
+    stamp = datetime.fromisoformat(seen_at)
+    rows, quiet, gone = [], set(), []
+    for url in urls:
+        old = next(db["retry_urls"].rows_where("canonical_url = ?", [url]), None) if db["retry_urls"].exists() else None
+        tries = (old["tries"] if old else 0) + 1
+        row = {"canonical_url": url, "source": result.source, "tries": tries, "first_seen": old["first_seen"] if old else seen_at,
+               "last_try": seen_at, "next_try": (stamp + timedelta(days=2 ** (tries - 1))).isoformat(), "gone_at": None}  # fmt: skip
+        if tries >= GONE_AFTER:
+            row["gone_at"] = seen_at
+            gone.append((url, row["first_seen"], tries))
+        elif old:
+            quiet.add(url)
+        rows.append(row)
+    db["retry_urls"].upsert_all(rows, pk="canonical_url")
+    db["known_urls"].insert_all(
+        ({"canonical_url": url, "source": result.source, "first_seen": seen_at} for url, _, _ in gone), pk="canonical_url", ignore=True
+    )
+    # One line a URL: its first miss (as the collector said it) and, at the end, that it is gone.
+    result.errors[:] = [e for e in result.errors if not any(e.startswith(f"article {u}: ") for u in quiet | {g[0] for g in gone})]
+    result.errors += [f"article {url}: gone (not found on {tries} runs since {first[:10]})" for url, first, tries in gone]
+
+
+def site_furniture(db: sqlite_utils.Database, source: str) -> list[str]:
+    """The lines a site was found to repeat on its pages in earlier runs."""
+    if not db["site_furniture"].exists():
+        return []
+    return [row[0] for row in db.execute("select line from site_furniture where source = ? order by line", [source])]
+
+
 def http_cache(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str | None]]:
     """Each cached URL's (ETag, Last-Modified), for conditional requests."""
     return {row[0]: (row[1], row[2]) for row in db.execute("select url, etag, last_modified from http_cache")}
@@ -201,6 +256,13 @@ def save_source_result(
     # Articles without a document of this result (pages, feed entries) are saved in batches.
     new_ids += save_articles(db, [a for articles in by_document.values() for a in articles], week, seen_at, signatures)
     with transaction(db):
+        save_retries(db, result, seen_at)
+        db["site_furniture"].insert_all(
+            ({"id": hashlib.sha1(f"{result.source}\n{line}".encode()).hexdigest()[:16], "source": result.source, "line": line,
+              "first_seen": seen_at} for line in result.furniture_lines),
+            pk="id",
+            ignore=True,
+        )  # fmt: skip
         db["sources"].upsert(
             {
                 "name": result.source,

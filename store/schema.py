@@ -84,6 +84,7 @@ TABLES: dict[str, dict] = {
             "classified_by": str,
             "document": str,
             "position": int,
+            "problems": str,
             "first_seen": str,
             # MinHash signature of the body (scrapers.fingerprint), for bodies long enough to compare
             "fingerprint": bytes,
@@ -194,6 +195,16 @@ TABLES: dict[str, dict] = {
         "columns": {"canonical_url": str, "source": str, "first_seen": str},
         "pk": "canonical_url",
         "foreign_keys": [("source", "sources", "name")],
+    },
+    # Article URLs that answered 404/410: asked again after 1, 2, 4 … days, then known as gone (`gone_at`).
+    "retry_urls": {
+        "columns": {"canonical_url": str, "source": str, "tries": int, "first_seen": str, "last_try": str, "next_try": str, "gone_at": str},
+        "pk": "canonical_url",
+    },
+    # Lines a site repeats on its article pages (learned from a run's pages): removed from its bodies on later runs.
+    "site_furniture": {
+        "columns": {"id": str, "source": str, "line": str, "first_seen": str},
+        "pk": "id",
     },
     # Files linked from articles: read (`parsed`), or why not (`error`: a type not read, a corrupt file).
     "attachments": {

@@ -1,0 +1,117 @@
+"""The corpus of real government pages in tests/fixtures/real: loading, reading and scoring against the gold."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scrapers.article import parse_article
+from scrapers.http import decode_body
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+FIELDS = ("title", "date", "issuer", "body_start", "body_end", "body_len", "furniture_free", "no_text")
+
+
+def load_gold() -> list[dict]:
+    """The gold records, one a page."""
+    with open(REAL / "gold.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def page_html(record: dict) -> str:
+    """A saved page decoded as the session decodes a fetched one (BOM, declared charset, detection)."""
+    return decode_body((REAL / record["file"]).read_bytes(), "text/html")
+
+
+def _norm(text: str | None) -> str:
+    return re.sub(r"[\s\u3000\u00a0]+", "", text or "")
+
+
+@dataclass
+class Score:
+    """Per-field hits over the article pages, and what missed."""
+
+    pages: int = 0
+    hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    misses: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in FIELDS})
+
+    def rate(self, name: str) -> float:
+        """The share of pages whose `name` is right."""
+        return self.hits[name] / self.pages if self.pages else 0.0
+
+    def table(self) -> str:
+        """The figures as a Markdown table."""
+        rows = ["| field | right | of | % |", "|---|---|---|---|"]
+        rows += [f"| {k} | {self.hits[k]} | {self.pages} | {100 * self.rate(k):.1f} |" for k in FIELDS]
+        return "\n".join(rows)
+
+
+def check_article(record: dict, title: str, published: str | None, issuer: str | None, body: str, no_text: bool) -> dict[str, bool]:
+    """Which fields of one read page agree with its gold."""
+    if record.get("no_text"):
+        return {k: (no_text if k in ("no_text", "body_start", "body_end", "body_len", "furniture_free") else None) for k in FIELDS} | {
+            "title": True, "date": True, "issuer": True,
+        }  # fmt: skip
+    issuers = record["issuer"] if isinstance(record["issuer"], list) else [record["issuer"]]
+    flat = _norm(body)
+    return {
+        "title": _norm(title) == _norm(record["title"]),
+        "date": published == record["date"],
+        "issuer": (issuer or None) in issuers,
+        "body_start": flat.startswith(_norm(record["body_start"])),
+        "body_end": flat.endswith(_norm(record["body_end"])),
+        "body_len": 0.8 * record["body_len"] <= len(body) <= 1.25 * record["body_len"],
+        "furniture_free": not any(f in body for f in record["furniture"]),
+        "no_text": not no_text,
+    }
+
+
+def score_pages(read=None, held_out: bool | None = None) -> Score:
+    """Read the article pages of the corpus (with `read(html, url) -> (title, date, issuer, body, no_text)`) and score them.
+
+    `held_out` True scores only the pages whose gold was written after the reader was
+    frozen (not tuned on), False only the others, None all.
+    """
+    read = read or read_with_casewatch
+    score = Score()
+    for record in load_gold():
+        if record["kind"] != "article" or (held_out is not None and bool(record.get("held_out")) != held_out):
+            continue
+        score.pages += 1
+        result = check_article(record, *read(page_html(record), record["url"]))
+        for name, ok in result.items():
+            if ok:
+                score.hits[name] += 1
+            else:
+                score.misses[name].append(record["site"])
+    return score
+
+
+def read_with_casewatch(html: str, url: str):
+    """casewatch's article reader on one page."""
+    page = parse_article(html, url)
+    return page.title, page.published, page.issuer, page.body, getattr(page, "no_text", False)
+
+
+def score_columns() -> list[dict]:
+    """Each column page of the corpus: its article links and next pages found, and furniture links requested."""
+    from scrapers.listing import parse_listing
+    from scrapers.urls import canonical_url
+
+    rows = []
+    for record in load_gold():
+        if record["kind"] != "column":
+            continue
+        listing = parse_listing(page_html(record), record["url"])
+        found = {canonical_url(link.url) for link in listing.links}
+        pages = {canonical_url(p.url) for p in listing.pages}
+        rows.append({
+            "site": record["site"],
+            "links": sum(canonical_url(u) in found for u in record["links"]),
+            "of": len(record["links"]),
+            "next_pages": all(canonical_url(u) in pages for u in record["next_pages"]),
+            "furniture_requested": len(found - {canonical_url(u) for u in record["links"]}),
+        })
+    return rows
