@@ -235,7 +235,9 @@ def trim_body(body: str, title: str | None = None, issuer: str | None = None) ->
     while end > start and (is_title(lines[end - 1]) or re.fullmatch(r"[\W_]{0,3}", lines[end - 1].strip())):
         end -= 1
     kept = "\n".join(lines[start:end]).strip()
-    return kept if len(re.sub(r"\s+", "", kept)) >= MIN_ARTICLE else ""
+    size = len(re.sub(r"\s+", "", kept))
+    # a short text that is a sentence is an article still ("宁波市推行企业注销一网通办。"); a menu is not
+    return kept if size >= MIN_ARTICLE or (size >= 6 and re.search(r"[。！？]", kept)) else ""
 
 
 
