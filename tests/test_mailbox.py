@@ -1,0 +1,196 @@
+"""A mailbox source against a real IMAP server (pymap's in-memory backend, started per test on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import socket
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from casewatch import pipeline
+from casewatch.config import ConfigError, load_config
+from scrapers.mailbox import collect_mailbox
+
+from .conftest import SAMPLES
+
+pytest.importorskip("pymap")
+
+PASSWORD = "imap-s3cret-Zq81"
+USER = "demouser"
+SAMPLE = next(SAMPLES.glob("001_*.txt"))  # 30 cases, headed "案例1:" … "案例30:" (counted by eye and grep)
+CORRUPT_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def imap_server(tmp_path):
+    """A pymap IMAP server (dict backend, no TLS) for one test; its port."""
+    port = _free_port()
+    log = open(tmp_path / "pymap.log", "wb")
+    command = [sys.executable, "-c", "from pymap.main import main; main()", "--host", "127.0.0.1", "--port", str(port), "--no-tls",
+               "dict", "--demo-user", USER, "--demo-password", PASSWORD]  # fmt: skip
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):  # up to 30 s on a busy machine
+            if process.poll() is not None:
+                pytest.fail(f"pymap exited: {(tmp_path / 'pymap.log').read_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def deliver(port: int, subject: str, sender: str, text: str = "见附件。", attachments: list[tuple[str, bytes]] = ()) -> None:
+    """Put a message in the server's INBOX with IMAP APPEND, as a mail delivery would."""
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = subject, sender, f"{USER}@example.org"
+    message.set_content(text)
+    for name, data in attachments:
+        maintype, subtype = ("text", "plain") if name.endswith(".txt") else ("application", "pdf")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    imap = imaplib.IMAP4("127.0.0.1", port)
+    imap.login(USER, PASSWORD)
+    assert imap.append("INBOX", None, None, message.as_bytes())[0] == "OK"
+    imap.logout()
+
+
+def source(port: int, **extra) -> dict:
+    return {"name": "mail", "kind": "mailbox", "host": "127.0.0.1", "port": port, "tls": "none", "user": USER, **extra}
+
+
+@pytest.fixture
+def password(monkeypatch):
+    monkeypatch.setenv("CASEWATCH_IMAP_PASSWORD", PASSWORD)
+
+
+def test_a_compilation_attachment_becomes_its_cases_once(imap_server, tmp_path, password):
+    deliver(imap_server, "营商环境典型案例汇编", "营商办 <yshb@example.gov.cn>", attachments=[(SAMPLE.name, SAMPLE.read_bytes())])
+    db_path = tmp_path / "cw.db"
+    pipeline.prepare_store(db_path)
+    src = source(imap_server)
+    with pipeline.Run(db_path, "2026-W48") as run:
+        result = pipeline.collect(src, db_path)
+        new = run.save(result, src)
+    assert result.errors == []
+    assert [(d.name, d.status, d.articles) for d in result.documents] == [(SAMPLE.name, "ok", 30)]
+    assert len(new) == 30
+    assert result.articles[0].title.endswith("寶雞市鳳縣打造企業便利化注銷“四辦”模式")
+    # A second run reads no message: known by its UIDVALIDITY and UID.
+    again = pipeline.collect(src, db_path)
+    assert (again.documents, again.articles, again.known_urls, again.errors) == ([], [], [], [])
+    # The same compilation in a new message (a forward) is not read again either: known by its content.
+    deliver(imap_server, "Fwd: 营商环境典型案例汇编", "colleague@example.org", attachments=[("copy.txt", SAMPLE.read_bytes())])
+    forwarded = pipeline.collect(src, db_path)
+    assert forwarded.articles == [] and forwarded.errors == [] and len(forwarded.known_urls) == 1
+
+
+def test_nothing_on_the_server_is_changed(imap_server, password):
+    deliver(imap_server, "案例汇编", "a@example.org", attachments=[(SAMPLE.name, SAMPLE.read_bytes())])
+    collect_mailbox(source(imap_server), set(), set())
+    imap = imaplib.IMAP4("127.0.0.1", imap_server)
+    imap.login(USER, PASSWORD)
+    imap.select("INBOX", readonly=True)
+    status, data = imap.uid("SEARCH", "UNSEEN")
+    imap.logout()
+    assert status == "OK" and len(data[0].split()) == 1  # still there, still unread
+
+
+def test_a_broken_attachment_is_the_message_failure_with_its_subject_and_sender(imap_server, password):
+    deliver(imap_server, "第47周案例汇编", "sender@example.org", attachments=[("汇编.pdf", CORRUPT_PDF)])
+    deliver(imap_server, "第48周案例汇编", "other@example.org", attachments=[(SAMPLE.name, SAMPLE.read_bytes())])
+    result = collect_mailbox(source(imap_server), set(), set())
+    broken, good = result.documents
+    assert (broken.name, broken.status) == ("汇编.pdf", "failed")
+    assert "«第47周案例汇编»" in broken.error and "sender@example.org" in broken.error
+    assert (good.status, good.articles) == ("ok", 30)  # the next message is read all the same
+    assert len(result.known_urls) == 2  # the broken one is recorded, not retried every run
+    assert result.status == "partial"
+
+
+def test_filters_leave_other_mail_unread(imap_server, password):
+    deliver(imap_server, "周报：案例汇编", "yshb@example.gov.cn", attachments=[(SAMPLE.name, SAMPLE.read_bytes())])
+    deliver(imap_server, "午餐", "friend@example.org", attachments=[("menu.txt", "今天吃面".encode())])
+    result = collect_mailbox(source(imap_server, **{"from": "example.gov.cn", "subject": "案例汇编"}), set(), set())
+    assert [d.name for d in result.documents] == [SAMPLE.name]
+    assert len(result.known_urls) == 1
+
+
+def test_a_long_message_text_is_read_and_links_are_listed(imap_server, password):
+    body = SAMPLE.read_text(encoding="utf-8") + "\n原文：https://yshb.example.gov.cn/files/huibian.pdf 。\n"
+    deliver(imap_server, "本周案例", "a@example.org", text=body)
+    deliver(imap_server, "你好", "b@example.org", text="下载：https://example.gov.cn/a/b/2026-48.docx")
+    result = collect_mailbox(source(imap_server), set(), set())
+    assert [(d.name, d.status, d.articles) for d in result.documents] == [("本周案例.txt", "ok", 30)]
+    assert [a.url for a in result.attachments] == ["https://yshb.example.gov.cn/files/huibian.pdf", "https://example.gov.cn/a/b/2026-48.docx"]
+
+
+def test_no_password_is_the_source_error_and_a_wrong_one_is_not_echoed(imap_server, monkeypatch):
+    monkeypatch.delenv("CASEWATCH_IMAP_PASSWORD", raising=False)
+    result = collect_mailbox(source(imap_server), set(), set())
+    assert result.errors == ["the mailbox's password is not set: put it in the environment variable CASEWATCH_IMAP_PASSWORD"]
+    monkeypatch.setenv("MY_IMAP", "wrong-pass-987")
+    result = collect_mailbox(source(imap_server, password_env="MY_IMAP"), set(), set())
+    assert len(result.errors) == 1 and "cannot open mailbox" in result.errors[0]
+    assert "wrong-pass-987" not in result.errors[0]
+
+
+def test_the_password_is_never_in_the_store_or_the_logs(imap_server, tmp_path, password, caplog):
+    deliver(imap_server, "汇编", "a@example.org", attachments=[(SAMPLE.name, SAMPLE.read_bytes()), ("x.pdf", CORRUPT_PDF)])
+    db_path = tmp_path / "cw.db"
+    pipeline.prepare_store(db_path)
+    src = source(imap_server)
+    caplog.set_level(logging.DEBUG)
+    with pipeline.Run(db_path, "2026-W48") as run:
+        run.save(pipeline.collect(src, db_path), src)
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
+    found = []
+    for table in tables:
+        columns = [r[1] for r in conn.execute(f"pragma table_info([{table}])")]
+        for column in columns:
+            hits = conn.execute(f"select count(*) from [{table}] where cast([{column}] as text) like ?", [f"%{PASSWORD}%"]).fetchone()[0]
+            if hits:
+                found.append((table, column))
+    assert found == []
+    assert conn.execute("select count(*) from documents where source = 'mail' and status = 'failed'").fetchone()[0] == 1
+    assert PASSWORD not in caplog.text
+    assert PASSWORD not in Path(db_path).read_bytes().decode("latin-1")
+
+
+def test_configuration_of_a_mailbox(tmp_path):
+    def load(extra: str):
+        path = tmp_path / "casewatch.toml"
+        path.write_text('[[sources]]\nname = "mail"\nkind = "mailbox"\nhost = "imap.example.org"\n' + extra, encoding="utf-8")
+        return load_config(path)
+
+    config = load('user = "me"\ntls = "starttls"\nport = 143\nfolder = "汇编"\nfrom = "gov.cn"\n')
+    assert config.sources[0]["folder"] == "汇编"
+    with pytest.raises(ConfigError, match="password is never kept in the configuration"):
+        load('user = "me"\npassword = "x"\n')
+    with pytest.raises(ConfigError, match="tls must be one of ssl, starttls, none"):
+        load('user = "me"\ntls = "yes"\n')
+    with pytest.raises(ConfigError, match="needs user"):
+        load("")
+    with pytest.raises(ConfigError, match="port must be a number from 1 to 65535"):
+        load('user = "me"\nport = 0\n')
+    with pytest.raises(ConfigError, match="unknown key 'folders'"):
+        load('user = "me"\nfolders = "x"\n')
