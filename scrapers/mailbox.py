@@ -160,7 +160,7 @@ def _read_message(raw: bytes, url: str, source: dict, seen: set[str], limits: Li
         sender = str(message.get("From", "") or "") or sender
         if not _passes(source, subject, sender):
             return False
-        _read_parts(message, raw, url, subject, sender, seen, limits, result)
+        _read_parts(message, url, subject, sender, seen, limits, result, int(source.get("body_chars", BODY_MIN_CHARS)))
     except Exception as exc:  # whatever the message holds, it is this message's failure
         error, error_type = describe_failure(exc)
         _record(result, Document(unread_key(url), subject, url, result.source, KIND, "failed", _about(subject, sender, error), error_type))
@@ -168,8 +168,9 @@ def _read_message(raw: bytes, url: str, source: dict, seen: set[str], limits: Li
 
 
 def _read_parts(
-    message: EmailMessage, raw: bytes, url: str, subject: str, sender: str, seen: set[str], limits: Limits, result: SourceResult
+    message: EmailMessage, url: str, subject: str, sender: str, seen: set[str], limits: Limits, result: SourceResult, body_chars: int
 ) -> None:
+    """A message's attachments, then its own text when it is a compilation, then the links in it."""
     read = 0
     for part in message.walk():
         if part.is_multipart():
@@ -195,7 +196,7 @@ def _read_parts(
                        page=url)
         )  # fmt: skip
     body, body_name = (text, f"{subject}.txt") if len(text.strip()) >= len(_strip_tags(html).strip()) else (html, f"{subject}.html")
-    if not read and len(_strip_tags(body).strip()) >= int(source.get("body_chars", BODY_MIN_CHARS)):
+    if not read and len(_strip_tags(body).strip()) >= body_chars:
         _read_document(body.encode("utf-8"), _safe_name(body_name), url, subject, sender, seen, limits, result)
         read += 1
     if not read and not links:

@@ -17,13 +17,13 @@ from casewatch import pipeline
 from casewatch.config import ConfigError, load_config
 from scrapers.mailbox import collect_mailbox
 
-from .conftest import SAMPLES
+from conftest import sample
 
 pytest.importorskip("pymap")
 
 PASSWORD = "imap-s3cret-Zq81"
 USER = "demouser"
-SAMPLE = next(SAMPLES.glob("001_*.txt"))  # 30 cases, headed "案例1:" … "案例30:" (counted by eye and grep)
+SAMPLE = sample("001")  # 30 cases, headed "案例1:" … "案例30:" (counted by eye and grep)
 CORRUPT_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage"
 
 
@@ -194,3 +194,26 @@ def test_configuration_of_a_mailbox(tmp_path):
         load('user = "me"\nport = 0\n')
     with pytest.raises(ConfigError, match="unknown key 'folders'"):
         load('user = "me"\nfolders = "x"\n')
+
+
+def test_casewatch_run_reads_a_mailbox_into_cases_once(imap_server, project, prefect_harness, password, monkeypatch, capfd):
+    from click.testing import CliRunner
+
+    from casewatch.cli import cli
+
+    deliver(imap_server, "第48周案例汇编", "yshb@example.gov.cn", attachments=[(SAMPLE.name, SAMPLE.read_bytes()), ("坏.pdf", CORRUPT_PDF)])
+    (project / "casewatch.toml").write_text(
+        '[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n[classify]\nmodel = "models/indicators.pkl"\n'
+        f'[[sources]]\nname = "mail"\nkind = "mailbox"\nhost = "127.0.0.1"\nport = {imap_server}\ntls = "none"\nuser = "{USER}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["run", "--week", "2026-W48", "--no-send"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "week 2026-W48: 30 new article(s), 30 classified, 1 source error(s)" in result.output
+    assert "failed: 坏.pdf: message «第48周案例汇编» from yshb@example.gov.cn: " in result.output
+    digest = (project / "out" / "2026-W48.md").read_text(encoding="utf-8")
+    assert "坏.pdf" in digest
+    again = CliRunner().invoke(cli, ["run", "--week", "2026-W48", "--no-send"], catch_exceptions=False)
+    assert "week 2026-W48: 0 new article(s), 0 classified, 0 source error(s)" in again.output
+    assert PASSWORD not in result.output + again.output + "".join(capfd.readouterr())
