@@ -36,9 +36,47 @@ def _free_port() -> int:
 @pytest.fixture
 def imap_server(tmp_path):
     """A pymap IMAP server (dict backend, no TLS) for one test; its port."""
+    yield from _serve(tmp_path, ["--no-tls"])
+
+
+@pytest.fixture
+def tls_server(tmp_path, monkeypatch):
+    """A pymap IMAP server offering STARTTLS with a certificate for 127.0.0.1 that this test trusts."""
+    cert, key = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # what ssl.create_default_context() trusts
+    yield from _serve(tmp_path, ["--cert", str(cert), "--key", str(key)])
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def _serve(tmp_path: Path, tls: list[str]):
     port = _free_port()
     log = open(tmp_path / "pymap.log", "wb")
-    command = [sys.executable, "-c", "from pymap.main import main; main()", "--host", "127.0.0.1", "--port", str(port), "--no-tls",
+    command = [sys.executable, "-c", "from pymap.main import main; main()", "--host", "127.0.0.1", "--port", str(port), *tls,
                "dict", "--demo-user", USER, "--demo-password", PASSWORD]  # fmt: skip
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -57,7 +95,7 @@ def imap_server(tmp_path):
         log.close()
 
 
-def deliver(port: int, subject: str, sender: str, text: str = "见附件。", attachments: list[tuple[str, bytes]] = ()) -> None:
+def deliver(port: int, subject: str, sender: str, text: str = "见附件。", attachments: list[tuple[str, bytes]] = (), tls: bool = False) -> None:
     """Put a message in the server's INBOX with IMAP APPEND, as a mail delivery would."""
     message = EmailMessage()
     message["Subject"], message["From"], message["To"] = subject, sender, f"{USER}@example.org"
@@ -66,6 +104,8 @@ def deliver(port: int, subject: str, sender: str, text: str = "见附件。", at
         maintype, subtype = ("text", "plain") if name.endswith(".txt") else ("application", "pdf")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     imap = imaplib.IMAP4("127.0.0.1", port)
+    if tls:
+        imap.starttls()
     imap.login(USER, PASSWORD)
     assert imap.append("INBOX", None, None, message.as_bytes())[0] == "OK"
     imap.logout()
@@ -122,6 +162,16 @@ def test_a_broken_attachment_is_the_message_failure_with_its_subject_and_sender(
     assert (good.status, good.articles) == ("ok", 30)  # the next message is read all the same
     assert len(result.known_urls) == 2  # the broken one is recorded, not retried every run
     assert result.status == "partial"
+
+
+def test_starttls_is_verified_and_read(tls_server, password, monkeypatch):
+    deliver(tls_server, "案例汇编", "a@example.org", attachments=[(SAMPLE.name, SAMPLE.read_bytes())], tls=True)
+    result = collect_mailbox(source(tls_server, tls="starttls"), set(), set())
+    assert (result.errors, [d.articles for d in result.documents]) == ([], [30])
+    # A certificate nobody vouches for is refused, not accepted quietly.
+    monkeypatch.delenv("SSL_CERT_FILE")
+    refused = collect_mailbox(source(tls_server, tls="starttls"), set(), set()).errors
+    assert len(refused) == 1 and "CERTIFICATE_VERIFY_FAILED" in refused[0]
 
 
 def test_filters_leave_other_mail_unread(imap_server, password):
