@@ -171,7 +171,10 @@ def _read_message(raw: bytes, url: str, source: dict, seen: set[str], limits: Li
 def _read_parts(
     message: EmailMessage, url: str, subject: str, sender: str, seen: set[str], limits: Limits, result: SourceResult, body_chars: int
 ) -> None:
-    """A message's attachments, then its own text when it is a compilation, then the links in it."""
+    """A message's attachments, then its own text when it is a compilation, then the links in it.
+
+    A message with none of these (a covering note, a reply) leaves no record: it is ordinary mail, not a failure.
+    """
     read = 0
     for part in message.walk():
         if part.is_multipart():
@@ -200,9 +203,6 @@ def _read_parts(
     if not read and len(_strip_tags(body).strip()) >= body_chars:
         _read_document(body.encode("utf-8"), _safe_name(body_name), url, subject, sender, seen, limits, result)
         read += 1
-    if not read and not links:
-        why = _about(subject, sender, "no compilation in the message (no PDF/DOCX/HTML/TXT attachment, link or long text)")
-        result.documents.append(Document(unread_key(url), _safe_name(subject), url, result.source, KIND, "skipped", why))
 
 
 def _read_document(data: bytes, name: str, url: str, subject: str, sender: str, seen: set[str], limits: Limits, result: SourceResult) -> None:

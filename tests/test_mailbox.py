@@ -19,8 +19,6 @@ from scrapers.mailbox import collect_mailbox
 
 from conftest import sample
 
-pytest.importorskip("pymap")
-
 PASSWORD = "imap-s3cret-Zq81"
 USER = "demouser"
 SAMPLE = sample("001")  # 30 cases, headed "案例1:" … "案例30:" (counted by eye and grep)
@@ -186,9 +184,11 @@ def test_a_long_message_text_is_read_and_links_are_listed(imap_server, password)
     body = SAMPLE.read_text(encoding="utf-8") + "\n原文：https://yshb.example.gov.cn/files/huibian.pdf 。\n"
     deliver(imap_server, "本周案例", "a@example.org", text=body)
     deliver(imap_server, "你好", "b@example.org", text="下载：https://example.gov.cn/a/b/2026-48.docx")
+    deliver(imap_server, "谢谢", "c@example.org", text="收到，谢谢。")
     result = collect_mailbox(source(imap_server), set(), set())
     assert [(d.name, d.status, d.articles) for d in result.documents] == [("本周案例.txt", "ok", 30)]
     assert [a.url for a in result.attachments] == ["https://yshb.example.gov.cn/files/huibian.pdf", "https://example.gov.cn/a/b/2026-48.docx"]
+    assert (len(result.known_urls), result.errors) == (3, [])  # the thank-you note is read, and is no failure
 
 
 def test_no_password_is_the_source_error_and_a_wrong_one_is_not_echoed(imap_server, monkeypatch):
