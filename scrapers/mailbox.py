@@ -124,7 +124,7 @@ def _read_folder(imap: imaplib.IMAP4, source: dict, seen: set[str], known: set[s
         if stop_reason():
             result.errors.append(f"{stop_reason()}: the mailbox's other messages are read next run")
             return
-        raw = _fetch_message(imap, uid, limits, result, url)
+        raw = _fetch_message(imap, uid, source, limits, result, url)
         if raw is None:
             continue
         if _read_message(raw, url, source, seen, limits, result):
@@ -133,16 +133,23 @@ def _read_folder(imap: imaplib.IMAP4, source: dict, seen: set[str], known: set[s
                 imap.uid("STORE", uid, "+FLAGS", r"(\Seen)")
 
 
-def _fetch_message(imap: imaplib.IMAP4, uid: str, limits: Limits, result: SourceResult, url: str) -> bytes | None:
-    """The message's bytes, unless it is over the size limit (then recorded failed and known)."""
-    status, data = imap.uid("FETCH", uid, "(RFC822.SIZE)")
-    size = re.search(rb"RFC822\.SIZE (\d+)", _flatten(data)) if status == "OK" else None
+def _fetch_message(imap: imaplib.IMAP4, uid: str, source: dict, limits: Limits, result: SourceResult, url: str) -> bytes | None:
+    """The message's bytes; None for one the filters leave (unread, asked again next run) or one over the size limit
+    (recorded failed with its subject and sender, and known). Its header and size are asked first, so neither is downloaded."""
+    status, data = imap.uid("FETCH", uid, "(RFC822.SIZE BODY.PEEK[HEADER])")
+    if status != "OK" or not any(isinstance(item, tuple) for item in data):
+        raise MailboxError(f"cannot fetch message {uid}: {_one_line(data)}")
+    header = next(item[1] for item in data if isinstance(item, tuple))
+    meta = b" ".join(item[0] if isinstance(item, tuple) else item for item in data if isinstance(item, (tuple, bytes)))
+    size = re.search(rb"RFC822\.SIZE (\d+)", meta)  # in the response's own text, never in the header's
+    subject, sender = _names(email.message_from_bytes(header, policy=email.policy.default))
+    if not _passes(source, subject, sender):
+        return None
     # Attachments are base64 (4 bytes per 3): a message may be a third larger than its largest document.
     cap = limits.max_bytes * 4 // 3 + 65536
     if size and int(size.group(1)) > cap:
-        error = f"message is {describe_bytes(int(size.group(1)))}, larger than the limit of {describe_bytes(cap)}"
-        result.documents.append(Document(unread_key(url), f"message {uid}", url, result.source, KIND, "failed", error, "LimitExceeded"))
-        result.errors.append(f"message {uid}: {error}")
+        error = _about(subject, sender, f"is {describe_bytes(int(size.group(1)))}, larger than the limit of {describe_bytes(cap)}")
+        _record(result, Document(unread_key(url), _safe_name(subject), url, result.source, KIND, "failed", error, "LimitExceeded"))
         result.known_urls.append(url)
         return None
     status, data = imap.uid("FETCH", uid, "(BODY.PEEK[])")
@@ -157,8 +164,7 @@ def _read_message(raw: bytes, url: str, source: dict, seen: set[str], limits: Li
     subject, sender = "(no subject)", "(unknown sender)"
     try:
         message = email.message_from_bytes(raw, policy=email.policy.default)
-        subject = " ".join(str(message.get("Subject", "") or "").split()) or subject
-        sender = str(message.get("From", "") or "") or sender
+        subject, sender = _names(message)
         if not _passes(source, subject, sender):
             return False
         _read_parts(message, url, subject, sender, seen, limits, result, int(source.get("body_chars", BODY_MIN_CHARS)))
@@ -224,6 +230,16 @@ def _record(result: SourceResult, document: Document) -> None:
     result.documents.append(document)
     if document.error and document.status == "failed":
         result.errors.append(f"{document.name}: {document.error}")
+
+
+def _names(message: EmailMessage) -> tuple[str, str]:
+    """The message's subject and sender as its reader sees them (decoded, one line)."""
+    try:
+        subject = " ".join(str(message.get("Subject", "") or "").split())
+        sender = " ".join(str(message.get("From", "") or "").split())
+    except Exception:  # a header that cannot be decoded: the message is still read, under a placeholder
+        subject, sender = "", ""
+    return subject or "(no subject)", sender or "(unknown sender)"
 
 
 def _about(subject: str, sender: str, error: str) -> str:

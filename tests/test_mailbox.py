@@ -172,12 +172,26 @@ def test_starttls_is_verified_and_read(tls_server, password, monkeypatch):
     assert len(refused) == 1 and "CERTIFICATE_VERIFY_FAILED" in refused[0]
 
 
+def test_a_message_over_the_size_limit_is_not_downloaded_and_is_named(imap_server, password):
+    from scrapers.limits import Limits
+
+    deliver(imap_server, "大汇编", "big@example.org", attachments=[("big.txt", "案例".encode() * 50_000)])
+    result = collect_mailbox(source(imap_server), set(), set(), limits=Limits(max_bytes=1000))
+    [document] = result.documents
+    assert (document.status, document.error_type) == ("failed", "LimitExceeded")
+    assert document.error.startswith("message «大汇编» from big@example.org: is ")
+    assert len(result.known_urls) == 1
+
+
 def test_filters_leave_other_mail_unread(imap_server, password):
     deliver(imap_server, "周报：案例汇编", "yshb@example.gov.cn", attachments=[(SAMPLE.name, SAMPLE.read_bytes())])
     deliver(imap_server, "午餐", "friend@example.org", attachments=[("menu.txt", "今天吃面".encode())])
     result = collect_mailbox(source(imap_server, **{"from": "example.gov.cn", "subject": "案例汇编"}), set(), set())
     assert [d.name for d in result.documents] == [SAMPLE.name]
     assert len(result.known_urls) == 1
+    # A filter the server is not asked (not ASCII) is checked here, on the header alone.
+    only_lunch = collect_mailbox(source(imap_server, subject="午餐"), set(), set())
+    assert [d.name for d in only_lunch.documents] == ["menu.txt"]
 
 
 def test_a_long_message_text_is_read_and_links_are_listed(imap_server, password):
