@@ -15,7 +15,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULTS = Path(__file__).with_name("defaults.toml")
-SOURCE_KINDS = {"inbox": ("path",), "document": ("path", "url"), "site": ("url",), "feed": ("url",)}
+SOURCE_KINDS = {"inbox": ("path",), "document": ("path", "url"), "site": ("url",), "feed": ("url",), "mailbox": ("host",)}
 # The keys a network source may have, and their types; every other key is a mistake worth naming.
 WEB_KEYS: dict[str, type | tuple[type, ...]] = {
     "name": str,
@@ -111,7 +111,9 @@ class Config:
     backfill_max_seconds: float = 21600.0
 
     def source_location(self, source: dict) -> str:
-        """Where a source reads from (a folder, a file or a URL)."""
+        """Where a source reads from (a folder, a file, a URL or a mailbox's folder)."""
+        if source.get("kind") == "mailbox":
+            return f"imap://{source['host']}/{source.get('folder') or 'INBOX'}"
         return str(source.get("url") or source.get("path") or "")
 
 
@@ -131,6 +133,25 @@ def _merge(base: dict, over: dict) -> dict:
         merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
     return merged
 
+
+# The keys of a mailbox source (an IMAP folder) and their types; its password comes only from the environment.
+MAILBOX_KEYS: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "kind": str,
+    "title": str,
+    "host": str,
+    "port": int,
+    "tls": str,
+    "user": str,
+    "folder": str,
+    "password_env": str,
+    "from": str,
+    "subject": str,
+    "mark_seen": bool,
+    "body_chars": int,
+}
+MAILBOX_TLS = ("ssl", "starttls", "none")
+ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Keys of a file source; each a string.
 FILE_KEYS: dict[str, type] = {"name": str, "kind": str, "title": str, "path": str, "url": str}
@@ -176,6 +197,8 @@ def _check_sources(sources: list, where: str, root: Path) -> list[dict]:
             raise ConfigError(f"{where}: source {name!r} needs {' or '.join(SOURCE_KINDS[kind])}")
         if kind in ("site", "feed"):
             _check_web_source(source, f"{where}: source {name!r}")
+        elif kind == "mailbox":
+            _check_mailbox_source(source, f"{where}: source {name!r}")
         else:
             _check_types(source, FILE_KEYS, f"{where}: source {name!r}")
         names.add(name)
@@ -215,6 +238,29 @@ def _check_web_source(source: dict, where: str) -> None:
             raise ConfigError(f"{where}: unknown encoding {source['encoding']!r}") from None
     if not all(isinstance(host, str) and host for host in source.get("hosts", [])):
         raise ConfigError(f"{where}: hosts must be a list of host names")
+
+
+def _check_mailbox_source(source: dict, where: str) -> None:
+    """One line for a mailbox source's first mistake; a password in the file is refused outright."""
+    for key in ("password", "pass", "passwd"):
+        if key in source:
+            raise ConfigError(f"{where}: a password is never kept in the configuration; set it in the environment "
+                              f"variable {source.get('password_env') or 'CASEWATCH_IMAP_PASSWORD'} and remove {key!r}")
+    _check_types(source, MAILBOX_KEYS, where)
+    if not source.get("user"):
+        raise ConfigError(f"{where}: needs user (the IMAP login name)")
+    if any(c.isspace() or c in "/@" for c in source["host"]):
+        raise ConfigError(f"{where}: host must be a host name or address, not {source['host']!r}")
+    if source.get("tls", "ssl") not in MAILBOX_TLS:
+        raise ConfigError(f"{where}: tls must be one of {', '.join(MAILBOX_TLS)}, not {source['tls']!r}")
+    if "port" in source:
+        check_bound(source["port"], "port", where, (1, 65535))
+    if "body_chars" in source:
+        check_bound(source["body_chars"], "body_chars", where, (1, 10_000_000))
+    if "password_env" in source and not ENV_NAME_RE.fullmatch(source["password_env"]):
+        raise ConfigError(f"{where}: password_env must name an environment variable, not {source['password_env']!r}")
+    if any(ord(c) < 32 for key in ("user", "folder", "from", "subject") for c in source.get(key, "")):
+        raise ConfigError(f"{where}: user, folder, from and subject must be one line each")
 
 
 def _check_http(http: dict, where: str) -> HttpSettings:

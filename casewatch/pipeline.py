@@ -24,6 +24,7 @@ import store
 from digests.build import previous_weeks
 from scrapers import Article, SourceResult, collect_file, collect_source
 from scrapers.feed import collect_feed
+from scrapers.mailbox import collect_mailbox
 from scrapers.deadlines import request_stop, reset_stop
 from scrapers.deadlines import stop_reason as stop_requested
 from scrapers.http import Session
@@ -109,6 +110,8 @@ def open_session(settings: HttpSettings, validators: dict | None = None) -> Sess
 def collect(source: dict, db_path: Path, session: Session | None = None) -> SourceResult:
     """Collect one source, skipping documents and article URLs the store has already read."""
     db = store.open_db(db_path)
+    if source.get("kind") == "mailbox":  # messages are known by their IMAP URL, documents by content
+        return redact_result(collect_mailbox(source, store.known_documents(db), store.known_urls(db)))
     if source.get("kind") in WEB_COLLECTORS:
         if session is None:
             raise ValueError(f"source {source['name']!r} is a {source['kind']} and needs the run's HTTP session")
