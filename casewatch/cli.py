@@ -14,7 +14,7 @@ from scrapers.redact import redact_text
 
 from .config import ConfigError, check_schedule, load_config
 from .errors import RunFailed
-from .logs import install_redaction
+from .logs import install_redaction, quiet_prefect_server_note
 
 # Offline, Prefect's telemetry logs an error at every start; opt out before it is imported.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -105,6 +105,7 @@ def run_flow(flow, **parameters):
     """Call a flow; if Prefect's temporary server did not start in time, try once more, then say so in one line."""
     from flows.serve import tie_temporary_server
 
+    quiet_prefect_server_note()  # Prefect is imported and its logging configured by now
     tie_temporary_server()  # a killed casewatch takes its temporary server with it
     for attempt in (1, 2):
         try:
@@ -270,6 +271,22 @@ def digest(config_path, db, digest_dir, week, send, resend) -> None:
         click.echo(outcome.message, err=not outcome.ok)
         if not outcome.ok:
             sys.exit(1)
+
+
+@cli.command()
+@config_option
+@db_option
+def weeks(config_path, db) -> None:
+    """List the weeks in the store, oldest first, with their case counts and whether their digest was sent."""
+    from . import pipeline
+
+    config = load_config(config_path, db=db)
+    rows = pipeline.weeks(config.db)
+    if not rows:
+        click.echo(f"no cases in {config.db} yet")
+    for row in rows:
+        sent = f" {row['sent_at'][:10]}" if row["sent_at"] else ""
+        click.echo(f"{row['week']}  {row['cases']:>6} case(s)  digest {row['digest']}{sent}")
 
 
 @cli.command()
