@@ -401,7 +401,7 @@ def retrain(config_path, db, quick, card_path) -> None:
     from flows.retrain import retrain as retrain_flow
 
     config = load_config(config_path, db=db)
-    check_writable(config.model.parent)
+    check_writable(config.model.parent, *([Path(card_path).resolve().parent] if card_path else []))
     summary = run_flow(
         retrain_flow, config_path=str(config.path) if config.path else None, db=str(config.db),
         measure=not quick, card_path=str(Path(card_path).resolve()) if card_path else None,
@@ -430,6 +430,7 @@ def evaluate(data, card, config_path, db) -> None:
     if card:
         from classify.card import write_card
 
+        check_writable(Path(card).resolve().parent)
         show_progress("classify")
         click.echo(f"model card: {write_card(model, card)}")
 
