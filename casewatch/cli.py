@@ -334,6 +334,7 @@ def browse(config_path, db, port, host) -> None:
     datasette = prepare(config.db)
     click.echo(f"serving {config.db} at http://{host}:{port}/casewatch (Ctrl-C stops)")
     serve(datasette, host=host, port=port)
+    click.echo("stopped")
 
 
 @cli.command("classify")

@@ -282,7 +282,22 @@ def prepare(path: str | Path):
 
 
 def serve(datasette, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve a Datasette until stopped."""
+    """Serve a Datasette until stopped by Ctrl-C or SIGTERM, then return (so `browse` exits 0)."""
+    import signal
+    import threading
+
     import uvicorn
 
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(datasette.app(), host=host, port=port, log_level="warning"))
+    if threading.current_thread() is not threading.main_thread():
+        server.run()
+        return
+    # uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again for the handler it
+    # found installed: by default that kills the process (SIGTERM, status 143) or raises KeyboardInterrupt.
+    # With these handlers in place the repeat is a no-op and the command ends normally.
+    stopped = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    finally:
+        for sig, handler in stopped.items():
+            signal.signal(sig, handler)
