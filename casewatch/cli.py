@@ -167,6 +167,8 @@ def run(config_path, db, digest_dir, week, no_send) -> None:
     for name, reason in summary.get("waiting", []):  # not failures: files still being written
         click.echo(f"waiting: {name}: {reason}")
     echo_failures(summary["failures"])
+    if summary.get("mail_failed"):
+        sys.exit(1)  # the digest is written and kept; the e-mail line says which command sends it
 
 
 @cli.command()

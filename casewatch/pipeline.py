@@ -550,4 +550,6 @@ class Run:
             "db": str(self.db_path),
             "digest": str(self.digest) if self.digest else None,
             "mail": self.mail.message if self.mail else None,
+            # A configured send that failed (or may not have arrived): `casewatch run` exits 1, the digest kept.
+            "mail_failed": bool(self.mail and not self.mail.ok),
         }
