@@ -122,3 +122,22 @@ def test_a_hypothesis_deprecation_fails_the_suite_instead_of_being_printed():
 
     with pytest.raises(HypothesisDeprecationWarning):
         warnings.warn(HypothesisDeprecationWarning("a deprecated call in a test"), stacklevel=1)
+
+
+def test_weeks_lists_each_week_with_its_cases_and_digest_as_the_readme_shows(stored, tmp_path):
+    import re
+
+    project, _ = stored
+    db = store.open_db(project / "cw.db")
+    store.start_run(db, "r0", "2026-W47")
+    store.save_articles(db, [Article(title=f"第{n}个案例", body=f"不动产登记压缩至{n}个工作日，办理环节减少。" * 3,
+                                     url=f"https://example.org/w47/{n}", source="web") for n in range(2)],
+                        "2026-W47", "2026-11-17T08:00:00+08:00")
+    store.finish_run(db, "r0", status="ok")
+    db.close()
+    casewatch(project, "digest", "--week", WEEK)
+    lines = casewatch(project, "weeks").stdout.splitlines()
+    assert lines == ["2026-W47       2 case(s)  digest none", "2026-W48       1 case(s)  digest written"]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"after `make run` on the bundled samples:\n\n```text\n(.*?)\n```", readme, re.S).group(1)
+    assert re.fullmatch(r"\d{4}-W\d\d +\d+ case\(s\)  digest (none|written|sent \d{4}-\d\d-\d\d)", shown)
