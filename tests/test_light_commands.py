@@ -141,3 +141,15 @@ def test_weeks_lists_each_week_with_its_cases_and_digest_as_the_readme_shows(sto
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     shown = re.search(r"after `make run` on the bundled samples:\n\n```text\n(.*?)\n```", readme, re.S).group(1)
     assert re.fullmatch(r"\d{4}-W\d\d +\d+ case\(s\)  digest (none|written|sent \d{4}-\d\d-\d\d)", shown)
+
+
+def test_classify_jsonl_prints_the_fields_the_readme_documents(project):
+    import re
+
+    line = json.dumps({"id": "a1", "title": "电子税务局", "text": "推行电子税务局，出口退税全程网上办理。"}, ensure_ascii=False)
+    printed = json.loads(casewatch(project, "classify", "--jsonl", stdin=line + "\n").stdout)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    documented = re.search(r"`classify --jsonl` writes one line per input, with these fields in this order:\n`(\{.*?\})`", readme).group(1)
+    fields = re.findall(r'(?:^\{|, )"(\w+)"', documented)
+    assert fields == list(printed) == ["id", "primary", "confidence", "scores", "secondary", "terms"]
+    assert printed["id"] == "a1" and len(printed["scores"]) == 18
