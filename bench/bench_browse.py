@@ -1,14 +1,15 @@
-"""Benchmark: the archive in Datasette at scale — search latency, trend query, size per 1,000 cases.
+"""Benchmark: the archive in Datasette at scale — search latency, the other canned queries, size per 1,000 cases.
 
 Run: python bench/bench_browse.py [--cases 100000] [--queries 100] [--keep PATH]
-A store of `--cases` cases of real length is generated from the bundled samples: each
-case is the title of a sample case and its body's sentences recombined with another's
-(so every case is distinct real Chinese text of a sample case's length), spread over 104
-weeks, the 18 indicators and the samples' regions, and written by `store.save_articles`
-in its batches (the search index included). Then, on the finished file:
-- search: `--queries` queries (domain words, phrases and their Traditional forms, one
-  per query) through the canned query `search` and through the table's search box, both
-  via Datasette's own client, median and p95;
+A store of `--cases` cases of real length is generated: each case a sample case's title and
+region, its body of that case's length made of clauses of the samples and corpus drawn at random
+(as bench_backfill.py does, so hardly any two are near duplicates), spread over 104 weeks and the
+18 indicators, and written by `store.save_articles` in its batches (the search index included).
+Then, on the finished file, through Datasette's own client:
+- search: `--queries` queries (domain words, phrases and their Traditional forms, one per
+  query) through the canned query `search` and the articles table's search box, each as HTML
+  and as JSON, median and p95; Datasette's own table view on the issue's three words, with
+  suggested facets off and on, for comparison;
 - the `trend`, `this_week`, `review` and `similar` canned queries, best of 5;
 - file size per 1,000 cases, and what the search index takes of it;
 - "similar cases" on the 79 sample cases: how many of the 5 nearest cases by TF-IDF
@@ -23,7 +24,6 @@ import asyncio
 import datetime
 import json
 import random
-import re
 import statistics
 import sys
 import tempfile
