@@ -20,7 +20,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py
 
 $(STAMP): pyproject.toml constraints.txt
-	@echo "installing casewatch and its dependencies into $(VENV) (about a minute the first time)..."
+	@echo "installing casewatch and its dependencies into $(VENV) (a few minutes the first time)..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)

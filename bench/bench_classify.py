@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import sys
 import tempfile
@@ -19,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import jieba  # noqa: E402
+
+jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on stderr
 import rjieba  # noqa: E402
 
 from classify import Classifier, load_model, normalise  # noqa: E402

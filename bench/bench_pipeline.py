@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import tempfile
 import time
@@ -20,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import jieba  # noqa: E402
+
+jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on stderr
 
 import classify  # noqa: E402
 import store  # noqa: E402

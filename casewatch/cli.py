@@ -12,7 +12,7 @@ import click
 
 from .config import ConfigError, check_schedule, load_config
 from .errors import RunFailed
-from .logs import install_redaction, redact_text
+from .logs import install_redaction, quiet_prefect_server_note, redact_text
 
 # Offline, Prefect's telemetry logs an error at every start; opt out before it is imported.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -109,6 +109,7 @@ def run_flow(name, **parameters):
     from flows.serve import tie_temporary_server
 
     flow = getattr(importlib.import_module(f"flows.{name}"), name) if isinstance(name, str) else name
+    quiet_prefect_server_note()  # Prefect is imported and its logging configured by now
     tie_temporary_server()  # a killed casewatch takes its temporary server with it
     for attempt in (1, 2):
         try:
@@ -168,6 +169,8 @@ def run(config_path, db, digest_dir, week, no_send) -> None:
     for name, reason in summary.get("waiting", []):  # not failures: files still being written
         click.echo(f"waiting: {name}: {reason}")
     echo_failures(summary["failures"])
+    if summary.get("mail_failed"):
+        sys.exit(1)  # the digest is written and kept; the e-mail line says which command sends it
 
 
 @cli.command()
@@ -287,6 +290,22 @@ def digest(config_path, db, digest_dir, week, send, resend) -> None:
 @cli.command()
 @config_option
 @db_option
+def weeks(config_path, db) -> None:
+    """List the weeks in the store, oldest first, with their case counts and whether their digest was sent."""
+    from . import pipeline
+
+    config = load_config(config_path, db=db)
+    rows = pipeline.weeks(config.db)
+    if not rows:
+        click.echo(f"no cases in {config.db} yet")
+    for row in rows:
+        sent = f" {row['sent_at'][:10]}" if row["sent_at"] else ""
+        click.echo(f"{row['week']}  {row['cases']:>6} case(s)  digest {row['digest']}{sent}")
+
+
+@cli.command()
+@config_option
+@db_option
 @click.option("--cron", help='When to run, e.g. "30 6 * * 1" (default: [schedule] cron, Mondays 07:00 Asia/Shanghai).')
 def serve(config_path, db, cron) -> None:
     """Serve the weekly flow on its cron schedule until stopped (Ctrl-C or SIGTERM)."""
@@ -327,6 +346,7 @@ def browse(config_path, db, port, host) -> None:
     if not config.db.exists():
         raise FileNotFoundError(f"no database at {config.db}; `casewatch run` makes one")
     pipeline.browse(config.db, host, port, ready=lambda: click.echo(f"serving {config.db} at http://{host}:{port}/casewatch (Ctrl-C stops)"))
+    click.echo("stopped")
 
 
 @cli.command("classify")
@@ -389,7 +409,7 @@ def train(config_path, db) -> None:
 def retrain(config_path, db, quick, card_path) -> None:
     """Run the retrain flow: rebuild the model with the analysts' labels and publish its model card."""
     config = load_config(config_path, db=db)
-    check_writable(config.model.parent)
+    check_writable(config.model.parent, *([Path(card_path).resolve().parent] if card_path else []))
     summary = run_flow(
         "retrain", config_path=str(config.path) if config.path else None, db=str(config.db),
         measure=not quick, card_path=str(Path(card_path).resolve()) if card_path else None,
@@ -414,6 +434,7 @@ def evaluate(data, card, config_path, db) -> None:
     if data:
         click.echo(pipeline.evaluation_report(model, Path(data)))
     if card:
+        check_writable(Path(card).resolve().parent)
         show_progress("classify")
         click.echo(f"model card: {pipeline.write_model_card(model, Path(card))}")
 

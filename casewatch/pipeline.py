@@ -485,6 +485,13 @@ def stale_weeks(db_path: Path) -> list[str]:
     return [week for week in states if bases.get(week) is None or bases[week] != digest_basis(states, week)]
 
 
+def weeks(db_path: Path) -> list[dict]:
+    """The weeks in the store, oldest first: `week`, `cases`, `digest` (none, written, sent), `sent_at`."""
+    if not Path(db_path).exists():
+        raise FileNotFoundError(f"no database at {db_path}: run `casewatch run` first")
+    return reports.case_weeks(store.open_db(db_path))
+
+
 def digest_basis(states: dict[str, str], week: str) -> str:
     """What a week's digest shows depends on: the state of its cases and of the four weeks' before it."""
     return ";".join(f"{w}={states[w]}" for w in [week, *previous_weeks(week)] if w in states)
@@ -616,6 +623,8 @@ class Run:
             "db": str(self.db_path),
             "digest": str(self.digest) if self.digest else None,
             "mail": self.mail.message if self.mail else None,
+            # A configured send that failed (or may not have arrived): `casewatch run` exits 1, the digest kept.
+            "mail_failed": bool(self.mail and not self.mail.ok),
         }
 
 

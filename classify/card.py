@@ -113,5 +113,8 @@ def render_card(card: dict[str, Any]) -> str:
 def write_card(clf: Classifier, path: str | Path) -> Path:
     """Measure and write the card for `clf` to `path`."""
     path = Path(path)
-    path.write_text(render_card(measure_card(clf)), encoding="utf-8")
+    card = measure_card(clf)
+    # The time it took is logged, not written: the same model gives the same card, byte for byte.
+    log.info("the card took %.0f s to measure", card["seconds"])
+    path.write_text(render_card(card), encoding="utf-8")
     return path

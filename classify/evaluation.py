@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 from sklearn.svm import LinearSVC
+from wcwidth import wcswidth
 
 from .corpus import section_units
 from .data import TrainingSet, text_keys
@@ -79,7 +80,7 @@ def golds(examples: Sequence[Example], labeller: str, second: dict | None = None
 
 def _ranked(d: Decision) -> list[str]:
     """Slugs by descending score."""
-    return sorted(SLUGS, key=lambda s: -d.scores[s])
+    return sorted(SLUGS, key=lambda s: (-d.scores[s], s))  # ties by name: the same model, the same card
 
 
 def primary_figures(decisions: Sequence[Decision], gold: Sequence[Gold]) -> dict[str, float]:
@@ -118,7 +119,7 @@ def indicator_figures(decisions: Sequence[Decision], gold: Sequence[Gold]) -> di
     return {
         "macro_f1": float(np.mean(f1s)) if f1s else 0.0,
         "per_indicator": per,
-        "confusions": [(t, p, c) for (t, p), c in confusions.most_common()],
+        "confusions": [(t, p, c) for (t, p), c in sorted(confusions.items(), key=lambda item: (-item[1], item[0]))],
     }
 
 
@@ -227,15 +228,20 @@ def render_report(report: dict[str, Any]) -> str:
     ]
     if report["n_unlabelled"]:
         lines.append(f"labelled 'no indicator' cases abstained on: {fmt(report['none_abstained'])}")
-    lines += ["", f"{'indicator':<24}{'名称':<14}{'P':>7}{'R':>7}{'F1':>7}{'n':>5}"]
+    lines += ["", f"{'indicator':<24}{pad('名称', 14)}{'P':>7}{'R':>7}{'F1':>7}{'n':>5}"]
     for slug, row in report["per_indicator"].items():
         if row["support"] or row["predicted"]:
-            lines.append(f"{slug:<24}{BY_SLUG[slug].name[:6]:<14}{row['precision']:>7.2f}"
+            lines.append(f"{slug:<24}{pad(BY_SLUG[slug].name[:6], 14)}{row['precision']:>7.2f}"
                          f"{row['recall']:>7.2f}{row['f1']:>7.2f}{row['support']:>5}")
     if report["confusions"]:
         lines += ["", "confusions (labelled -> predicted, count):"]
         lines += [f"  {g} -> {p}: {c}" for g, p, c in report["confusions"][:10]]
     return "\n".join(lines)
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded with spaces to `width` terminal columns (a Chinese character takes two)."""
+    return text + " " * max(0, width - wcswidth(text))
 
 
 def fmt(value: float | None) -> str:
@@ -376,7 +382,7 @@ def policy_tasks(corpus_dir: Path = DATA_DIR / "samples") -> list[str]:
 
 def indicator_counts(decisions: Sequence[Decision]) -> list[tuple[str, int]]:
     """How often each indicator is the top-1, most frequent first."""
-    return Counter(_ranked(d)[0] for d in decisions).most_common()
+    return sorted(Counter(_ranked(d)[0] for d in decisions).items(), key=lambda item: (-item[1], item[0]))
 
 
 # -- held-out pages and cases from outside the seed files (data/eval/, never trained on) --

@@ -363,7 +363,7 @@ class Classifier:
         out = {}
         for row, slug in enumerate(SLUGS):
             weights = np.where(self._explaining, self._weights(row), -np.inf)
-            best = np.argsort(-weights)[:n]
+            best = np.lexsort((names, -weights))[:n]  # ties by name: the same model, the same card
             out[slug] = [names[i] for i in best if weights[i] > 0]
         return out
 

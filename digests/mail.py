@@ -6,7 +6,8 @@ cannot tell), so such a send is not repeated by itself: an analyst checks and re
 that failed before that point, or with the server's refusal, is tried again by the next run.
 
 Settings come from the environment (credentials are never stored or logged):
-CASEWATCH_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _TLS (starttls, ssl or none),
+CASEWATCH_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _TLS (starttls, ssl, none; without it, starttls
+with a login and STARTTLS-if-offered without one, so a server without login needs only host and _FROM),
 _CAFILE (a CA bundle for a private server); recipients from `[email] to` in
 casewatch.toml, overridden by CASEWATCH_EMAIL_TO (comma-separated).
 """
@@ -26,8 +27,11 @@ import sqlite_utils
 
 from store import reports
 
-TLS_MODES = ("starttls", "ssl", "none")
-DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+# "auto" (the default without a login): STARTTLS when the server offers it, else plain, as a relay
+# on an office network that takes mail without login often offers no TLS. With a login the default is
+# "starttls", which refuses to go on without TLS, so that a password never crosses the network in clear.
+TLS_MODES = ("starttls", "ssl", "none", "auto")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25, "auto": 25}
 # Waits before the 2nd and 3rd attempt: a server that is briefly down or busy gets a minute.
 BACKOFF = (5.0, 30.0)
 
@@ -81,7 +85,8 @@ class SendOutcome:
 def mail_settings(to: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> MailSettings:
     """SMTP settings from the environment; recipients from the configuration unless CASEWATCH_EMAIL_TO is set."""
     env = os.environ if environ is None else environ
-    tls = (env.get("CASEWATCH_SMTP_TLS") or "starttls").strip().lower()
+    user = env.get("CASEWATCH_SMTP_USER") or None
+    tls = (env.get("CASEWATCH_SMTP_TLS") or ("starttls" if user else "auto")).strip().lower()
     if tls not in TLS_MODES:
         raise MailConfigError(f"CASEWATCH_SMTP_TLS is {tls!r}; expected one of {', '.join(TLS_MODES)}")
     port = env.get("CASEWATCH_SMTP_PORT") or str(DEFAULT_PORTS[tls])
@@ -89,7 +94,6 @@ def mail_settings(to: Sequence[str] = (), environ: Mapping[str, str] | None = No
         raise MailConfigError(f"CASEWATCH_SMTP_PORT is {port!r}; expected a number")
     override = env.get("CASEWATCH_EMAIL_TO")
     recipients = [a.strip() for a in override.split(",")] if override is not None else list(to)
-    user = env.get("CASEWATCH_SMTP_USER") or None
     return MailSettings(
         host=(env.get("CASEWATCH_SMTP_HOST") or "").strip() or None,
         port=int(port),
@@ -130,6 +134,10 @@ def deliver(
     try:
         if settings.tls == "starttls":
             client.starttls(context=context)
+        elif settings.tls == "auto":
+            client.ehlo_or_helo_if_needed()
+            if client.has_extn("starttls"):
+                client.starttls(context=context)
         if settings.user and settings.password:
             client.login(settings.user, settings.password)
         handing_over()
@@ -223,12 +231,17 @@ def send_digest(
         raise
     reason = describe(error)
     reports.mark_send_failed(db, week, reason, attempts)
-    return SendOutcome("failed", f"e-mail not sent after {attempts} attempt(s): {reason}; the next run tries again", attempts=attempts)
+    return SendOutcome(
+        "failed",
+        f"e-mail not sent after {attempts} attempt(s): {reason}; the digest is kept: "
+        f"`casewatch digest --week {week} --send` sends it (the next run tries again)",
+        attempts=attempts,
+    )
 
 
 def already_sent(week: str, stored: dict) -> SendOutcome:
     """The outcome for a digest sent before."""
-    return SendOutcome("already-sent", f"the {week} digest was sent at {stored['sent_at']}; --resend sends it again", stored["recipients"])
+    return SendOutcome("already-sent", f"the {week} digest was sent at {stored['sent_at']}; `casewatch digest --week {week} --resend` sends it again", stored["recipients"])
 
 
 def maybe_sent(week: str, when: str) -> str:

@@ -25,8 +25,30 @@ DATABASE = "casewatch"
 HERE = Path(__file__).resolve().parent
 METADATA = HERE / "metadata.yml"
 STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
 # Plugins the views rely on (installed with casewatch).
 PLUGINS = ("datasette_cluster_map", "datasette_atom")
+# Suggested facets off: Datasette would try every column as a facet over the rows shown, one query
+# each (at 20,000 cases a search for a common word spent 2-3 s of its 3-4 s on them); the four
+# facets that matter are declared in metadata.yml.
+SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000, "suggest_facets": False}
+
+# The search box of `articles` (`/casewatch/articles?_search=…`, HTML and JSON) is answered here, not by
+# Datasette's table view, which counts every match, sorts them all by first_seen and computes each facet
+# over all of them, reading every matching row again per query (a word found in 80,000 of 100,000 cases:
+# seconds). Here the newest matches come straight from the index (FTS5 walks it newest first and stops),
+# the count stops at COUNT_CAP and the facets count the newest FACET_SAMPLE matches. A facet's link, a
+# filter or any other option (`indicator=taxes`, `_sort=`, `_facet=` …) goes on to Datasette's own table
+# page, which is exact.
+SEARCH_PATHS = {f"/{DATABASE}/articles": "html", f"/{DATABASE}/articles.json": "json"}
+SEARCH_ROUTE = "/-/casewatch-search"
+SEARCH_ARGS = {"_search", "_next", "_size", "_shape"}
+SEARCH_FACETS = ("indicator", "region", "source", "week")
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+COUNT_CAP = 10_000
+FACET_SAMPLE = 1_000
+FACET_SIZE = 30
 
 
 def load_metadata() -> dict:
@@ -45,7 +67,8 @@ def datasette_app(path: str | Path, **settings):
     datasette = Datasette(
         metadata=load_metadata(),
         static_mounts=[("casewatch-static", str(STATIC))],
-        settings={"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000, **settings},
+        template_dir=str(TEMPLATES),
+        settings={**SETTINGS, **settings},
     )
     datasette.remove_database("_memory")
     datasette.add_database(Database(datasette, path=str(path), is_mutable=True), name=DATABASE)
@@ -103,11 +126,132 @@ def asgi_wrapper(datasette):
                 ]})
                 await send({"type": "http.response.body", "body": body})
                 return
+            if scope["type"] == "http" and is_plain_search(scope):
+                scope = dict(scope, path=SEARCH_ROUTE, raw_path=SEARCH_ROUTE.encode(), casewatch_search=scope["path"])
             await app(scope, receive, send)
 
         return read_only
 
     return wrap
+
+
+def is_plain_search(scope: dict) -> bool:
+    """A GET of the articles table with a search and nothing Datasette alone can answer (filters, sorting, facets)."""
+    from urllib.parse import parse_qsl
+
+    if scope.get("path") not in SEARCH_PATHS or scope.get("method", "GET").upper() not in ("GET", "HEAD"):
+        return False
+    args = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+    return bool(args.get("_search", "").strip()) and set(args) <= SEARCH_ARGS
+
+
+@hookimpl
+def register_routes():
+    """casewatch's answer to the articles table's search box (see SEARCH_PATHS)."""
+    return [(f"^{SEARCH_ROUTE}$", search_view)]
+
+
+def search_sql(columns: str, limit: int, before: bool = False) -> str:
+    """The newest matches of :q first, straight from the index (FTS5 walks rowids downwards and stops at the limit)."""
+    return (
+        f"select {columns} from {FTS_TABLE} f join articles a on a.rowid = f.rowid "
+        "left join indicators i on i.slug = a.indicator left join sources s on s.name = a.source "
+        f"where {FTS_TABLE} match casewatch_match(:q){' and f.rowid < :before' if before else ''} "
+        f"order by f.rowid desc limit {int(limit)}"
+    )
+
+
+async def search_view(datasette, request):
+    """The articles matching `_search`, newest first, with their count (up to COUNT_CAP) and facets (of the newest FACET_SAMPLE)."""
+    from urllib.parse import urlencode
+
+    from datasette.utils.asgi import Response
+
+    fmt = SEARCH_PATHS[request.scope.get("casewatch_search", f"/{DATABASE}/articles")]
+    q = request.args.get("_search", "").strip()
+    size = request.args.get("_size") or str(PAGE_SIZE)
+    size = MAX_PAGE_SIZE if size == "max" else max(0, min(int(size) if size.isdigit() else PAGE_SIZE, MAX_PAGE_SIZE))
+    before = request.args.get("_next")
+    before = int(before) if before and before.isdigit() else None
+    db = datasette.get_database(DATABASE)
+    columns = [c for c in await db.table_columns("articles") if c != "fingerprint"]
+    params = {"q": q, "before": before}
+    picked = ", ".join(f"a.{c}" for c in columns)
+    found = await db.execute(
+        search_sql(f"a.rowid, {picked}, i.name as indicator_name, coalesce(s.title, a.source) as source_title, "
+                   "casewatch_snippet(a.body, :q) as excerpt", size + 1, before is not None),
+        params,
+    )
+    rows = [dict(r) for r in found.rows]
+    more = len(rows) > size
+    rows = rows[:size]
+    counted = (await db.execute(
+        f"select count(*) from (select rowid from {FTS_TABLE} where {FTS_TABLE} match casewatch_match(:q) limit {COUNT_CAP + 1})",
+        params,
+    )).first()[0]
+    counts = await db.execute(FACETS_SQL, params)
+    table_url = datasette.urls.table(DATABASE, "articles")
+    facets = search_facets(counts.rows, table_url, q)
+    next_url = None
+    if more and rows:
+        here = datasette.urls.table(DATABASE, "articles", format="json") if fmt == "json" else table_url
+        next_url = here + "?" + urlencode({"_search": q, "_next": rows[-1]["rowid"], **({"_size": size} if size != PAGE_SIZE else {})})
+    count = min(counted, COUNT_CAP)
+    data = {
+        "database": DATABASE, "table": "articles", "search": q,
+        "count": count, "count_truncated": counted > COUNT_CAP,
+        "facets_of": min(counted, FACET_SAMPLE), "facet_results": facets,
+        "rows": [{k: v for k, v in r.items() if k not in ("indicator_name", "source_title", "excerpt")} for r in rows],
+        "next_url": next_url,
+    }
+    if fmt == "json":
+        shape = request.args.get("_shape")
+        if shape == "array":
+            return Response.json(data["rows"])
+        return Response.json(data)
+    context = {
+        **data, "display_rows": rows, "table_url": table_url, "count_cap": COUNT_CAP,
+        "json_url": datasette.urls.table(DATABASE, "articles", format="json") + "?" + urlencode({"_search": q}),
+        "metadata": datasette.table_metadata(DATABASE, "articles"),
+        "database_color": lambda _name: "ff0000",  # what Datasette 0.65's own views give every database
+        # A truncated facet's "…" asks for all its values: with `_facet_size`, Datasette's own page answers.
+        "path_with_replaced_args": lambda _request, args: table_url + "?" + urlencode({"_search": q, **args}),
+    }
+    return Response.html(await datasette.render_template("casewatch_search.html", context, request=request, view_name="table"))
+
+
+# Each facet's values and counts over the newest FACET_SAMPLE matches, read once (`materialized`).
+FACETS_SQL = (
+    "with m as materialized ("
+    + search_sql("a.indicator, i.name as indicator_name, a.region, a.source, "
+                 "coalesce(s.title, a.source) as source_title, a.week", FACET_SAMPLE)
+    + ") "
+    + " union all ".join(
+        f"select * from (select '{column}' as facet, {column} as value, max({label}) as label, count(*) as n from m "
+        f"where {column} is not null group by {column} order by n desc, value limit {FACET_SIZE + 1})"
+        for column, label in (("indicator", "indicator_name"), ("region", "region"), ("source", "source_title"), ("week", "week"))
+    )
+)
+
+
+def search_facets(rows, table_url: str, q: str) -> dict:
+    """Datasette-shaped facet results from FACETS_SQL's rows, each value linking to Datasette's own page for the search and that value."""
+    from urllib.parse import urlencode
+
+    results = {
+        column: {"name": column, "type": "column", "hideable": False, "toggle_url": table_url, "truncated": False, "results": []}
+        for column in SEARCH_FACETS
+    }
+    for row in rows:
+        facet = results[row["facet"]]
+        if len(facet["results"]) == FACET_SIZE:
+            facet["truncated"] = True
+            continue
+        facet["results"].append({
+            "value": row["value"], "label": row["label"] or row["value"], "count": row["n"], "selected": False,
+            "toggle_url": f"{table_url}?{urlencode({'_search': q, row['facet']: row['value']})}",
+        })
+    return results
 
 
 @hookimpl
@@ -138,7 +282,22 @@ def prepare(path: str | Path):
 
 
 def serve(datasette, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve a Datasette until stopped."""
+    """Serve a Datasette until stopped by Ctrl-C or SIGTERM, then return (so `browse` exits 0)."""
+    import signal
+    import threading
+
     import uvicorn
 
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(datasette.app(), host=host, port=port, log_level="warning"))
+    if threading.current_thread() is not threading.main_thread():
+        server.run()
+        return
+    # uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again for the handler it
+    # found installed: by default that kills the process (SIGTERM, status 143) or raises KeyboardInterrupt.
+    # With these handlers in place the repeat is a no-op and the command ends normally.
+    stopped = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    finally:
+        for sig, handler in stopped.items():
+            signal.signal(sig, handler)

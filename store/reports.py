@@ -99,6 +99,19 @@ def week_counts(db: sqlite_utils.Database, weeks: list[str]) -> dict[str, int]:
     return {week: counts.get(week, 0) for week in weeks}
 
 
+def case_weeks(db: sqlite_utils.Database) -> list[dict]:
+    """Every week that holds cases, oldest first: its case count and its digest's state (none, written, sent)."""
+    return [
+        dict(row)
+        for row in db.query(
+            "select a.week, count(*) as cases, case when d.sent_at is not null then 'sent' "
+            "when d.week is not null then 'written' else 'none' end as digest, d.sent_at "
+            "from articles a left join digests d on d.week = a.week where a.week is not null "
+            "group by a.week order by a.week"
+        )
+    ]
+
+
 def source_outcomes(db: sqlite_utils.Database, week: str, since: str) -> list[dict]:
     """Each source that ran since `since` (UTC ISO) or has articles this week: its latest outcome this week.
 

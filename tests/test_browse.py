@@ -112,6 +112,70 @@ def test_search_box_and_canned_query_find_words_and_phrases_in_either_script(arc
     assert "search matches" in get(archive, "/casewatch/articles", _search=query).text
 
 
+def test_suggested_facets_are_off_and_the_table_keeps_its_four_facets(archive):
+    data = get(archive, "/casewatch/articles.json").json()
+    assert data["suggested_facets"] == []
+    assert list(data["facet_results"]) == ["indicator", "region", "source", "week"]
+
+
+def exact(path, query: str, **params) -> dict:
+    """Datasette's own table page for a search (an option casewatch's search view leaves to it: `_sort_desc`)."""
+    return get(path, "/casewatch/articles.json", _search=query, _sort_desc="first_seen", _size="max", _shape="objects", **params).json()
+
+
+@pytest.mark.parametrize("query", ["纳税", "一网通办"])
+def test_the_search_box_lists_the_newest_matches_with_the_count_and_the_four_facets(archive, query):
+    mine = get(archive, "/casewatch/articles.json", _search=query, _size="max").json()
+    theirs = exact(archive, query)
+    assert mine["count"] == theirs["filtered_table_rows_count"] == len(theirs["rows"]) and not mine["count_truncated"]
+    matches = {r["id"] for r in theirs["rows"]}
+    newest_first = [key for (key,) in store.open_db(archive).execute("select id from articles order by rowid desc") if key in matches]
+    assert [r["id"] for r in mine["rows"]] == newest_first
+    assert mine["facets_of"] == mine["count"]  # under FACET_SAMPLE matches: the facets are exact
+    assert list(mine["facet_results"]) == ["indicator", "region", "source", "week"]
+    for name, facet in mine["facet_results"].items():
+        expected = {(v["value"], v["count"]) for v in theirs["facet_results"][name]["results"]}
+        assert {(v["value"], v["count"]) for v in facet["results"]} == expected, name
+    labels = {v["value"]: v["label"] for v in mine["facet_results"]["indicator"]["results"]}
+    assert labels.get("taxes") == "纳税"
+    page = get(archive, "/casewatch/articles", _search=query).text
+    assert f'{mine["count"]} rows where search matches' in page and 'id="facet-indicator"' in page
+
+
+def test_the_search_box_pages_through_every_match_without_repeating_one(archive):
+    seen, url, params = [], "/casewatch/articles.json", {"_search": "纳税", "_size": "2"}
+    while url:
+        data = get(archive, url, **params).json()
+        seen += [r["id"] for r in data["rows"]]
+        url, params = data["next_url"], {}
+    assert len(seen) == len(set(seen)) == get(archive, "/casewatch/articles.json", _search="纳税").json()["count"]
+
+
+def test_a_search_counts_up_to_the_cap_and_facets_the_newest_matches(archive, monkeypatch):
+    import store.browse as browse
+
+    monkeypatch.setattr(browse, "COUNT_CAP", 3)
+    monkeypatch.setattr(browse, "FACET_SAMPLE", 4)
+    monkeypatch.setattr(browse, "FACETS_SQL", browse.FACETS_SQL.replace("limit 1000)", "limit 4)"))
+    data = get(archive, "/casewatch/articles.json", _search="纳税", _size="max").json()
+    assert data["count"] == 3 and data["count_truncated"] and len(data["rows"]) > 4
+    assert data["facets_of"] == 4
+    newest = data["rows"][:4]
+    assert {(v["value"], v["count"]) for v in data["facet_results"]["week"]["results"]} == {
+        (w, sum(r["week"] == w for r in newest)) for w in {r["week"] for r in newest}
+    }
+    assert "3+ rows where search matches" in get(archive, "/casewatch/articles", _search="纳税").text
+
+
+def test_a_facet_value_of_the_search_leads_to_datasettes_exact_page(archive):
+    facet = get(archive, "/casewatch/articles.json", _search="纳税").json()["facet_results"]["indicator"]["results"][0]
+    assert facet["toggle_url"].startswith("/casewatch/articles?")
+    response = get(archive, facet["toggle_url"].replace("/articles?", "/articles.json?", 1) + "&_shape=objects")
+    data = response.json()
+    assert data["filtered_table_rows_count"] == facet["count"]  # Datasette's own answer, exact
+    assert {r["indicator"] for r in data["rows"]} == {facet["value"]}
+
+
 def test_the_search_query_shows_where_the_word_occurs_and_nothing_for_an_empty_query(archive):
     found = rows(archive, "/casewatch/search.json", q="一网通办")
     assert all("一网通办" in to_simplified(r["摘录"]) for r in found)
@@ -213,7 +277,7 @@ def test_scraped_markup_is_shown_as_text_and_bodies_keep_their_line_breaks(archi
     assert 'href="javascript:' not in page and "javascript:alert(2)" in page
     assert '<div class="casewatch-body" style="white-space: pre-wrap">第一段' in page
     listing = get(archive, "/casewatch/articles", _search="第二段").text
-    assert "<script>alert(" not in listing
+    assert "<script>alert(" not in listing and "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;标题" in listing
 
 
 def test_browse_refuses_a_file_that_is_not_a_store(tmp_path):

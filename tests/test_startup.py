@@ -45,16 +45,23 @@ def test_other_errors_are_not_retried():
     assert calls == [1]
 
 
-def test_a_server_that_never_starts_gives_one_line_and_no_traceback(tmp_path):
+@pytest.fixture(scope="module")
+def never_starts(tmp_path_factory) -> subprocess.CompletedProcess:
+    """`casewatch run` in a subprocess whose temporary Prefect server is given 1 s to start."""
+    tmp_path = tmp_path_factory.mktemp("never-starts")
     (tmp_path / "casewatch.toml").write_text(
         f'[[sources]]\nname = "samples"\nkind = "inbox"\npath = "{ROOT / "data" / "samples"}"\n', encoding="utf-8"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env |= {"PREFECT_HOME": str(tmp_path / ".prefect"), cli_module.STARTUP_TIMEOUT: "1"}
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "casewatch.cli", "run", "--no-send"], cwd=tmp_path, env=env,
         capture_output=True, text=True, timeout=300,
     )
+
+
+def test_a_server_that_never_starts_gives_one_line_and_no_traceback(never_starts):
+    done = never_starts
     assert done.returncode == 1
     assert "Traceback" not in done.stderr + done.stdout
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
@@ -62,6 +69,12 @@ def test_a_server_that_never_starts_gives_one_line_and_no_traceback(tmp_path):
         f"error: Prefect's temporary server did not start within 1 s, twice; set {cli_module.STARTUP_TIMEOUT} "
         "higher, or PREFECT_API_URL to a running Prefect server"
     ]
+
+
+def test_prefects_note_on_its_temporary_server_keeps_the_address_not_the_link_to_its_docs(never_starts):
+    output = never_starts.stderr + never_starts.stdout
+    assert output.count("Starting temporary server on http://127.0.0.1:") == 2  # the first try and the retry
+    assert "docs.prefect.io" not in output and "dedicated Prefect server" not in output
 
 
 def test_the_flow_runner_is_used_by_run(monkeypatch, tmp_path):
