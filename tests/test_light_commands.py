@@ -151,5 +151,5 @@ def test_classify_jsonl_prints_the_fields_the_readme_documents(project):
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     documented = re.search(r"`classify --jsonl` writes one line per input, with these fields in this order:\n`(\{.*?\})`", readme).group(1)
     fields = re.findall(r'(?:^\{|, )"(\w+)"', documented)
-    assert fields == list(printed) == ["id", "primary", "confidence", "scores", "secondary", "terms"]
+    assert fields == list(printed) == ["id", "is_case", "relevance", "primary", "confidence", "scores", "secondary", "terms"]
     assert printed["id"] == "a1" and len(printed["scores"]) == 18
