@@ -308,7 +308,7 @@ def test_browse_serves_an_older_store_under_the_name_casewatch(tmp_path, monkeyp
     monkeypatch.setattr(store.browse, "serve", lambda datasette, host, port: served.update(datasette=datasette, port=port))
     result = CliRunner().invoke(cli, ["browse", "--db", str(path), "--port", "8765"])
     assert result.exit_code == 0, result.output
-    assert result.output == f"serving {path} at http://127.0.0.1:8765/casewatch (Ctrl-C stops)\n"
+    assert result.output == f"serving {path} at http://127.0.0.1:8765/casewatch (Ctrl-C stops)\nstopped\n"
 
     async def search():
         response = await served["datasette"].client.get("/casewatch/search.json", params={"q": "納稅", "_shape": "array"})
