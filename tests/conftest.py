@@ -76,6 +76,10 @@ def prefect_harness():
     """Prefect's test harness: a temporary API and database for the session's flow runs."""
     from prefect.testing.utilities import prefect_test_harness
 
+    from casewatch.logs import quiet_prefect_server_note
+
+    quiet_prefect_server_note()  # its temporary server's note, without the link to Prefect's docs
+
     # Its server starts in about 10 s alone, but past its default 30 s limit on a loaded 2-core machine.
     with prefect_test_harness(server_startup_timeout=180):
         yield

@@ -58,7 +58,7 @@ def test_the_model_card_shows_no_timings():
 
 
 def test_the_training_summary_card_is_the_same_for_the_same_model(model_path):
-    from flows.retrain import render_training_summary
+    from casewatch.pipeline import render_training_summary
 
     model = classify.load_model(model_path)
     again = classify.load_model(model_path)

@@ -2,7 +2,7 @@
 
 A run's writes are counted with SQLite's trace callback, which sees every statement
 SQLite starts (the driver's and sqlite-utils' own BEGIN, SAVEPOINT, COMMIT included).
-For every N, a save is stopped when its N-th write starts: killed (`os._exit` in a
+For every N (a spread of 24 of them unless CASEWATCH_FULL=1, tests/budget.py), a save is stopped when its N-th write starts: killed (`os._exit` in a
 forked child, as `kill -9` or the OOM killer would) or failed (the statement is
 interrupted and raises, as a full disk would; SQLite does not interrupt a SAVEPOINT
 or RELEASE, so there the failure comes at the next write). Then the normal collect
@@ -18,6 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 
 import pytest
+from budget import spread
 
 import store
 from casewatch import pipeline
@@ -167,7 +168,7 @@ def test_the_reference_save_stores_every_case_and_the_failure(reference):
 def test_a_save_killed_at_any_write_loses_no_case(tmp_path, inbox, empty_store, reference):
     outcome, cases, writes = reference
     stored_when_killed = []
-    for n in range(1, writes + 1):
+    for n in spread(writes, 24):  # every write with CASEWATCH_FULL=1 (tests/budget.py)
         path = fresh_store(empty_store, tmp_path / f"killed-{n}.db")
         pid = os.fork()
         if pid == 0:  # the child never returns into pytest
@@ -190,7 +191,7 @@ def test_a_save_killed_at_any_write_loses_no_case(tmp_path, inbox, empty_store, 
 
 def test_a_save_failing_at_any_write_rolls_back_and_loses_no_case(tmp_path, inbox, empty_store, reference, monkeypatch):
     outcome, cases, writes = reference
-    for n in range(1, writes + 1):
+    for n in spread(writes, 24):  # every write with CASEWATCH_FULL=1 (tests/budget.py)
         path = fresh_store(empty_store, tmp_path / f"failed-{n}.db")
         failing = Writes(n, lambda conn: conn.interrupt(), not_at=UNINTERRUPTIBLE)
         with monkeypatch.context() as patch:

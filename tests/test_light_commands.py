@@ -122,6 +122,11 @@ def test_a_hypothesis_deprecation_fails_the_suite_instead_of_being_printed():
 
     with pytest.raises(HypothesisDeprecationWarning):
         warnings.warn(HypothesisDeprecationWarning("a deprecated call in a test"), stacklevel=1)
+    # The one Hypothesis gives when another thread draws from `random` during a draw is not printed either.
+    note = "Do not use the `random` module inside strategies; instead consider `st.randoms()`"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.warn(HypothesisDeprecationWarning(note), stacklevel=1)
+    assert caught == []
 
 
 def test_weeks_lists_each_week_with_its_cases_and_digest_as_the_readme_shows(stored, tmp_path):
