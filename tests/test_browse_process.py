@@ -45,19 +45,23 @@ def test_browse_serves_and_stops_cleanly_on_sigterm(tmp_path, samples_dir):
     db.close()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    # stderr to a file: -X importtime writes more than a pipe holds before anyone reads it
+    errors = open(tmp_path / "stderr.txt", "w+", encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-X", "importtime", "-m", "casewatch.cli", "browse", "--db", str(path), "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=errors, text=True,
     )
     try:
         found = json.loads(fetch(f"http://127.0.0.1:{port}/casewatch/articles.json?_search={quote('纳税')}", time.monotonic() + 120))
         assert found["count"] >= 5 and found["rows"]
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=60)
+        out, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
+        errors.close()
+    err = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
     assert process.returncode == 0, (process.returncode, out, err[-2000:])
     assert out.splitlines()[-1] == "stopped"
     lines = [line for line in err.splitlines() if not line.startswith("import time:")]
