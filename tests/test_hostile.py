@@ -22,7 +22,7 @@ SLOW_PAGE = "<html><head><title>慢</title></head><body>" + "营商环境" * 200
 TRICKLE = Reply(SLOW_PAGE.encode(), trickle=0.05)
 
 
-def listing(n: int, root: str) -> bytes:
+def listing(n: int) -> bytes:
     """A column page that always has a next page: an endless pager."""
     links = "".join(f'<li><a href="/art/t20261120_{n * 10 + i}.html">某地推行企业开办一网通办改革第{n}-{i}篇</a></li>' for i in range(3))
     return (
@@ -75,7 +75,7 @@ def test_a_stop_cuts_a_request_in_flight_and_refuses_the_next():
 
 
 def test_sigterm_stops_a_run_waiting_on_a_trickling_site_and_keeps_what_was_complete(project, prefect_harness):
-    routes = {"/col/index.html": Reply(listing(1, "")), **{f"/art/t20261120_{10 + i}.html": TRICKLE for i in range(3)}}
+    routes = {"/col/index.html": Reply(listing(1)), **{f"/art/t20261120_{10 + i}.html": TRICKLE for i in range(3)}}
     with FixtureServer(routes) as server:
         config = project / "casewatch.toml"
         config.write_text(
@@ -149,7 +149,7 @@ def test_a_backfill_of_an_endless_column_stops_at_its_page_limit_and_says_so(pro
 
     def page(request):
         n = int(request.path.rsplit("_", 1)[1].split(".")[0]) + 1 if request.path != "/col/index.html" else 1
-        return Reply(listing(n, ""))
+        return Reply(listing(n))
 
     with FixtureServer() as server:
         server.routes.update({f"/col/index_{n}.html": page for n in range(1, 200)})
@@ -290,7 +290,7 @@ def test_a_site_attachment_that_blows_up_fails_alone_in_the_worker(monkeypatch):
     page = article("某市推行企业开办全程网办").replace(
         b"</p></div>", '</p><p><a href="/files/t20261120_9.docx">附件：典型案例汇编.docx</a></p></div>'.encode()
     )
-    routes = {"/col/index.html": Reply(listing(1, "")), "/art/t20261120_10.html": Reply(page),
+    routes = {"/col/index.html": Reply(listing(1)), "/art/t20261120_10.html": Reply(page),
               "/files/t20261120_9.docx": Reply(docx_bomb(300_000), content_type="application/octet-stream")}
     with FixtureServer(routes) as server, session() as http:
         source = {"name": "s", "kind": "site", "url": server.url("/col/index.html"), "max_pages": 1}
@@ -333,7 +333,7 @@ def test_a_killed_run_takes_prefects_temporary_server_with_it(project):
         command.process.wait()
         deadline = time.monotonic() + 60
         while os.path.exists(f"/proc/{servers[0]}") and time.monotonic() < deadline:
-            os.waitpid(servers[0], os.WNOHANG) if False else time.sleep(0.2)
+            time.sleep(0.2)
         state = open(f"/proc/{servers[0]}/stat").read().rsplit(")", 1)[1].split()[0] if os.path.exists(f"/proc/{servers[0]}") else "gone"
         assert state in ("gone", "Z"), f"the temporary server {servers[0]} outlived its run ({state})"
     finally:
@@ -366,10 +366,10 @@ def test_a_week_with_three_hostile_sources_ends_in_its_budgets_and_keeps_the_sam
 
     def endless(request):
         n = int(request.path.rsplit("_", 1)[1].split(".")[0]) + 1 if "index_" in request.path else 1
-        return Reply(listing(n, "").replace(b'href="/', b'href="/endless/'))
+        return Reply(listing(n).replace(b'href="/', b'href="/endless/'))
 
     with FixtureServer({"/internal.html": Reply(article("内部页面"))}) as internal, FixtureServer() as server:
-        server.routes["/slow/col/index.html"] = Reply(listing(1, "").replace(b'href="/', b'href="/slow/'))
+        server.routes["/slow/col/index.html"] = Reply(listing(1).replace(b'href="/', b'href="/slow/'))
         for i in range(3):
             server.routes[f"/slow/art/t20261120_{10 + i}.html"] = TRICKLE
         server.routes["/endless/col/index.html"] = endless
