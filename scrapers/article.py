@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-import lxml.html
-
 from .dates import date_from_url, parse_date, parse_shown_date
+from .html import fragment as html_fragment
+from .html import tree as html_tree
 from .urls import absolute_url, attachment_type
 
 TITLE_METAS = ("articletitle", "title", "og:title")
@@ -119,7 +119,7 @@ def parse_article(
     until: date | None = None,
 ) -> Page:
     """Title, date (meta → 发布日期 → listing → URL), issuer, body and attachments of an article page."""
-    root = lxml.html.fromstring(html)
+    root = html_tree(html)
     metas = {
         (m.get("name") or m.get("property") or "").strip().lower(): (m.get("content") or "").strip()
         for m in root.iter("meta")
@@ -248,7 +248,7 @@ def extract_body(root, html: str, body_selector: str | None = None) -> tuple[str
         if selector == "#zoom":  # Hanweb: the comment-marked body is tighter than #zoom
             marked = ZJEG_RE.search(html)
             if marked:
-                fragment = lxml.html.fragment_fromstring(marked.group(1), create_parent="div")
+                fragment = html_fragment(marked.group(1))
                 text = block_text(fragment)
                 if len(text) >= MIN_BODY:
                     return text, root.cssselect("#zoom")[0] if root.cssselect("#zoom") else root, "ZJEG_RSS"

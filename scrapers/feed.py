@@ -12,10 +12,10 @@ from datetime import date, datetime, timezone
 from urllib.parse import urljoin
 
 import feedparser
-import lxml.html
 
 from .article import Page, block_text, find_attachments
 from .dates import TIMEZONE, parse_date, today
+from .html import fragment as html_fragment
 from .http import Session
 from .listing import Link
 from .site import SiteResult, collect_link, mark_unreadable, page_articles, source_hosts
@@ -69,7 +69,7 @@ def collect_entry(
     if html is None:
         collect_link(Link(url, title, published), source, session, hosts, result, until)
         return
-    fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+    fragment = html_fragment(html)
     page = Page(title, block_text(fragment), published, None, find_attachments(fragment, fragment, url), "feed", "feed")
     result.articles += page_articles(page, url, html.encode("utf-8"), source, session, hosts, result)
     result.fetched_urls.append(key)

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import lxml.html
-
 from .dates import parse_date
+from .html import tree as html_tree
 from .urls import absolute_url, attachment_type, canonical_url, same_site, strip_tracking
 
 # URLs that CMSs give articles (TRS, Hanweb, Kaipu, dated folders, numeric ids).
@@ -115,7 +114,7 @@ def parse_listing(
     for fragment in fragments:
         if not fragment.strip():
             continue
-        root = lxml.html.fromstring(fragment)
+        root = html_tree(fragment)
         anchors = root.cssselect(link_selector) if link_selector else root.iter("a")
         for anchor in anchors:
             if anchor.tag != "a":

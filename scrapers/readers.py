@@ -276,11 +276,12 @@ def extract_html(data: bytes) -> Extracted:
     import lxml.html
     from lxml import etree
 
+    from .html import parser as html_parser
+
     text, problems = decode_text(data, declared_charset(data))
-    # libxml2 cuts a text run (or attribute value) at 10 MB and drops it without a word unless
-    # told the tree may be huge. That cap guards a parser fed without limits; here the document
-    # is already capped (Limits.max_bytes) and parsed in a worker limited in time and memory.
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+    # huge_tree (scrapers/html.py): the document is capped (Limits.max_bytes) and parsed in a
+    # worker limited in time and memory.
+    parser = html_parser(encoding="utf-8", remove_comments=True, remove_pis=True)
     try:
         root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
     except (etree.ParserError, ValueError):  # nothing but whitespace or comments

@@ -234,3 +234,27 @@ def test_html_parser_losing_text_fails_the_document_with_the_reason():
     with pytest.raises(ScrapeError, match=r"the HTML parser kept .* went missing"):
         check_parsed_text(text, capped)
     check_parsed_text(text, lxml.html.document_fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)))
+
+
+def test_site_pages_with_a_text_run_over_ten_megabytes_are_read_whole():
+    """A real article page and a real column page, each with an 11 MB paragraph: nothing of either is dropped."""
+    import json
+
+    from scrapers.article import parse_article
+    from scrapers.listing import parse_listing
+
+    real = os.path.join(os.path.dirname(__file__), "fixtures", "real")
+    gold = {row["file"]: row for row in map(json.loads, open(os.path.join(real, "gold.jsonl"), encoding="utf-8"))}
+    article = gold["pages/cxwxa.gov.cn.html"]
+    page = open(os.path.join(real, article["file"]), encoding="utf-8").read()
+    start = page.index(article["body_start"][:12])
+    page = page[:start] + f"{HUGE_RUN}</p><p>" + page[start:]
+    read = parse_article(page, article["url"])
+    assert read.title == article["title"] and read.body.startswith(HUGE_RUN)
+    assert read.body.endswith(article["body_end"])
+
+    column = gold["columns/ordos-egb-xxgknb.html"]
+    page = open(os.path.join(real, column["file"]), encoding="utf-8").read()
+    cut = page.index("<table")
+    page = page[:cut] + f"<p>{HUGE_RUN}</p>" + page[cut:]
+    assert [link.url for link in parse_listing(page, column["url"]).links] == column["links"]
