@@ -147,7 +147,7 @@ def parse_listing(
                 candidates.append((link, anchor, in_furniture(anchor), beside is not None))
             elif in_furniture(anchor):
                 listing.skipped.append(link)
-    listing.links += _the_list(candidates, listing.skipped)
+    listing.links += _the_list(candidates, listing.skipped, url)
     listing.links = _unique(listing.links)
     listing.skipped = _unique(listing.skipped)
     here = canonical_url(url)
@@ -173,27 +173,33 @@ def in_furniture(anchor) -> bool:
     return False
 
 
-def _the_list(candidates: list, skipped: list[Link]) -> list[Link]:
+def _the_list(candidates: list, skipped: list[Link], url: str) -> list[Link]:
     """The column's own list: the block holding the most links with a date beside them.
 
-    A list the CMS prints in several blocks of the same kind (groups of five rows) is one
-    list. Article-shaped links elsewhere (a marquee of other columns' notices, a "hot news"
-    sidebar, a footer) are skipped, even when dated; a list inside an element whose class
-    looks like furniture (`ul.position2`) still wins when it is the page's dated list. A page
-    without dated blocks keeps every article-shaped link outside the furniture.
+    Links into the column's own directory (TRS `./202111/t20211108_….html`) count first, so
+    that a longer box of other columns' dated notices (`../../wsfw/tdgg/…`) does not win. A
+    list the CMS prints in several blocks of the same kind (groups of five rows) is one list.
+    Article-shaped links elsewhere (a marquee, a "hot news" sidebar, a footer) are skipped,
+    even when dated; a list inside an element whose class looks like furniture
+    (`ul.position2`) still wins when it is the page's dated list. A page without dated blocks
+    keeps every article-shaped link outside the furniture.
     """
-    blocks: dict = {}
-    for _, anchor, _, dated in candidates:
+    path = urlsplit(canonical_url(url)).path
+    home = path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+    dated: dict = {}
+    own: dict = {}
+    for link, anchor, _, is_dated in candidates:
         block = _block(anchor)
-        if dated and block is not None and not any(e.tag in FURNITURE_TAGS for e in anchor.iterancestors()):
-            blocks[block] = blocks.get(block, 0) + 1
-    lists = [block for block, dated in blocks.items() if dated >= 3]
+        if is_dated and block is not None and not any(e.tag in FURNITURE_TAGS for e in anchor.iterancestors()):
+            dated[block] = dated.get(block, 0) + 1
+            own[block] = own.get(block, 0) + (len(home) > 1 and urlsplit(canonical_url(link.url)).path.startswith(home))
+    lists = [block for block, count in dated.items() if count >= 3]
     if not lists:
         kept = []
         for link, _, furniture, _ in candidates:
             (skipped if furniture else kept).append(link)
         return kept
-    best = max(lists, key=lambda b: (blocks[b] / (2 if _furniture_named(b) else 1), blocks[b]))
+    best = max(lists, key=lambda b: (own[b], dated[b] / (2 if _furniture_named(b) else 1), dated[b]))
     chosen = {b for b in lists if b is best or _same_kind(b, best)}
     kept = []
     for link, anchor, _, _ in candidates:

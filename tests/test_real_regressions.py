@@ -74,6 +74,18 @@ def test_a_dated_list_wins_over_a_furniture_like_class_and_its_days_take_the_url
     assert "http://www.gdzbtb.gov.cn/zhaobiao12/www.sgjsj.gov.cn" not in {link.url for link in found.links}
 
 
+def test_a_longer_box_of_another_columns_dated_notices_does_not_take_the_columns_place():
+    # The real gdzbtb page with, before its list, a box of 25 dated notices of another column
+    # (the shape of the 停水停电 boxes the issue met: <li>title<span>05-17</span></li> into ../wsfw/…)
+    record = GOLD["gdzbtb.gov.cn/zhaobiao12"]
+    rows = "".join(f'<li><a href="../wsfw/tdgg/201705/t201705{n:02d}_3765{n:02d}.htm">停电通知{n}号 这些地方要停电</a><span>05-{n:02d}</span></li>' for n in range(1, 26))
+    html = page_html(record).replace("<!--栏目结构开始 -->", f'<div class="box"><ul class="tz">{rows}</ul></div><!--栏目结构开始 -->', 1)
+    assert html.count("停电通知") == 25
+    found = parse_listing(html, record["url"])
+    assert {link.url for link in found.links} == set(record["links"])
+    assert sum("/wsfw/tdgg/" in link.url for link in found.skipped) == 25
+
+
 def test_a_next_page_link_is_followed_whatever_its_number_and_a_date_inside_the_link_is_read():
     # hzzy.gov.cn (court): on page 2, 下一页 goes to "…-down-2-" and 上一页 to "…-up-2-";
     # each row is <a>（2016）粤13民终2456号<span class="date">2016-07-28</span></a>
