@@ -174,10 +174,11 @@ def in_furniture(anchor) -> bool:
 
 
 def _the_list(candidates: list, skipped: list[Link], url: str) -> list[Link]:
-    """The column's own list: the block holding the most links with a date beside them.
+    """The column's own list: the block holding the most links into the column's own directory, then the most dated links.
 
-    Links into the column's own directory (TRS `./202111/t20211108_….html`) count first, so
-    that a longer box of other columns' dated notices (`../../wsfw/tdgg/…`) does not win. A
+    A block is a list when three of its links have a date beside them or lead into the
+    column's own directory (TRS `./202111/t20211108_….html`); the own directory counts first,
+    so that a longer box of other columns' dated notices (`../../wsfw/tdgg/…`) does not win. A
     list the CMS prints in several blocks of the same kind (groups of five rows) is one list.
     Article-shaped links elsewhere (a marquee, a "hot news" sidebar, a footer) are skipped,
     even when dated; a list inside an element whose class looks like furniture
@@ -190,10 +191,12 @@ def _the_list(candidates: list, skipped: list[Link], url: str) -> list[Link]:
     own: dict = {}
     for link, anchor, _, is_dated in candidates:
         block = _block(anchor)
-        if is_dated and block is not None and not any(e.tag in FURNITURE_TAGS for e in anchor.iterancestors()):
-            dated[block] = dated.get(block, 0) + 1
-            own[block] = own.get(block, 0) + (len(home) > 1 and urlsplit(canonical_url(link.url)).path.startswith(home))
-    lists = [block for block, count in dated.items() if count >= 3]
+        if block is None or any(e.tag in FURNITURE_TAGS for e in anchor.iterancestors()):
+            continue
+        dated[block] = dated.get(block, 0) + is_dated
+        own[block] = own.get(block, 0) + (len(home) > 1 and urlsplit(canonical_url(link.url)).path.startswith(home))
+    # a list: three dated rows, or three articles of the column's own directory (dated or not)
+    lists = [block for block in dated if dated[block] >= 3 or own[block] >= 3]
     if not lists:
         kept = []
         for link, _, furniture, _ in candidates:
