@@ -1,5 +1,7 @@
 """Regressions of issue 22, each pinned on a real saved page of tests/fixtures/real."""
 
+import re
+
 from real_corpus import load_gold, page_html
 
 from scrapers.article import parse_article
@@ -84,6 +86,18 @@ def test_a_longer_box_of_another_columns_dated_notices_does_not_take_the_columns
     found = parse_listing(html, record["url"])
     assert {link.url for link in found.links} == set(record["links"])
     assert sum("/wsfw/tdgg/" in link.url for link in found.skipped) == 25
+
+
+def test_an_undated_list_of_the_columns_own_articles_is_kept_beside_a_dated_sidebar():
+    # The real ordos column without its date cells, and a dated 热点 box of another column
+    # added after its list: the column's rows (./202009/t…) stay the column's
+    record = GOLD["ordos.gov.cn/egbsfq"]
+    html = re.sub(r"<td>\s*\d{4}-\d{2}-\d{2}\s*</td>", "<td></td>", page_html(record))
+    rows = "".join(f'<li><a href="../../zjegb/202006/t2020060{n}_26{n}0000.html">恩格贝热点新闻第{n}条</a><span>2020-06-0{n}</span></li>' for n in range(1, 5))
+    html = html.replace('<td height="572" class="page">', f'<td><ul class="rd">{rows}</ul></td><td height="572" class="page">', 1)
+    found = parse_listing(html, record["url"])
+    assert [link.url for link in found.links] == record["links"]
+    assert sum("/zjegb/" in link.url for link in found.skipped) == 4
 
 
 def test_a_next_page_link_is_followed_whatever_its_number_and_a_date_inside_the_link_is_read():
