@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .dates import parse_date
+from .dates import date_from_url, parse_date
 from .html import tree as html_tree
 from .urls import absolute_url, attachment_type, canonical_url, same_site, strip_tracking
 
@@ -52,6 +52,8 @@ FURNITURE_NAME_RE = re.compile(
 )
 # Links with these texts are services of the site, not articles, wherever they sit.
 SERVICE_TEXT_RE = re.compile(r"^(?:联系我们|网站地图|在线举报|.*举报平台|.*举报中心|设为首页|加入收藏|关于我们|网站声明|隐私声明|English|无障碍|长者模式|登录|注册)$")
+# A day printed without its year beside a link ("[11-07]", "10-19", "10月19日"); the year comes from the URL.
+MONTH_DAY_RE = re.compile(r"^[\[(（【]?\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?\s*[\])）】]?$")
 # A listing a script fills from an endpoint: ajax, fetch, axios, or a Vue/avalon app with an API path.
 SCRIPT_API_RE = re.compile(
     r"""(?:\$\.(?:ajax|get|post|getJSON)\s*\(\s*\{?\s*(?:url\s*:\s*)?|axios(?:\.(?:get|post))?\s*\(\s*(?:\{\s*url\s*:\s*)?|fetch\s*\(\s*|\burl\s*:\s*)["']([^"']+)["']""",
@@ -109,8 +111,8 @@ def parse_listing(
     fragments = ["<ul>" + "\n".join(records) + "</ul>"] if records else []
     if not fragments or "<html" in html[:2000].lower():
         fragments.append(DATASTORE_RE.sub("", html))
-    pagers = set()
-    candidates: list[tuple[Link, object]] = []
+    pagers: dict[str, bool] = {}  # pager link -> whether it says "next page"
+    candidates: list[tuple[Link, object, bool, bool]] = []  # link, anchor, in furniture, dated
     for fragment in fragments:
         if not fragment.strip():
             continue
@@ -124,27 +126,33 @@ def parse_listing(
             found = strip_tracking(absolute_url(anchor.get("href", ""), url))
             if not found:
                 continue
-            text = _clean(anchor.get("title") or anchor.text_content())
             if is_pagination(found, url, anchor.text_content()):
-                pagers.add(found)
+                pagers[found] = pagers.get(found, False) or bool(NEXT_TEXT_RE.match(anchor.text_content()))
                 continue
             if not same_site(found, url):
                 listing.offsite.append(found)
                 continue
             if include and not re.search(include, found) or exclude and re.search(exclude, found):
                 continue
-            beside = _date_beside(anchor, until)
-            link = Link(found, text, beside)
+            inside = _date_inside(anchor, until)
+            beside = inside or _date_beside(anchor, until)
+            text = _clean(anchor.get("title") or _anchor_text(anchor, inside))
+            link = Link(found, text, _with_year(beside, found, until))
             if link_selector:
                 listing.links.append(link)
-            elif in_furniture(anchor) or SERVICE_TEXT_RE.match(text):
+            elif SERVICE_TEXT_RE.match(text):
                 listing.skipped.append(link)
             elif is_article_link(found, text, beside, url):
-                candidates.append((link, anchor))
-    listing.links += _the_list(candidates, listing.skipped)
+                candidates.append((link, anchor, in_furniture(anchor), beside is not None))
+            elif in_furniture(anchor):
+                listing.skipped.append(link)
+    listing.links += _the_list(candidates, listing.skipped, url)
     listing.links = _unique(listing.links)
     listing.skipped = _unique(listing.skipped)
-    later = sorted((p for p in pagers if _later(p, url)), key=_page_number)
+    here = canonical_url(url)
+    # "下一页" names the next page whatever its URL looks like (a court's "…-down-2-" on page 2);
+    # other pager links count when their number is past this page's.
+    later = sorted((p for p, says_next in pagers.items() if canonical_url(p) != here and (says_next or _later(p, url))), key=_page_number)
     listing.pages, listing.paging = paging(html, url, later)
     if not listing.links:
         listing.script = script_listing(html, url)
@@ -164,25 +172,55 @@ def in_furniture(anchor) -> bool:
     return False
 
 
-def _the_list(candidates: list, skipped: list[Link]) -> list[Link]:
-    """The column's own list: the blocks holding several links with a date beside them.
+def _the_list(candidates: list, skipped: list[Link], url: str) -> list[Link]:
+    """The column's own list: the block holding the most links into the column's own directory, then the most dated links.
 
-    When a page has such blocks, article-shaped links elsewhere (a box of another
-    column's notices, a "hot news" sidebar) are not the column's and are skipped;
-    a page without dates beside its links keeps every article-shaped link.
+    A block is a list when three of its links have a date beside them or lead into the
+    column's own directory (TRS `./202111/t20211108_….html`); the own directory counts first,
+    so that a longer box of other columns' dated notices (`../../wsfw/tdgg/…`) does not win. A
+    list the CMS prints in several blocks of the same kind (groups of five rows) is one list.
+    Article-shaped links elsewhere (a marquee, a "hot news" sidebar, a footer) are skipped,
+    even when dated; a list inside an element whose class looks like furniture
+    (`ul.position2`) still wins when it is the page's dated list. A page without dated blocks
+    keeps every article-shaped link outside the furniture.
     """
-    blocks: dict = {}
-    for link, anchor in candidates:
+    path = urlsplit(canonical_url(url)).path
+    home = path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+    dated: dict = {}
+    own: dict = {}
+    for link, anchor, _, is_dated in candidates:
         block = _block(anchor)
-        if link.date and block is not None:
-            blocks[block] = blocks.get(block, 0) + 1
-    lists = {block for block, dated in blocks.items() if dated >= 3}
+        if block is None or any(e.tag in FURNITURE_TAGS for e in anchor.iterancestors()):
+            continue
+        dated[block] = dated.get(block, 0) + is_dated
+        own[block] = own.get(block, 0) + (len(home) > 1 and urlsplit(canonical_url(link.url)).path.startswith(home))
+    # a list: three dated rows, or three articles of the column's own directory (dated or not)
+    lists = [block for block in dated if dated[block] >= 3 or own[block] >= 3]
     if not lists:
-        return [link for link, _ in candidates]
+        kept = []
+        for link, _, furniture, _ in candidates:
+            (skipped if furniture else kept).append(link)
+        return kept
+    best = max(lists, key=lambda b: (own[b], dated[b] / (2 if _furniture_named(b) else 1), dated[b]))
+    chosen = {b for b in lists if b is best or _same_kind(b, best)}
     kept = []
-    for link, anchor in candidates:
-        (kept if _block(anchor) in lists else skipped).append(link)
+    for link, anchor, _, _ in candidates:
+        (kept if _block(anchor) in chosen else skipped).append(link)
     return kept
+
+
+def _same_kind(block, best) -> bool:
+    """Blocks of one list: same tag and class, side by side in one container."""
+    return block.tag == best.tag and block.get("class") == best.get("class") and block.getparent() is best.getparent()
+
+
+def _furniture_named(element) -> bool:
+    """Whether an element or one of its ancestors has a furniture-like class or id."""
+    for e in [element, *element.iterancestors()]:
+        name = f"{e.get('class', '')} {e.get('id', '')}" if isinstance(e.tag, str) else ""
+        if name.strip() and FURNITURE_NAME_RE.search(name):
+            return True
+    return False
 
 
 def _block(anchor):
@@ -204,11 +242,26 @@ def script_listing(html: str, url: str) -> str | None:
     """What to tell the user when a listing page has no links of its own because a script loads them."""
     scripts = " ".join(re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I))
     endpoints = [m.group(1) for m in SCRIPT_API_RE.finditer(scripts) if not m.group(1).endswith((".js", ".css"))]
-    app = re.search(r"new\s+Vue\s*\(|createApp\s*\(|avalon\.define|ms-controller|v-for=|ms-for=", html)
+    app = re.search(
+        r"new\s+Vue\s*\(|createApp\s*\(|avalon\.define|ms-controller|v-for=|ms-for=|text/x-(?:handlebars-)?template|\{\{#each",
+        html,
+    )
     if not endpoints and not app:
         return None
-    where = f" from {absolute_url(endpoints[0], url)}" if endpoints else ""
+    # The list's own endpoint rather than a weather widget's or a counter's: one of the
+    # site's family of hosts (haiyun.jl.gov.cn for www.ggzyzx.jl.gov.cn), with a path that searches or lists.
+    ranked = sorted((absolute_url(e, url) or e for e in endpoints), key=lambda e: -_endpoint_rank(e, url))
+    where = f" from {ranked[0]}" if ranked else ""
     return f"listing loaded by script{where}; set `api_url`"
+
+
+def _endpoint_rank(endpoint: str, page: str) -> int:
+    """How likely an endpoint named in a page's scripts is the one that fills its list."""
+    host, home = urlsplit(endpoint).hostname or "", urlsplit(page).hostname or ""
+    family = ".".join(home.split(".")[-3:])
+    near = host == home or (home.count(".") >= 2 and host.endswith("." + family))
+    listing = bool(re.search(r"search|list|query|page|data|column|channel|article|info", urlsplit(endpoint).path, re.I))
+    return 2 * near + listing
 
 
 def is_pagination(link: str, listing_url: str, text: str) -> bool:
@@ -278,10 +331,10 @@ def count_page(html: str, url: str) -> list[PageRequest]:
 
 
 def trs_pages(html: str, url: str) -> list[PageRequest]:
-    """Pages from TRS `createPageHTML` (old form: 0-based `current`; new: 1-based)."""
+    """The pages after this one from TRS `createPageHTML` (old form: 0-based `current`; new: 1-based)."""
     # The call, not the definition: some templates define `function createPageHTML(_nPageCount, …)`
-    # inline before calling it with the numbers.
-    match = next((m for m in CREATE_PAGE_RE.finditer(html) if not re.search(r"function\s*$", html[: m.start()])), None)
+    # inline before calling it with the numbers; a call commented out (`//createPageHTML(9, …)`) is not one.
+    match = next((m for m in CREATE_PAGE_RE.finditer(html) if not _definition_or_comment(html, m.start())), None)
     if not match:
         return []
     variables = dict(VAR_RE.findall(html))
@@ -292,12 +345,19 @@ def trs_pages(html: str, url: str) -> list[PageRequest]:
         args = args[1:]
     if len(args) < 4 or not args[0].isdigit() or not args[1].isdigit():
         return []
-    count, prefix, suffix = int(args[0]), args[2], args[3]
+    count, current, prefix, suffix = int(args[0]), int(args[1]), args[2], args[3]
     directory = url.rsplit("/", 1)[0]
     # The old form counts pages from 0 (index.shtml, index_1 … index_{N-1}); the new
-    # form, which names its element first, from 1 (list.shtml, list_2 … list_N).
-    first, last = (2, count) if new_form else (1, count - 1)
+    # form, which names its element first, from 1 (list.shtml, list_2 … list_N). The
+    # pages to follow are those after the current one (page 118 of 500 goes on at index_118).
+    first, last = (max(current + 1, 2), count) if new_form else (max(current + 1, 1), count - 1)
     return [PageRequest(f"{directory}/{prefix}_{n}.{suffix}") for n in range(first, last + 1)]
+
+
+def _definition_or_comment(html: str, start: int) -> bool:
+    """Whether `createPageHTML(` at `start` is the function's definition or sits in a `//` comment."""
+    line = html[html.rfind("\n", 0, start) + 1 : start]
+    return bool(re.search(r"function\s*$", html[max(0, start - 40) : start]) or re.search(r"(?:^|[\s;])//", line))
 
 
 def hanweb_pages(html: str, url: str) -> list[PageRequest]:
@@ -332,19 +392,65 @@ def hanweb_pages(html: str, url: str) -> list[PageRequest]:
 
 
 def _date_beside(anchor, until: date | None) -> str | None:
-    """The date printed next to a link on a listing ("<span>2021-11-08</span>", "[2021-11-08]")."""
+    """The date printed next to a link ("<span>2021-11-08</span>", "[2021-11-08]"); "--MM-DD" for a day without its year."""
     for parent in anchor.iterancestors():
         if parent.tag in LINK_CONTAINERS:
             titles = [a for a in parent.iter("a") if len(_clean(a.text_content())) >= 4]
             text = _clean(parent.text_content()).replace(_clean(anchor.text_content()), " ", 1)
             if len(titles) > 1 or len(text) > 200:  # a date here may be another link's
                 return None
-            found = parse_date(text, until)
+            found = parse_date(text, until) or _month_day(text)
             if found:
                 return found
         if parent.tag in ("ul", "table", "body", "ol"):
             return None
     return None
+
+
+def _date_inside(anchor, until: date | None) -> str | None:
+    """A date printed inside the link in an element of its own (`<a>title<span class="date">2016-07-28</span></a>`)."""
+    for element in anchor.iterdescendants():
+        text = _clean(element.text_content()) if isinstance(element.tag, str) else ""
+        if text and len(text) <= 20:
+            found = parse_date(text, until) or _month_day(text)
+            if found:
+                return found
+    return None
+
+
+def _anchor_text(anchor, inner_date: str | None) -> str:
+    """A link's text without the date printed inside it."""
+    if not inner_date:
+        return anchor.text_content()
+    parts = [anchor.text or ""]
+    for child in anchor:
+        text = child.text_content() if isinstance(child.tag, str) else ""
+        dated = len(_clean(text)) <= 20 and (parse_date(_clean(text)) or _month_day(_clean(text)))
+        parts += ["" if dated else text, child.tail or ""]
+    return "".join(parts)
+
+
+def _month_day(text: str) -> str | None:
+    """"--MM-DD" for a day printed alone without its year ("[11-07]", "10-19")."""
+    match = MONTH_DAY_RE.match(_clean(text))
+    if not match:
+        return None
+    month, day = int(match.group(1)), int(match.group(2))
+    return f"--{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else None
+
+
+def _with_year(found: str | None, url: str, until: date | None) -> str | None:
+    """A listing date as ISO: a day without its year takes the year of the date in the article's URL, else stays unknown."""
+    if not found or not found.startswith("--"):
+        return found
+    from_url = date_from_url(url, until)
+    if not from_url:
+        return None
+    try:
+        day = date(int(from_url[:4]), int(found[2:4]), int(found[5:7]))
+    except ValueError:
+        return None
+    return day.isoformat() if until is None or day <= until else None
 
 
 def _clean(text: str) -> str:

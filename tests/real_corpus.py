@@ -95,23 +95,62 @@ def read_with_casewatch(html: str, url: str):
     return page.title, page.published, page.issuer, page.body, getattr(page, "no_text", False)
 
 
-def score_columns() -> list[dict]:
-    """Each column page of the corpus: its article links and next pages found, and furniture links requested."""
+def score_columns(parse=None) -> list[dict]:
+    """Each column page of the corpus read by `parse(html, url) -> Listing`: its links, pages and script notice against the gold.
+
+    `links` and `precision` score the article links found; `furniture_requested` counts the
+    links a run would fetch (as articles or as listing pages) that are neither the column's
+    articles nor its pages; `next_pages` holds when every gold next page is requested and no
+    page of `not_pages` (this page, earlier ones, pages past the end) is.
+    """
     from scrapers.listing import parse_listing
     from scrapers.urls import canonical_url
 
+    parse = parse or parse_listing
     rows = []
     for record in load_gold():
         if record["kind"] != "column":
             continue
-        listing = parse_listing(page_html(record), record["url"])
+        listing = parse(page_html(record), record["url"])
+        gold = {canonical_url(u) for u in record["links"]}
         found = {canonical_url(link.url) for link in listing.links}
         pages = {canonical_url(p.url) for p in listing.pages}
+        wanted = {canonical_url(u) for u in record["next_pages"]}
+        unwanted = {canonical_url(u) for u in record.get("not_pages", [])}
+        script = record.get("script", False)
+        endpoint = record.get("script_endpoint")
         rows.append({
             "site": record["site"],
-            "links": sum(canonical_url(u) in found for u in record["links"]),
-            "of": len(record["links"]),
-            "next_pages": all(canonical_url(u) in pages for u in record["next_pages"]),
-            "furniture_requested": len(found - {canonical_url(u) for u in record["links"]}),
+            "links": len(found & gold),
+            "of": len(gold),
+            "precision": len(found & gold) / len(found) if found else float(not gold),
+            "next_pages": wanted <= pages and not (unwanted & pages),
+            "furniture_requested": len(found - gold) + len({p for p in pages if ARTICLE_PAGE(p) or p in _furniture(record)}),
+            "script": bool(listing.script) == script,
+            "endpoint": (endpoint in (listing.script or "")) if endpoint else None,
         })
     return rows
+
+
+def ARTICLE_PAGE(url: str) -> bool:
+    """A listing 'page' that is in fact an article (a run must not page through articles)."""
+    from scrapers.listing import ARTICLE_URL_RE, INDEX_URL_RE
+
+    return bool(ARTICLE_URL_RE.search(url)) and not INDEX_URL_RE.search(url)
+
+
+def _furniture(record: dict) -> set[str]:
+    from scrapers.urls import canonical_url
+
+    return {canonical_url(u) for u in record.get("furniture_links", [])}
+
+
+def columns_table(rows: list[dict]) -> str:
+    """The column scores as a Markdown table."""
+    lines = ["| column | links found | of | precision | next pages | furniture requested | script notice |", "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(
+            f"| {row['site']} | {row['links']} | {row['of']} | {row['precision']:.2f} | {row['next_pages']} | "
+            f"{row['furniture_requested']} | {row['script']} |"
+        )
+    return "\n".join(lines)

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sites import FixtureServer, Reply
 
@@ -58,3 +59,54 @@ def test_check_source_json_is_the_same_report_for_scripts(tmp_path):
     assert first["first"].startswith("为确保国庆60周年网络与信息安全") and not first["no_text"]
     assert [a["no_text"] for a in report["articles"]] == [False, False, True]
     assert report["errors"] == []
+
+
+# The other column layouts of the corpus, each served on 127.0.0.1 at its own path; its first
+# three article links answer with real article pages of the corpus (stand-ins: the layouts'
+# own articles were not saved), the rest of the site does not exist.
+LAYOUTS = {
+    "gdzbtb.gov.cn/zhaobiao12": ("createPageHTML", 382),
+    "hzzy.gov.cn/courtweb": ("next-page links", 1),
+    "sthjt.jiangxi.gov.cn/col42150": (None, 0),
+    "ggzyzx.jl.gov.cn/zbgg": (None, 0),
+}
+STAND_INS = ("mhmiit.gov.cn", "zysc.gov.cn", "lysc.gov.cn")
+
+
+def layout_routes(record: dict) -> dict:
+    found = {_path(record["url"]): Reply((REAL / record["file"]).read_bytes())}
+    for link, site in zip(record["links"], STAND_INS):
+        found[_path(link)] = Reply((REAL / "pages" / f"{site}.html").read_bytes())
+    return found
+
+
+def _path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path
+
+
+@pytest.mark.parametrize("site", sorted(LAYOUTS))
+def test_check_source_reads_each_real_column_layout_from_a_local_copy(tmp_path, site):
+    from real_corpus import load_gold
+
+    record = next(r for r in load_gold() if r["site"] == site)
+    rule, more = LAYOUTS[site]
+    config = tmp_path / "casewatch.toml"
+    config.write_text("[http]\nrate = 1000.0\nretries = 0\n", encoding="utf-8")
+    column = _path(record["url"])
+    with FixtureServer(layout_routes(record)) as server:
+        result = CliRunner().invoke(cli, ["check-source", server.url(column), "--config", str(config), "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        page = report["listing_pages"][0]
+        assert report["links"]["count"] == len(record["links"])
+        assert page["next_pages"] == more and page["paging"] == ([rule] if rule else [])
+        if record["next_pages"]:
+            assert page["examples"][0] == server.url(_path(record["next_pages"][0]))
+        if record.get("script"):
+            assert any("listing loaded by script" in e for e in report["errors"])
+        else:
+            assert report["errors"] == [] and [a["no_text"] for a in report["articles"]] == [False] * 3
+        # robots.txt, the column and its first three articles: no furniture, no other page
+        assert server.paths() == ["/robots.txt", column] + [_path(u) for u in record["links"][:3]]

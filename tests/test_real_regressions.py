@@ -1,9 +1,11 @@
 """Regressions of issue 22, each pinned on a real saved page of tests/fixtures/real."""
 
+import re
+
 from real_corpus import load_gold, page_html
 
 from scrapers.article import parse_article
-from scrapers.listing import trs_pages
+from scrapers.listing import parse_listing, trs_pages
 
 GOLD = {r["site"]: r for r in load_gold()}
 
@@ -48,15 +50,71 @@ def test_container_head_lines_and_tails_are_not_body():
     assert not any(f in body for f in ("来源", "字体", "责任编辑", "扫一扫", "打印本页", "关闭窗口"))
 
 
+def listing(site: str):
+    record = GOLD[site]
+    return parse_listing(page_html(record), record["url"])
+
+
 def test_trs_paging_is_read_from_the_call_not_the_inline_definition():
-    # The shape of a TRS column that defines the pager inline before calling it (issue 22);
-    # no saved page of that column is in the corpus yet, so this is the two script lines only.
-    html = (
-        "<script>function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){}</script>"
-        '<script>createPageHTML(21, 0, "index", "html");</script>'
-    )
-    pages = trs_pages(html, "http://www.example.gov.cn/col/index.html")
-    assert len(pages) == 20 and pages[-1].url == "http://www.example.gov.cn/col/index_20.html"
+    # gdzbtb.gov.cn: `function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){ … } //WCM置标`
+    # in the head, `<script>createPageHTML(500, 117, "index", "htm");</script>` at the foot of page 118
+    record = GOLD["gdzbtb.gov.cn/zhaobiao12"]
+    html = page_html(record)
+    assert html.index("function createPageHTML(") < html.index('createPageHTML(500, 117, "index", "htm")')
+    pages = [p.url for p in trs_pages(html, record["url"])]
+    # the pages after this one, not the 117 before it nor this one again
+    assert pages[0] == "http://www.gdzbtb.gov.cn/zhaobiao12/index_118.htm"
+    assert pages[-1] == "http://www.gdzbtb.gov.cn/zhaobiao12/index_499.htm" and len(pages) == 382
+
+
+def test_a_dated_list_wins_over_a_furniture_like_class_and_its_days_take_the_urls_year():
+    # gdzbtb.gov.cn: the 20 rows sit in <ul class="position2"> ("position" is a breadcrumb's name
+    # elsewhere) and print "[11-07]" without a year; the <option> links of the 友情链接 box are not articles
+    found = listing("gdzbtb.gov.cn/zhaobiao12")
+    assert len(found.links) == 20
+    assert {link.date for link in found.links} == {"2016-11-07"}
+    assert "http://www.gdzbtb.gov.cn/zhaobiao12/www.sgjsj.gov.cn" not in {link.url for link in found.links}
+
+
+def test_a_longer_box_of_another_columns_dated_notices_does_not_take_the_columns_place():
+    # The real gdzbtb page with, before its list, a box of 25 dated notices of another column
+    # (the shape of the 停水停电 boxes the issue met: <li>title<span>05-17</span></li> into ../wsfw/…)
+    record = GOLD["gdzbtb.gov.cn/zhaobiao12"]
+    rows = "".join(f'<li><a href="../wsfw/tdgg/201705/t201705{n:02d}_3765{n:02d}.htm">停电通知{n}号 这些地方要停电</a><span>05-{n:02d}</span></li>' for n in range(1, 26))
+    html = page_html(record).replace("<!--栏目结构开始 -->", f'<div class="box"><ul class="tz">{rows}</ul></div><!--栏目结构开始 -->', 1)
+    assert html.count("停电通知") == 25
+    found = parse_listing(html, record["url"])
+    assert {link.url for link in found.links} == set(record["links"])
+    assert sum("/wsfw/tdgg/" in link.url for link in found.skipped) == 25
+
+
+def test_an_undated_list_of_the_columns_own_articles_is_kept_beside_a_dated_sidebar():
+    # The real ordos column without its date cells, and a dated 热点 box of another column
+    # added after its list: the column's rows (./202009/t…) stay the column's
+    record = GOLD["ordos.gov.cn/egbsfq"]
+    html = re.sub(r"<td>\s*\d{4}-\d{2}-\d{2}\s*</td>", "<td></td>", page_html(record))
+    rows = "".join(f'<li><a href="../../zjegb/202006/t2020060{n}_26{n}0000.html">恩格贝热点新闻第{n}条</a><span>2020-06-0{n}</span></li>' for n in range(1, 5))
+    html = html.replace('<td height="572" class="page">', f'<td><ul class="rd">{rows}</ul></td><td height="572" class="page">', 1)
+    found = parse_listing(html, record["url"])
+    assert [link.url for link in found.links] == record["links"]
+    assert sum("/zjegb/" in link.url for link in found.skipped) == 4
+
+
+def test_a_next_page_link_is_followed_whatever_its_number_and_a_date_inside_the_link_is_read():
+    # hzzy.gov.cn (court): on page 2, 下一页 goes to "…-down-2-" and 上一页 to "…-up-2-";
+    # each row is <a>（2016）粤13民终2456号<span class="date">2016-07-28</span></a>
+    found = listing("hzzy.gov.cn/courtweb")
+    assert [p.url for p in found.pages] == ["http://www.hzzy.gov.cn/courtweb/front/gzxxList/JD0-qbcx-down-2-"]
+    first = found.links[0]
+    assert (first.title, first.date) == ("（2016）粤13民终2456号", "2016-07-28")
+
+
+def test_a_list_a_script_fills_is_reported_with_the_endpoint_that_searches_not_the_weather_widget():
+    # ggzyzx.jl.gov.cn: a $.ajax GET to devapi.heweather.net comes before the POST to haiyun.jl.gov.cn/irs/front/search
+    found = listing("ggzyzx.jl.gov.cn/zbgg")
+    assert not found.links and "https://haiyun.jl.gov.cn/irs/front/search" in found.script
+    # sthjt.jiangxi.gov.cn (Hanweb jpaas): a handlebars template filled by loadPageData(), no endpoint on the page
+    assert listing("sthjt.jiangxi.gov.cn/col42150").script == "listing loaded by script; set `api_url`"
 
 
 def test_a_file_in_a_related_files_block_outside_the_body_is_recorded():
