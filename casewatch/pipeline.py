@@ -743,7 +743,7 @@ def render_check(report: dict) -> str:
         lines.append(f"listing endpoint ({'named by the page' if api['from'] == 'page' else 'api_url'}): {api['method']} {api['url']}")
         lines.append(f"  paging: {api['paging']}")
         for n, asked in enumerate(api["requests"], start=1):
-            form = f" form {asked['form']}" if asked.get("form") else ""
+            form = " form " + "&".join(f"{k}={v}" for k, v in asked["form"].items()) if asked.get("form") else ""
             lines.append(f"  page {n}: {asked['method']} {asked['url']}{form} -> {asked['outcome']}, {asked['items']} item(s)")
         lines.append(f"  stopped at: {api['stopped']}")
     for key, label in (("links", "article links picked"), ("skipped", "links skipped as furniture")):

@@ -299,6 +299,10 @@ def test_check_source_shows_the_endpoint_read_and_how_it_paged(tmp_path):
     assert f"page 1: POST {server.url(PROXY)}?startrecord=3&endrecord=47&perpage=15" in out and "-> ok, 3 item(s)" in out
     assert "stopped at: an empty page" in out
     assert "article links picked: 7" in out
+    # the README shows this very output (its port aside), up to the articles
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ casewatch check-source http://127.0.0.1:35361/col/col103585/index.html\n", 1)[1].split("…\n", 1)[0]
+    assert out.startswith(shown.replace("http://127.0.0.1:35361", server.root))
 
 
 def test_check_source_json_of_a_configured_source_names_its_endpoint(tmp_path):
