@@ -45,7 +45,9 @@ AJAX_RE = re.compile(
     r"""(?P<call>\$\.(?:ajax|get|post|getJSON)|axios(?:\.(?:get|post))?|\bfetch)\s*\(\s*(?P<body>\{.*?\}\s*\)|["'][^"']+["'].*?\))""",
     re.S | re.I,
 )
-URL_IN_RE = re.compile(r"""(?:\burl\s*:\s*)?["']([^"']+)["']""")
+# The URL of a call: `url: "…"` (a context path before it is dropped), else the call's first string.
+URL_KEY_RE = re.compile(r"""\burl\s*:\s*(?:[\w.]+\s*\+\s*)?["']([^"']+)["']""")
+URL_FIRST_RE = re.compile(r"""^\s*\(?\s*["']([^"']+)["']""")
 METHOD_RE = re.compile(r"""\b(?:type|method)\s*:\s*["'](get|post)["']""", re.I)
 DATA_RE = re.compile(r"""\b(?:data|params)\s*:\s*(\{[^{}]*\})""", re.S)
 JS_PAIR_RE = re.compile(r"""["']?(\w+)["']?\s*:\s*(?:"([^"]*)"|'([^']*)'|(-?\d+(?:\.\d+)?))""")
@@ -185,7 +187,7 @@ def _script_endpoint(html: str, url: str) -> Endpoint | None:
     scripts = " ".join(re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I))
     for match in AJAX_RE.finditer(scripts):
         call, body = match.group("call").lower(), match.group("body")
-        target = URL_IN_RE.search(body)
+        target = URL_KEY_RE.search(body) or URL_FIRST_RE.search(body)
         if not target or target.group(1).endswith((".js", ".css", ".html", ".htm", ".shtml")):
             continue
         method = METHOD_RE.search(body)

@@ -42,8 +42,10 @@ def endpoint_file(name: str, root: str = "") -> bytes:
 
 
 def article(request: Request) -> Reply:
-    """One of the real Hanweb article pages, picked by the URL so that each link gets a page."""
-    site = ARTICLE_PAGES[sum(map(ord, request.path)) % len(ARTICLE_PAGES)]
+    """The real article page of a URL of the corpus, else one of them picked by the URL."""
+    own = {"art_1543973_58942886": "mltjyt.zj.gov.cn", "art_60085_11394426": "djjiangsu.gov.cn", "art_1861_4982441": "ycrjinan.gov.cn"}
+    site = next((page for key, page in own.items() if key in request.path), None)
+    site = site or ARTICLE_PAGES[sum(map(ord, request.path)) % len(ARTICLE_PAGES)]
     return Reply((PAGES / f"{site}.html").read_bytes())
 
 
@@ -220,6 +222,35 @@ def test_a_configured_post_api_sends_its_form_and_stops_at_an_empty_page():
         "/api-gateway/detail?iid=425296cff1094b02a69e01b82e92c051",
         "/api-gateway/detail?iid=9d186c7ab8034382abcd230e054573fb",
     ]
+    assert result.errors == []
+
+
+def avalon_routes(root: str) -> dict:
+    def answer(request: Request) -> Reply:
+        name = {"1": "avalon-list-p1.json", "2": "avalon-list-p2.json"}[request.form["pageNo"]]
+        return Reply(endpoint_file(name), content_type="application/json")
+
+    return {"/zcwj/index.html": Reply(endpoint_file("avalon-column.html")), "/api/content/list": answer}
+
+
+def test_an_avalon_page_s_post_call_is_found_and_paged_until_the_stated_last_page():
+    server = serve(avalon_routes)
+    with server:
+        result = collect_site({"name": "zcwj", "url": server.url("/zcwj/index.html")}, fast_session(), set(), until=UNTIL)
+        posts = [r for r in server.requests if r.method == "POST"]
+    endpoint = result.endpoint.endpoint
+    assert (endpoint.url, endpoint.method, endpoint.origin, endpoint.page_param) == (server.url("/api/content/list"), "POST", "page", "pageNo")
+    # the call's literal data is the form; the page number advances in it
+    assert [r.form for r in posts] == [{"columnId": "1547", "pageNo": str(n), "pageSize": "2"} for n in (1, 2)]
+    assert result.endpoint.stopped == "the last page (2 pages)"
+    assert [(a.title, a.published) for a in result.articles] == [
+        ("全省教育系统师德师风建设专题培训班举办", "2024-10-21"),
+        ("“奋进新征程——庆祝中华人民共和国成立75周年江苏省美术书法展”开幕", "2024-10-14"),
+        ("全市城市更新和乡村振兴现场推进会到高新区历下区考察", "2024-06-19"),
+    ]
+    # the answer's dates: text, and epoch milliseconds (1728871200000 is 2024-10-14 10:00 in Shanghai)
+    answer = endpoint_file("avalon-list-p1.json").decode()
+    assert [link.date for link in parse_endpoint_page(answer, endpoint, server.root, UNTIL).links] == ["2024-10-21", "2024-10-14"]
     assert result.errors == []
 
 
