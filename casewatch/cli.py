@@ -262,6 +262,8 @@ def check_source(url, kind, source_name, as_json, config_path) -> None:
         source = next((s for s in config.sources if s["name"] == source_name), None)
         if source is None:
             raise click.UsageError(f"no source named {source_name!r} in the configuration")
+        if source.get("kind") not in ("site", "feed", "document"):
+            raise click.UsageError(f"source {source_name!r} is of kind {source.get('kind')!r}: check-source reads a site, feed or document")
         url, kind = url or source.get("url"), kind or source.get("kind")
     if not url:
         raise click.UsageError("give a URL or --source NAME")
