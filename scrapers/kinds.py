@@ -49,8 +49,10 @@ COMMON = {
     "title": Key(str, "the name the digest shows (default: the source's name)"),
 }
 WEB = {
-    **COMMON,
+    "name": COMMON["name"],
+    "kind": COMMON["kind"],
     "url": Key(str, "the column's listing page (site) or the feed's address (feed): http:// or https://"),
+    "title": COMMON["title"],
     "max_pages": Key(int, "listing pages (or endpoint pages) read per run, 1 to 1000; paging also stops at a page of articles seen before", 5),
     "link_selector": Key(str, "CSS selector of the article links on a listing page"),
     "title_selector": Key(str, "CSS selector of an article page's title"),

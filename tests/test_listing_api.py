@@ -294,7 +294,7 @@ def test_endpoint_settings_are_checked_with_the_other_keys_of_a_site(tmp_path):
     for extra, message in (
         ('api_method = "PUT"\napi_url = "https://x.gov.cn/api"\n', "api_method must be GET or POST"),
         ('api_page_param = "p"\n', "api_page_param need api_url"),
-        ('api_urll = "https://x.gov.cn/api"\n', "unknown key 'api_urll'; expected one of: name, kind, title, url"),
+        ('api_urll = "https://x.gov.cn/api"\n', "unknown key 'api_urll'; expected one of: name, kind, url, title"),
     ):
         config.write_text(base + extra, "utf-8")
         with pytest.raises(ConfigError, match=message):
