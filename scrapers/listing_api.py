@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .dates import TIMEZONE, parse_date
 from .http import Response, Session
-from .listing import DATASTORE_RE, NEXTGROUP_RE, RECORD_RE, Link, parse_listing
+from .listing import DATASTORE_RE, NAV_TEXT, NEXTGROUP_RE, RECORD_RE, Link, parse_listing
 from .urls import absolute_url, canonical_url, site_key, strip_tracking
 
 # Item fields as real endpoints name them, most telling first (gov.cn: title/url/pubtimeStr;
@@ -252,11 +252,18 @@ def parse_endpoint_page(text: str, endpoint: Endpoint, base_url: str, until: dat
         return page
     fragment = _html_in(data)  # jpaas build/unit: {"data": {"html": "<ul>…</ul>"}}
     if fragment is not None:
-        page.links = parse_listing(fragment, base_url, until=until).links
+        page.links = _fragment_links(fragment, base_url, until)
         return page
     if rows is None and not _empty_answer(data):
         raise EndpointError("the JSON holds no list of items with a title and a link (set api_items, api_title, api_link)")
     return page  # an empty list: the end of the column
+
+
+def _fragment_links(fragment: str, base_url: str, until: date | None) -> list[Link]:
+    """The links of an HTML list an endpoint answers: all of them are the column's (samr's items sit in
+    `li.nav04Left02_content`, which a whole page's furniture rules would take for navigation)."""
+    links = parse_listing(fragment, base_url, "a", until=until).links
+    return [link for link in links if len(link.title) >= 4 and link.title not in NAV_TEXT]
 
 
 def _parse_hanweb(text: str, base_url: str, until: date | None) -> EndpointPage:
@@ -265,7 +272,7 @@ def _parse_hanweb(text: str, base_url: str, until: date | None) -> EndpointPage:
     total = re.search(r"<totalrecord>\s*(\d+)\s*</totalrecord>", text, re.I)
     pages = re.search(r"<totalpage>\s*(\d+)\s*</totalpage>", text, re.I)
     records = RECORD_RE.findall(text)
-    links = parse_listing("<ul>" + "\n".join(records) + "</ul>", base_url, until=until).links if records else []
+    links = _fragment_links("<ul>" + "\n".join(records) + "</ul>", base_url, until) if records else []
     return EndpointPage(links, int(pages.group(1)) if pages else None, int(total.group(1)) if total else None)
 
 

@@ -113,6 +113,25 @@ def test_an_answer_of_metadata_only_gets_its_links_from_a_template():
     assert page.links[0].title.startswith("济南市工业和信息化局关于组织开展")
 
 
+def test_json_that_wraps_an_html_list_is_read_as_a_listing_page():
+    # jpaas `build/unit` (samr, miit, mohurd) answers {"data": {"html": "<ul>…"}}; the list's
+    # markup here follows samr's (li.nav04Left02_content, a date beside each link), written for the test
+    answer = json.dumps({"success": True, "data": {"html": (
+        '<ul><li class="nav04Left02_content"><a href="/zw/zh/art/2024/art_1.html" target="_blank">市场监管总局关于发布召回公告的通知</a>'
+        '<span class="nav04Left02_contenttime">2024-03-05</span></li>'
+        '<li class="nav04Left02_content"><a href="/zw/zh/art/2024/art_2.html" target="_blank">市场监管总局召回公告第二条</a>'
+        '<span class="nav04Left02_contenttime">2024-02-28</span></li></ul>')}}, ensure_ascii=False)  # fmt: skip
+    endpoint = Endpoint("https://www.samr.gov.cn/api-gateway/jpaas-publish-server/front/page/build/unit",
+                        params={"paramJson": '{"pageNo":{page},"pageSize":20}'})  # fmt: skip
+    page = parse_endpoint_page(answer, endpoint, "https://www.samr.gov.cn/zw/zh/index.html", UNTIL)
+    assert [(link.url, link.date) for link in page.links] == [
+        ("https://www.samr.gov.cn/zw/zh/art/2024/art_1.html", "2024-03-05"),
+        ("https://www.samr.gov.cn/zw/zh/art/2024/art_2.html", "2024-02-28"),
+    ]
+    # the page number goes inside the JSON parameter
+    assert endpoint.pages and endpoint.request(1)[0].endswith("paramJson=%7B%22pageNo%22%3A2%2C%22pageSize%22%3A20%7D")
+
+
 def test_an_html_page_where_json_was_expected_is_an_error_that_says_so():
     with pytest.raises(EndpointError, match="answered an HTML page, not JSON"):
         parse_endpoint_page((PAGES / "ycrjinan.gov.cn.html").read_text("utf-8", "replace"), Endpoint("http://x/api"), "http://x/")
