@@ -206,14 +206,13 @@ def fetch_listings(
             caught_up = True
             break
     if endpoint is not None and not caught_up and not result.unchanged:
-        new += read_endpoint(endpoint, source, session, hosts, taken, result, until, max_pages - result.pages_fetched)
+        new += read_endpoint(endpoint, session, hosts, taken, result, until, max_pages - result.pages_fetched)
     result.new_links = len(new)
     return new
 
 
 def read_endpoint(
-    endpoint: Endpoint, source: dict, session: Session, hosts: set[str], taken: set[str], result: SiteResult,
-    until: date, max_pages: int,
+    endpoint: Endpoint, session: Session, hosts: set[str], taken: set[str], result: SiteResult, until: date, max_pages: int
 ) -> list[Link]:
     """New article links from a script-loaded listing's endpoint; its failure is the source's error, not the run's."""
     trace = result.endpoint = Trace(endpoint)
