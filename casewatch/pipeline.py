@@ -681,7 +681,7 @@ def check_source(url: str, kind: str, settings: HttpSettings, articles: int = 3,
                 "url": response.final_url, "paging": listing.paging, "next_pages": len(listing.pages),
                 "examples": [p.url for p in listing.pages[:3]],
             }]  # fmt: skip
-            declared = endpoint_on_page(response.text, response.final_url) if not listing.pages else None
+            declared = endpoint_on_page(response.text, response.final_url, bool(listing.links)) if not listing.pages else None
             links = listing.links
             if declared is not None:
                 links = links + _check_endpoint(report, declared, session, source or {}, 1)

@@ -152,9 +152,13 @@ def endpoint_from_source(source: dict) -> Endpoint | None:
     )
 
 
-def endpoint_on_page(html: str, url: str, records: int = 0) -> Endpoint | None:
-    """The endpoint a listing page says its list comes from: Hanweb's datastore, a script's call, a data attribute."""
-    return _hanweb_endpoint(html, url) or _script_endpoint(html, url)
+def endpoint_on_page(html: str, url: str, has_links: bool = False) -> Endpoint | None:
+    """The endpoint a listing page says its list comes from: Hanweb's datastore, a script's call, a data attribute.
+
+    A script's call counts only on a page without article links of its own: a column that
+    lists its articles and also asks a visit counter or a weather API is not script-loaded.
+    """
+    return _hanweb_endpoint(html, url) or (None if has_links else _script_endpoint(html, url))
 
 
 def _hanweb_endpoint(html: str, url: str) -> Endpoint | None:
@@ -327,13 +331,16 @@ def _find_rows(data, endpoint: Endpoint) -> list | None:
     return best
 
 
-def _values(data) -> Iterator:
+def _values(data, into_lists: bool = True) -> Iterator:
+    """Every value of a JSON answer, breadth-first; without `into_lists`, not those inside lists (the items)."""
     queue = [data]
     while queue:
         value = queue.pop(0)
         yield value
         if isinstance(value, dict):
             queue += list(value.values())
+        elif isinstance(value, list) and into_lists:
+            queue += value
 
 
 def _empty_answer(data) -> bool:
@@ -379,8 +386,8 @@ def _row_date(value, until: date | None) -> str | None:
 
 
 def _number(data, keys: tuple[str, ...]) -> int | None:
-    """The first count an answer states under one of `keys` (any case, at any depth, breadth-first)."""
-    for value in _values(data):
+    """The first count an answer states under one of `keys` (any case, at any depth but inside its items)."""
+    for value in _values(data, into_lists=False):
         if isinstance(value, dict):
             lowered = {str(k).lower(): v for k, v in value.items()}
             for key in keys:

@@ -192,7 +192,7 @@ def fetch_listings(
             continue
         listing = read_listing(source, response, until)
         if first and not listing.pages:
-            endpoint = endpoint_on_page(_decode(response, source.get("encoding")), response.final_url)
+            endpoint = endpoint_on_page(_decode(response, source.get("encoding")), response.final_url, bool(listing.links))
             if endpoint is None and not listing.links and listing.script:
                 result.errors.append(f"listing {request.url}: {listing.script}")
         first = False

@@ -367,3 +367,20 @@ def test_check_source_json_of_a_configured_source_names_its_endpoint(tmp_path):
     assert [(r["form"]["pageNum"], r["items"]) for r in api["requests"]] == [("1", 1), ("2", 1), ("3", 0)]
     assert report["links"]["count"] == 2 and report["errors"] == []
     assert len(report["articles"]) == 2 and all("title" in a for a in report["articles"])
+
+
+def test_a_page_with_links_of_its_own_and_a_counter_call_is_not_script_loaded():
+    # a real cac.gov.cn page: $.ajax({type:'POST', url: '/cms/cmsadmin/infopub/pagestat.jsp?…'}) counts visits
+    html = (PAGES / "gjbcac.gov.cn.html").read_text("utf-8", "replace")
+    assert endpoint_on_page(html, "https://www.cac.gov.cn/index.html", has_links=True) is None
+    found = endpoint_on_page(html, "https://www.cac.gov.cn/index.html")  # a frame without links: its call is asked
+    assert (found.url.split("?")[0], found.method) == ("https://www.cac.gov.cn/cms/cmsadmin/infopub/pagestat.jsp", "POST")
+
+
+def test_the_stated_total_is_the_answer_s_not_an_item_s_count():
+    answer = json.dumps({"data": {"list": [
+        {"title": "第一条标题文字", "url": "/a/1.html", "count": 1},
+        {"title": "第二条标题文字", "url": "/a/2.html", "count": 1},
+    ]}, "pages": 7}, ensure_ascii=False)  # fmt: skip
+    page = parse_endpoint_page(answer, Endpoint("http://x/api", page_param="p"), "http://x/", UNTIL)
+    assert (len(page.links), page.total_pages, page.total_records) == (2, 7, None)
