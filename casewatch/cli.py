@@ -247,15 +247,27 @@ def backfill(locations, source, since, until, batch, config_path, db, digest_dir
 
 
 @cli.command("check-source")
-@click.argument("url")
-@click.option("--kind", type=click.Choice(["site", "feed", "document"]), default="site", show_default=True, help="What the URL is.")
+@click.argument("url", required=False)
+@click.option("--kind", type=click.Choice(["site", "feed", "document"]), default=None, help="What the URL is (default: site).")
+@click.option("--source", "source_name", help="A configured source: its URL, kind and settings (api_url …).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @config_option
-def check_source(url, kind, as_json, config_path) -> None:
+def check_source(url, kind, source_name, as_json, config_path) -> None:
     """Show what a run would take from a source (pages, links, first articles), storing nothing."""
     from . import pipeline
 
-    report = pipeline.check_source(url, kind, load_config(config_path).http)
+    config = load_config(config_path)
+    source = None
+    if source_name:
+        source = next((s for s in config.sources if s["name"] == source_name), None)
+        if source is None:
+            raise click.UsageError(f"no source named {source_name!r} in the configuration")
+        if source.get("kind") not in ("site", "feed", "document"):
+            raise click.UsageError(f"source {source_name!r} is of kind {source.get('kind')!r}: check-source reads a site, feed or document")
+        url, kind = url or source.get("url"), kind or source.get("kind")
+    if not url:
+        raise click.UsageError("give a URL or --source NAME")
+    report = pipeline.check_source(url, kind or "site", config.http, source=source)
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else pipeline.render_check(report))
 
 

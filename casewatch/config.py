@@ -9,29 +9,17 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scrapers.kinds import KINDS
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULTS = Path(__file__).with_name("defaults.toml")
-SOURCE_KINDS = {"inbox": ("path",), "document": ("path", "url"), "site": ("url",), "feed": ("url",), "mailbox": ("host",)}
-# The keys a network source may have, and their types; every other key is a mistake worth naming.
-WEB_KEYS: dict[str, type | tuple[type, ...]] = {
-    "name": str,
-    "kind": str,
-    "url": str,
-    "title": str,
-    "max_pages": int,
-    "link_selector": str,
-    "title_selector": str,
-    "date_selector": str,
-    "body_selector": str,
-    "encoding": str,
-    "include": str,
-    "exclude": str,
-    "hosts": list,
-}
+# The source kinds and their keys are declared in one registry (scrapers/kinds.py); every other key is a mistake worth naming.
+SOURCE_KINDS = {name: kind.needs for name, kind in KINDS.items()}
+WEB_KEYS = KINDS["feed"].types()
 # [http]: the polite session shared by a run's network sources (defaults and help in defaults.toml).
 HTTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "user_agent": str,
@@ -61,7 +49,7 @@ BACKFILL_MAX_PAGES = (1, 100_000)
 BACKFILL_MAX_SECONDS = (60.0, 7 * 86400.0)
 # The address part of "名字 <a@b.org>"; control characters (CR, LF …) would forge message headers.
 ADDRESS_RE = re.compile(r"[^@\s]+@[^@\s]+")
-TYPE_NAMES = {str: "a string", int: "an integer", (int, float): "a number", float: "a number", bool: "true or false", list: "a list"}
+TYPE_NAMES = {str: "a string", int: "an integer", (int, float): "a number", float: "a number", bool: "true or false", list: "a list", dict: "a table"}
 
 
 class ConfigError(Exception):
@@ -134,27 +122,12 @@ def _merge(base: dict, over: dict) -> dict:
     return merged
 
 
-# The keys of a mailbox source (an IMAP folder) and their types; its password comes only from the environment.
-MAILBOX_KEYS: dict[str, type | tuple[type, ...]] = {
-    "name": str,
-    "kind": str,
-    "title": str,
-    "host": str,
-    "port": int,
-    "tls": str,
-    "user": str,
-    "folder": str,
-    "password_env": str,
-    "from": str,
-    "subject": str,
-    "mark_seen": bool,
-    "body_chars": int,
-}
+# A mailbox source (an IMAP folder); its password comes only from the environment.
+MAILBOX_KEYS = KINDS["mailbox"].types()
 MAILBOX_TLS = ("ssl", "starttls", "none")
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-# Keys of a file source; each a string.
-FILE_KEYS: dict[str, type] = {"name": str, "kind": str, "title": str, "path": str, "url": str}
+FILE_KEYS = KINDS["document"].types()
 
 
 def _check_shape(data: dict, defaults: dict, where: str) -> None:
@@ -195,12 +168,12 @@ def _check_sources(sources: list, where: str, root: Path) -> list[dict]:
             raise ConfigError(f"{where}: source {name!r} has kind {kind!r}; expected one of {sorted(SOURCE_KINDS)}")
         if not any(source.get(key) for key in SOURCE_KINDS[kind]):
             raise ConfigError(f"{where}: source {name!r} needs {' or '.join(SOURCE_KINDS[kind])}")
-        if kind in ("site", "feed"):
-            _check_web_source(source, f"{where}: source {name!r}")
+        if KINDS[kind].network:
+            _check_web_source(source, f"{where}: source {name!r}", KINDS[kind].types())
         elif kind == "mailbox":
             _check_mailbox_source(source, f"{where}: source {name!r}")
         else:
-            _check_types(source, FILE_KEYS, f"{where}: source {name!r}")
+            _check_types(source, KINDS[kind].types(), f"{where}: source {name!r}")
         names.add(name)
         source = dict(source)
         if source.get("path"):
@@ -220,8 +193,8 @@ def _check_types(table: dict, keys: dict, where: str) -> None:
             raise ConfigError(f"{where}: {key} must be {TYPE_NAMES[expected]}, not {value!r}")
 
 
-def _check_web_source(source: dict, where: str) -> None:
-    _check_types(source, WEB_KEYS, where)
+def _check_web_source(source: dict, where: str, keys: dict | None = None) -> None:
+    _check_types(source, keys or WEB_KEYS, where)
     if not source["url"].startswith(("http://", "https://")):
         raise ConfigError(f"{where}: url must start with http:// or https://, not {source['url']!r}")
     if "max_pages" in source:
@@ -238,6 +211,29 @@ def _check_web_source(source: dict, where: str) -> None:
             raise ConfigError(f"{where}: unknown encoding {source['encoding']!r}") from None
     if not all(isinstance(host, str) and host for host in source.get("hosts", [])):
         raise ConfigError(f"{where}: hosts must be a list of host names")
+    if any(key.startswith("api_") for key in source):
+        _check_api(source, where)
+
+
+API_METHODS = ("GET", "POST")
+
+
+def _check_api(source: dict, where: str) -> None:
+    """One line for the first mistake in a site's endpoint settings (`api_url` and friends)."""
+    if "api_url" not in source:
+        others = ", ".join(key for key in source if key.startswith("api_"))
+        raise ConfigError(f"{where}: {others} need api_url (the endpoint that lists the column)")
+    if not source["api_url"].startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: api_url must start with http:// or https://, not {source['api_url']!r}")
+    if source.get("api_method", "GET").upper() not in API_METHODS:
+        raise ConfigError(f"{where}: api_method must be GET or POST, not {source['api_method']!r}")
+    params = source.get("api_params", {})
+    if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in params.values()):
+        raise ConfigError(f"{where}: api_params values must be strings or numbers")
+    if "api_first_page" in source:
+        check_bound(source["api_first_page"], "api_first_page", where, (0, 1))
+    if "api_page_size" in source:
+        check_bound(source["api_page_size"], "api_page_size", where, (1, 1000))
 
 
 def _check_mailbox_source(source: dict, where: str) -> None:

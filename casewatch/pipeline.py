@@ -29,6 +29,8 @@ from scrapers.deadlines import request_stop, reset_stop
 from scrapers.deadlines import stop_reason as stop_requested
 from scrapers.http import Session
 from scrapers.redact import redact_result, redact_text, redact_url
+from scrapers.kinds import collector, network_kinds
+from scrapers.listing_api import endpoint_from_source, endpoint_on_page
 from scrapers.site import Backfill, backfill_site, collect_site, start_backfill
 from store import reports
 
@@ -88,8 +90,8 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(signum, old)
 
 
-# Network sources: collected through the run's polite session.
-WEB_COLLECTORS = {"site": collect_site, "feed": collect_feed}
+# Network sources: collected through the run's polite session (the kinds the registry marks `network`).
+WEB_COLLECTORS = {kind: collector(kind) for kind in network_kinds()}
 
 
 def open_session(settings: HttpSettings, validators: dict | None = None) -> Session:
@@ -628,11 +630,14 @@ class Run:
         }
 
 
-def check_source(url: str, kind: str, settings: HttpSettings, articles: int = 3) -> dict:
-    """What a run would do with a source, fetched politely and stored nowhere: pages, links, the first articles."""
+def check_source(url: str, kind: str, settings: HttpSettings, articles: int = 3, source: dict | None = None) -> dict:
+    """What a run would do with a source, fetched politely and stored nowhere: pages, links, the first articles.
+
+    `source` (a configured source) brings its endpoint settings (`api_url` …); a column whose
+    list a script loads is read from that endpoint, or from the one its page names.
+    """
     from urllib.parse import unquote, urlsplit
 
-    from scrapers.article import parse_article
     from scrapers.compilation import split_compilation
     from scrapers.dates import today
     from scrapers.feed import full_text
@@ -642,7 +647,15 @@ def check_source(url: str, kind: str, settings: HttpSettings, articles: int = 3)
     import feedparser
 
     report: dict = {"url": url, "kind": kind, "errors": []}
+    configured = endpoint_from_source(source or {}) if kind == "site" else None
     with open_session(settings) as session:
+        if configured is not None:  # as a run does: the endpoint only, not the listing page
+            links = _check_endpoint(report, configured, session, source or {})
+            report["listing_pages"] = []
+            report["links"] = {"count": len(links), "examples": [_link(x.title, x.url, x.date) for x in links[:3]]}
+            report["skipped"] = {"count": 0, "examples": []}
+            _check_articles(report, session, [(x.url, x.title, None) for x in links[:articles]])
+            return report
         response = session.fetch(url)
         if not response.ok:
             report["errors"].append(f"{url}: {response.outcome}" + (f" ({response.error})" if response.error else ""))
@@ -668,25 +681,50 @@ def check_source(url: str, kind: str, settings: HttpSettings, articles: int = 3)
                 "url": response.final_url, "paging": listing.paging, "next_pages": len(listing.pages),
                 "examples": [p.url for p in listing.pages[:3]],
             }]  # fmt: skip
-            if listing.script:
+            declared = endpoint_on_page(response.text, response.final_url, bool(listing.links)) if not listing.pages else None
+            links = listing.links
+            if declared is not None:
+                links = links + _check_endpoint(report, declared, session, source or {}, 1)
+            elif listing.script and not listing.links:
                 report["errors"].append(listing.script)
-            report["links"] = {"count": len(listing.links), "examples": [_link(x.title, x.url, x.date) for x in listing.links[:3]]}
+            report["links"] = {"count": len(links), "examples": [_link(x.title, x.url, x.date) for x in links[:3]]}
             report["skipped"] = {"count": len(listing.skipped), "examples": [_link(x.title, x.url, x.date) for x in listing.skipped[:3]]}
-            picked = [(x.url, x.title, None) for x in listing.links[:articles]]
-        report["articles"] = []
-        for link, title, _ in picked:
-            page = session.fetch(link)
-            if not page.ok:
-                report["articles"].append({"url": link, "error": page.outcome})
-                continue
-            read = parse_article(page.text, page.final_url, title)
-            report["articles"].append({
-                "url": page.final_url, "title": read.title, "date": read.published, "date_from": read.date_from,
-                "issuer": read.issuer, "body_from": read.body_from, "no_text": read.no_text, "length": len(read.body),
-                "first": read.body[:60], "last": read.body[-60:], "problems": read.problems,
-                "attachments": [{"url": a.url, "type": a.type, "name": a.name} for a in read.attachments],
-            })  # fmt: skip
+            picked = [(x.url, x.title, None) for x in links[:articles]]
+        _check_articles(report, session, picked)
     return report
+
+
+def _check_endpoint(report: dict, endpoint, session: Session, source: dict, pages_read: int = 0) -> list:
+    """Read a script-loaded listing's endpoint as a run would; say in `report` what was asked and how it paged."""
+    from scrapers.dates import today
+    from scrapers.listing_api import Trace, fetch_endpoint_pages
+
+    trace = Trace(endpoint)
+    max_pages = int(source.get("max_pages", 5)) - pages_read
+    links = [link for page in fetch_endpoint_pages(endpoint, session, None, max_pages, today(), trace) for link in page]
+    report["endpoint"] = trace.as_dict()
+    if trace.error:
+        report["errors"].append(f"listing endpoint {trace.requests[-1]['url']}: {trace.error}")
+    return links
+
+
+def _check_articles(report: dict, session: Session, picked: list) -> None:
+    """The first articles of a check-source report, read as a run reads them."""
+    from scrapers.article import parse_article
+
+    report["articles"] = []
+    for link, title, _ in picked:
+        page = session.fetch(link)
+        if not page.ok:
+            report["articles"].append({"url": link, "error": page.outcome})
+            continue
+        read = parse_article(page.text, page.final_url, title)
+        report["articles"].append({
+            "url": page.final_url, "title": read.title, "date": read.published, "date_from": read.date_from,
+            "issuer": read.issuer, "body_from": read.body_from, "no_text": read.no_text, "length": len(read.body),
+            "first": read.body[:60], "last": read.body[-60:], "problems": read.problems,
+            "attachments": [{"url": a.url, "type": a.type, "name": a.name} for a in read.attachments],
+        })  # fmt: skip
 
 
 def _link(title: str, url: str, published: str | None) -> dict:
@@ -700,6 +738,14 @@ def render_check(report: dict) -> str:
         rules = ", ".join(page.get("paging") or []) or "none"
         lines.append(f"listing page {page['url']}: {page.get('next_pages', 0)} more page(s) (paging: {rules})")
         lines += [f"  next: {u}" for u in page.get("examples", [])]
+    if "endpoint" in report:
+        api = report["endpoint"]
+        lines.append(f"listing endpoint ({'named by the page' if api['from'] == 'page' else 'api_url'}): {api['method']} {api['url']}")
+        lines.append(f"  paging: {api['paging']}")
+        for n, asked in enumerate(api["requests"], start=1):
+            form = " form " + "&".join(f"{k}={v}" for k, v in asked["form"].items()) if asked.get("form") else ""
+            lines.append(f"  page {n}: {asked['method']} {asked['url']}{form} -> {asked['outcome']}, {asked['items']} item(s)")
+        lines.append(f"  stopped at: {api['stopped']}")
     for key, label in (("links", "article links picked"), ("skipped", "links skipped as furniture")):
         if key in report:
             lines.append(f"{label}: {report[key]['count']}")

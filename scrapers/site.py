@@ -20,6 +20,7 @@ from .isolate import extract_document_isolated
 from .readers import GB_LABELS
 from .http import Response, Session
 from .listing import Link, PageRequest, parse_listing
+from .listing_api import Endpoint, Trace, endpoint_from_source, endpoint_on_page, fetch_endpoint_pages
 from .records import Article, Document, ScrapeError, SourceResult
 from .redact import redact_result, redact_url
 from .regions import find_region
@@ -61,6 +62,7 @@ class SiteResult:
     blocked: bool = False
     log: list[dict] = field(default_factory=list)
     unreadable: dict[str, str] = field(default_factory=dict)  # fetched URL -> why its content could not be read
+    endpoint: Trace | None = None  # the endpoint a script-loaded listing was read from, and how it paged
 
     @property
     def status(self) -> str:
@@ -159,10 +161,18 @@ def mark_unreadable(log: list[dict], unreadable: dict[str, str]) -> list[dict]:
 def fetch_listings(
     source: dict, session: Session, hosts: set[str], known: set[str], result: SiteResult, until: date
 ) -> list[Link]:
-    """New article links from the listing pages, up to `max_pages` or a page of known articles only."""
+    """New article links from the listing pages, up to `max_pages` or a page of known articles only.
+
+    A column whose list a script loads is read from its endpoint: the one the source
+    configures (`api_url`, and then the listing page is not fetched), else the one the
+    first page names when its own pager leads nowhere (Hanweb's `nextgroup` without a
+    `totalRecord`, an avalon/Vue page's API call).
+    """
     queue, seen, new, taken = [PageRequest(source["url"])], set(), [], set(known)
     max_pages = int(source.get("max_pages", 5))
-    first = True
+    endpoint, first, caught_up = endpoint_from_source(source), True, False
+    if endpoint is not None:
+        queue = []
     while queue and result.pages_fetched < max_pages:
         request = queue.pop(0)
         if request.key in seen:
@@ -180,17 +190,49 @@ def fetch_listings(
             if first:
                 break
             continue
+        listing = read_listing(source, response, until)
+        if first and not listing.pages:
+            endpoint = endpoint_on_page(_decode(response, source.get("encoding")), response.final_url, bool(listing.links))
+            if endpoint is None and not listing.links and listing.script:
+                result.errors.append(f"listing {request.url}: {listing.script}")
         first = False
         result.pages_fetched += 1
-        listing = read_listing(source, response, until)
         result.links_found += len(listing.links)
         fresh = [link for link in listing.links if canonical_url(link.url) not in taken]
         taken.update(canonical_url(link.url) for link in fresh)
         new += fresh
         queue += [page for page in listing.pages if page.key not in seen]
         if listing.links and not fresh:  # a whole page of known articles: the rest is older
+            caught_up = True
             break
+    if endpoint is not None and not caught_up and not result.unchanged:
+        new += read_endpoint(endpoint, session, hosts, taken, result, until, max_pages - result.pages_fetched)
     result.new_links = len(new)
+    return new
+
+
+def read_endpoint(
+    endpoint: Endpoint, session: Session, hosts: set[str], taken: set[str], result: SiteResult, until: date, max_pages: int
+) -> list[Link]:
+    """New article links from a script-loaded listing's endpoint; its failure is the source's error, not the run's."""
+    trace = result.endpoint = Trace(endpoint)
+    new: list[Link] = []
+    for links in fetch_endpoint_pages(endpoint, session, hosts, max(max_pages, 0), until, trace):
+        result.pages_fetched += 1
+        result.links_found += len(links)
+        fresh = [link for link in links if canonical_url(link.url) not in taken]
+        taken.update(canonical_url(link.url) for link in fresh)
+        new += fresh
+        if not fresh:  # a whole page of known articles: the rest is older
+            trace.stopped = "a page of articles seen before"
+            break
+    if trace.error:
+        last = trace.requests[-1]
+        result.errors.append(f"listing endpoint {last['url']}: {trace.error}")
+        if last["outcome"] == "unreadable":
+            result.unreadable[last["url"]] = trace.error
+    if not result.pages_fetched and result.unchanged is False and trace.stopped.startswith("unchanged"):
+        result.unchanged = True
     return new
 
 

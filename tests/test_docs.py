@@ -60,5 +60,5 @@ def test_readme_source_examples_are_valid_configuration(tmp_path):
     blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
     (tmp_path / "casewatch.toml").write_text("\n".join(blocks), encoding="utf-8")
     config = load_config(tmp_path / "casewatch.toml")
-    assert [s["kind"] for s in config.sources] == ["inbox", "document", "site", "feed", "mailbox"]
+    assert [s["kind"] for s in config.sources] == ["inbox", "document", "site", "feed", "site", "mailbox"]
     assert config.http.rate == 1.0 and config.http.robots
