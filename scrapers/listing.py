@@ -250,12 +250,12 @@ def script_listing(html: str, url: str) -> str | None:
         return None
     # The list's own endpoint rather than a weather widget's or a counter's: one of the
     # site's family of hosts (haiyun.jl.gov.cn for www.ggzyzx.jl.gov.cn), with a path that searches or lists.
-    ranked = sorted((absolute_url(e, url) or e for e in endpoints), key=lambda e: -_endpoint_rank(e, url))
+    ranked = sorted((absolute_url(e, url) or e for e in endpoints), key=lambda e: -endpoint_rank(e, url))
     where = f" from {ranked[0]}" if ranked else ""
     return f"listing loaded by script{where}; set `api_url`"
 
 
-def _endpoint_rank(endpoint: str, page: str) -> int:
+def endpoint_rank(endpoint: str, page: str) -> int:
     """How likely an endpoint named in a page's scripts is the one that fills its list."""
     host, home = urlsplit(endpoint).hostname or "", urlsplit(page).hostname or ""
     family = ".".join(home.split(".")[-3:])

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .dates import TIMEZONE, parse_date
 from .http import Response, Session
-from .listing import DATASTORE_RE, NAV_TEXT, NEXTGROUP_RE, RECORD_RE, Link, parse_listing
+from .listing import DATASTORE_RE, NAV_TEXT, NEXTGROUP_RE, RECORD_RE, Link, endpoint_rank, parse_listing
 from .urls import absolute_url, canonical_url, site_key, strip_tracking
 
 # Item fields as real endpoints name them, most telling first (gov.cn: title/url/pubtimeStr;
@@ -189,6 +189,7 @@ def _hanweb_endpoint(html: str, url: str) -> Endpoint | None:
 def _script_endpoint(html: str, url: str) -> Endpoint | None:
     """A script's $.ajax / axios / fetch call (its URL, method and literal data), else a data-url attribute."""
     scripts = " ".join(re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I))
+    calls: list[Endpoint] = []
     for match in AJAX_RE.finditer(scripts):
         call, body = match.group("call").lower(), match.group("body")
         target = URL_KEY_RE.search(body) or URL_FIRST_RE.search(body)
@@ -201,7 +202,11 @@ def _script_endpoint(html: str, url: str) -> Endpoint | None:
         if call.startswith("axios.post") and not data:  # axios.post(url, {…})
             literal = re.search(r"""["'][^"']+["']\s*,\s*(\{[^{}]*\})""", body)
             params = _js_object(literal.group(1)) if literal else {}
-        return _with_paging(Endpoint(absolute_url(target.group(1), url) or target.group(1), verb, params, origin="page"))
+        calls.append(_with_paging(Endpoint(absolute_url(target.group(1), url) or target.group(1), verb, params, origin="page")))
+    if calls:
+        # The list's own call rather than a weather widget's or a counter's: the first of the
+        # calls to the site's family of hosts with a path that searches or lists (endpoint_rank).
+        return max(calls, key=lambda call: endpoint_rank(call.url, url))
     attribute = DATA_ATTR_RE.search(html)
     if attribute and not attribute.group(1).endswith((".js", ".css", ".png", ".jpg", ".gif")):
         return _with_paging(Endpoint(absolute_url(attribute.group(1), url) or attribute.group(1), origin="page"))
