@@ -111,7 +111,16 @@ def collect(source: dict, db_path: Path, session: Session | None = None) -> Sour
     """Collect one source, skipping documents and article URLs the store has already read."""
     db = store.open_db(db_path)
     if source.get("kind") == "mailbox":  # messages are known by their IMAP URL, documents by content
-        return redact_result(collect_mailbox(source, store.known_documents(db), store.known_urls(db)))
+        if session is None:  # links to compilations are listed, not fetched
+            return redact_result(collect_mailbox(source, store.known_documents(db), store.known_urls(db)))
+        # Linked compilations through the polite session; private addresses only if the mail server is on one.
+        view = session.for_source(f"imap://{source['host']}/")
+        try:
+            result = collect_mailbox(source, store.known_documents(db), store.known_urls(db), fetch=view.fetch_file)
+        finally:
+            view.close()
+        result.fetch_log = view.log
+        return redact_result(result)
     if source.get("kind") in WEB_COLLECTORS:
         if session is None:
             raise ValueError(f"source {source['name']!r} is a {source['kind']} and needs the run's HTTP session")

@@ -281,3 +281,60 @@ def test_casewatch_run_reads_a_mailbox_into_cases_once(imap_server, project, pre
     again = CliRunner().invoke(cli, ["run", "--week", "2026-W48", "--no-send"], catch_exceptions=False)
     assert "week 2026-W48: 0 new article(s), 0 classified, 0 source error(s)" in again.output
     assert PASSWORD not in result.output + again.output + "".join(capfd.readouterr())
+
+
+def test_linked_compilations_are_fetched_through_the_polite_session_and_split(imap_server, tmp_path, password):
+    from scrapers.http import Session
+    from sites import FixtureServer, Reply, sequence
+
+    other = sample("004")  # 10 cases headed "一、" … "十、"
+    text = "text/plain; charset=utf-8"
+    routes = {
+        "/files/huibian.txt": Reply(SAMPLE.read_bytes(), content_type=text),
+        "/files/gone.pdf": Reply(b"<html>404</html>", status=404),
+        # Busy on the first run, there on the second: a 503 may pass, so its message is read again.
+        "/files/%E7%AC%AC48%E6%9C%9F.txt": sequence(Reply(b"busy", status=503), Reply(other.read_bytes(), content_type=text)),
+    }
+    with FixtureServer(routes) as server:
+        deliver(imap_server, "本周汇编（链接）", "营商办 <yshb@example.gov.cn>",
+                text=f"汇编下载：{server.url('/files/huibian.txt')} ，旧链接：{server.url('/files/gone.pdf')}")  # fmt: skip
+        deliver(imap_server, "补充", "b@example.org", text=f"第48期：{server.url('/files/%E7%AC%AC48%E6%9C%9F.txt')}")
+        db_path = tmp_path / "cw.db"
+        pipeline.prepare_store(db_path)
+        src = source(imap_server)
+        session = Session(user_agent="casewatch-test/1 (+ops@example.org)", rate=1000, retries=0)
+
+        def run_once():
+            with pipeline.Run(db_path, "2026-W48") as run:
+                result = pipeline.collect(src, db_path, session)
+                run.save(result, src)
+            return result
+
+        first = run_once()
+        by_name = {d.name: d for d in first.documents}
+        assert (by_name["huibian.txt"].status, by_name["huibian.txt"].articles) == ("ok", 30)
+        assert by_name["huibian.txt"].url == server.url("/files/huibian.txt")
+        gone, busy = by_name["gone.pdf"], by_name["第48期.txt"]
+        assert gone.status == busy.status == "failed"
+        assert gone.error.startswith("message «本周汇编（链接）» from 营商办 <yshb@example.gov.cn>: linked compilation gone.pdf: ")
+        assert "not_found" in gone.error and "tried again" not in gone.error
+        assert busy.error.startswith("message «补充» from b@example.org: ") and busy.error.endswith("; tried again next run")
+        assert len(first.known_urls) == 1  # the message whose link may pass later is not done with
+        assert {e["outcome"] for e in first.fetch_log} >= {"ok", "not_found", "http_error"}
+        assert {r.headers["user-agent"] for r in server.requests} == {"casewatch-test/1 (+ops@example.org)"}
+        assert "/robots.txt" in server.paths()  # asked as every polite fetch does
+
+        second = run_once()
+        assert [(d.name, d.status, d.articles) for d in second.documents] == [("第48期.txt", "ok", 10)]
+        assert len(second.known_urls) == 1
+        third = run_once()
+        assert (third.documents, third.known_urls, third.errors) == ([], [], [])
+
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("select count(*) from articles where source = 'mail'").fetchone()[0] == 40
+    attachments = dict(conn.execute("select name, parsed from attachments where source = 'mail'").fetchall())
+    assert attachments == {"huibian.txt": 1, "gone.pdf": 0, "第48期.txt": 1}
+    logged = conn.execute("select count(*) from fetch_log where source = 'mail' and outcome = 'ok'").fetchone()[0]
+    assert logged >= 2
