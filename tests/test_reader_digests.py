@@ -300,3 +300,16 @@ to = ["nobody@broken.example.cn"]
         ("broken", WEEK, "failed"), ("property", WEEK, "sent"), ("sichuan", WEEK, "sent"),
     ]
     assert listed.json()[2]["addresses"] == '["sc@example.cn"]' and listed.json()[2]["sent_at"]
+
+
+def test_the_readme_readers_example_is_valid_configuration(tmp_path):
+    from pathlib import Path
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### A digest per reader") : readme.index("## Run it every week")]
+    [block] = re.findall(r"```toml\n(.*?)```", section, re.S)
+    (tmp_path / "casewatch.toml").write_text(block, encoding="utf-8")
+    readers = {r["name"]: r for r in load_config(tmp_path / "casewatch.toml").readers}
+    assert list(readers) == ["sichuan", "property", "all"]
+    assert (readers["property"]["indicators"], readers["property"]["review"], readers["all"]["review"]) == (["property_registration", "taxes"], False, True)
