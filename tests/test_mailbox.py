@@ -71,10 +71,31 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def _serve(tmp_path: Path, tls: list[str]):
+@pytest.fixture
+def ssl_server(tmp_path, monkeypatch):
+    """A pymap IMAP server speaking TLS from the first byte (implicit TLS, as on port 993), with a
+    certificate for 127.0.0.1 that this test trusts.
+
+    pymap offers only STARTTLS; its listening socket is given the TLS context here, so the same
+    server speaks implicit TLS (asyncio's `start_server(ssl=…)`, which pymap calls to listen)."""
+    cert, key = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    listen_tls = (
+        "import asyncio, ssl\n"
+        "context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)\n"
+        f"context.load_cert_chain({str(cert)!r}, {str(key)!r})\n"
+        "plain = asyncio.start_server\n"
+        "async def start_server(*args, **kwargs):\n"
+        "    return await plain(*args, ssl=context, **kwargs)\n"
+        "asyncio.start_server = start_server\n"
+    )
+    yield from _serve(tmp_path, ["--no-tls"], prelude=listen_tls)
+
+
+def _serve(tmp_path: Path, tls: list[str], prelude: str = ""):
     port = _free_port()
     log = open(tmp_path / "pymap.log", "wb")
-    command = [sys.executable, "-c", "from pymap.main import main; main()", "--host", "127.0.0.1", "--port", str(port), *tls,
+    command = [sys.executable, "-c", prelude + "from pymap.main import main; main()", "--host", "127.0.0.1", "--port", str(port), *tls,
                "dict", "--demo-user", USER, "--demo-password", PASSWORD]  # fmt: skip
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -93,7 +114,10 @@ def _serve(tmp_path: Path, tls: list[str]):
         log.close()
 
 
-def deliver(port: int, subject: str, sender: str, text: str = "见附件。", attachments: list[tuple[str, bytes]] = (), tls: bool = False) -> None:
+def deliver(
+    port: int, subject: str, sender: str, text: str = "见附件。", attachments: list[tuple[str, bytes]] = (), tls: bool = False,
+    implicit: bool = False,
+) -> None:
     """Put a message in the server's INBOX with IMAP APPEND, as a mail delivery would."""
     message = EmailMessage()
     message["Subject"], message["From"], message["To"] = subject, sender, f"{USER}@example.org"
@@ -101,7 +125,7 @@ def deliver(port: int, subject: str, sender: str, text: str = "见附件。", at
     for name, data in attachments:
         maintype, subtype = ("text", "plain") if name.endswith(".txt") else ("application", "pdf")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    imap = imaplib.IMAP4("127.0.0.1", port)
+    imap = imaplib.IMAP4_SSL("127.0.0.1", port) if implicit else imaplib.IMAP4("127.0.0.1", port)
     if tls:
         imap.starttls()
     imap.login(USER, PASSWORD)
@@ -169,6 +193,16 @@ def test_starttls_is_verified_and_read(tls_server, password, monkeypatch):
     # A certificate nobody vouches for is refused, not accepted quietly.
     monkeypatch.delenv("SSL_CERT_FILE")
     refused = collect_mailbox(source(tls_server, tls="starttls"), set(), set()).errors
+    assert len(refused) == 1 and "CERTIFICATE_VERIFY_FAILED" in refused[0]
+
+
+def test_implicit_tls_is_verified_and_read(ssl_server, password, monkeypatch):
+    deliver(ssl_server, "案例汇编", "a@example.org", attachments=[(SAMPLE.name, SAMPLE.read_bytes())], implicit=True)
+    result = collect_mailbox(source(ssl_server, tls="ssl"), set(), set())
+    assert (result.errors, [d.articles for d in result.documents], len(result.known_urls)) == ([], [30], 1)
+    # A certificate nobody vouches for is refused, not accepted quietly.
+    monkeypatch.delenv("SSL_CERT_FILE")
+    refused = collect_mailbox(source(ssl_server, tls="ssl"), set(), set()).errors
     assert len(refused) == 1 and "CERTIFICATE_VERIFY_FAILED" in refused[0]
 
 
