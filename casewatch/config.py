@@ -472,7 +472,7 @@ def _check_slugs(slugs: list[str], where: str) -> None:
         if slug not in SLUGS:
             close = difflib.get_close_matches(slug, SLUGS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ConfigError(f"{where}: unknown indicator {slug!r}{hint}; expected slugs such as: {', '.join(SLUGS)}")
+            raise ConfigError(f"{where}: unknown indicator {slug!r}{hint}; expected one of: {', '.join(SLUGS)}")
 
 
 def _check_places(provinces: list[str], cities: list[str], where: str) -> None:
@@ -481,7 +481,8 @@ def _check_places(provinces: list[str], cities: list[str], where: str) -> None:
     from scrapers.regions import region_names
 
     known_provinces, places, short = region_names()
-    for key, names, known in (("provinces", provinces, known_provinces), ("cities", cities, places)):
+    # A municipality (北京市, 上海市 …) is its own city too.
+    for key, names, known in (("provinces", provinces, known_provinces), ("cities", cities, places | known_provinces)):
         for name in names:
             if name not in known:
                 hint = f" (did you mean {short[name]!r}?)" if short.get(name) in known else ""
