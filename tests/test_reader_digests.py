@@ -313,3 +313,21 @@ def test_the_readme_readers_example_is_valid_configuration(tmp_path):
     readers = {r["name"]: r for r in load_config(tmp_path / "casewatch.toml").readers}
     assert list(readers) == ["sichuan", "property", "all"]
     assert (readers["property"]["indicators"], readers["property"]["review"], readers["all"]["review"]) == (["property_registration", "taxes"], False, True)
+
+
+def test_a_reader_send_interrupted_while_handing_over_is_not_repeated_by_itself(week_store, mailroom, monkeypatch):
+    path, db = week_store
+    handler, port = mailroom
+    smtp_env(monkeypatch, port)
+    cfg = load_config(path / "casewatch.toml")
+    written = [p for p in pipeline.write_reader_digests(cfg.db, WEEK, cfg.readers, cfg.digest_dir) if p.reader.name == "tax"]
+    # A send that was handing the message over when its process died: it may have arrived.
+    assert reports.claim_delivery(db, "tax", WEEK, addresses=["tax@example.cn"], subject="s", articles=[]) == "claimed"
+    reports.mark_delivery_handed_over(db, "tax", WEEK)
+    reports.mark_delivery_failed(db, "tax", WEEK, "ConnectionResetError: reset", 1, maybe_sent=True)
+    [(_, outcome)] = pipeline.send_reader_digests(cfg.db, WEEK, written, pipeline.mail_settings([]))
+    assert outcome.status == "uncertain" and "--reader tax --resend" in outcome.message and handler.messages == []
+    assert reports.delivery(db, "tax", WEEK)["status"] == "uncertain"
+    [(_, resent)] = pipeline.send_reader_digests(cfg.db, WEEK, written, pipeline.mail_settings([]), resend=True)
+    assert resent.status == "sent" and len(handler.to("tax@example.cn")) == 1
+    assert reports.delivery(db, "tax", WEEK)["status"] == "sent"
