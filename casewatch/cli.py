@@ -166,6 +166,10 @@ def run(config_path, db, digest_dir, week, no_send) -> None:
     click.echo(f"digest:   {summary['digest']}")
     if summary["mail"]:
         click.echo(f"e-mail:   {summary['mail']}")
+    for path in summary.get("reader_digests", []):
+        click.echo(f"reader:   {path}")
+    for name, _, message in summary.get("deliveries", []):
+        click.echo(f"e-mail:   {name}: {message}")
     for name, reason in summary.get("waiting", []):  # not failures: files still being written
         click.echo(f"waiting: {name}: {reason}")
     echo_failures(summary["failures"])
@@ -278,7 +282,8 @@ def check_source(url, kind, source_name, as_json, config_path) -> None:
 @week_option
 @click.option("--send", is_flag=True, help="E-mail the digest, unless it was sent already (SMTP settings from the environment).")
 @click.option("--resend", is_flag=True, help="E-mail the digest even if it was sent already.")
-def digest(config_path, db, digest_dir, week, send, resend) -> None:
+@click.option("--reader", help="Only this reader's part ([[readers]] in the configuration): preview it, or --send it to them.")
+def digest(config_path, db, digest_dir, week, send, resend, reader) -> None:
     """Write the Markdown and HTML digest of a week again from the store; e-mail it with --send."""
     from . import pipeline
 
@@ -286,6 +291,22 @@ def digest(config_path, db, digest_dir, week, send, resend) -> None:
     if not config.db.exists():
         raise FileNotFoundError(f"no database at {config.db}: run `casewatch run` first")
     week = current_week(config, week)
+    if reader is not None:
+        configured = config.reader(reader)
+        settings = pipeline.mail_settings(configured["to"]) if send or resend else None
+        [part] = pipeline.write_reader_digests(
+            config.db, week, [configured], config.digest_dir, simplified=config.simplified, tz=config.timezone,
+            base_url=config.digest_base_url,
+        )  # fmt: skip
+        click.echo(part.path)
+        click.echo(part.path.with_suffix(".html"))
+        click.echo(f"{len(part.articles)} case(s) for {reader}: {part.digest.scope}")
+        if settings is not None:
+            [(_, outcome)] = pipeline.send_reader_digests(config.db, week, [part], settings, resend=resend)
+            click.echo(outcome.message, err=not outcome.ok)
+            if not outcome.ok:
+                sys.exit(1)
+        return
     settings = pipeline.mail_settings(config.email_to) if send or resend else None  # a bad setting before any work
     path = pipeline.write_digest(
         config.db, week, config.digest_dir, simplified=config.simplified, tz=config.timezone, base_url=config.digest_base_url

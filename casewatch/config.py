@@ -97,6 +97,16 @@ class Config:
     schedule: Schedule = field(default_factory=Schedule)
     backfill_max_pages: int = 1000
     backfill_max_seconds: float = 21600.0
+    # [[readers]]: each gets their part of the digest (digests.readers); none: `email_to` gets the whole.
+    readers: list[dict] = field(default_factory=list)
+
+    def reader(self, name: str) -> dict:
+        """The configured reader of that name; KeyError, in one line, for any other."""
+        found = next((r for r in self.readers if r["name"] == name), None)
+        if found is None:
+            names = ", ".join(r["name"] for r in self.readers) or "none"
+            raise KeyError(f"no reader named {name!r} in {self.path or 'the configuration'} (readers: {names})")
+        return found
 
     def source_location(self, source: dict) -> str:
         """Where a source reads from (a folder, a file, a URL or a mailbox's folder)."""
@@ -135,11 +145,11 @@ def _check_shape(data: dict, defaults: dict, where: str) -> None:
 
     The packaged defaults are the schema: every section and key a user may set is there.
     """
-    known = [*defaults, "sources"]
+    known = [*defaults, "sources", "readers"]
     for key, value in data.items():
-        if key == "sources":
+        if key in ("sources", "readers"):
             if not isinstance(value, list) or not all(isinstance(s, dict) for s in value):
-                raise ConfigError(f"{where}: sources must be [[sources]] tables (each source in its own [[sources]]), not {value!r}")
+                raise ConfigError(f"{where}: {key} must be [[{key}]] tables (each in its own [[{key}]]), not {value!r}")
         elif key not in defaults:
             raise ConfigError(f"{where}: unknown section or key {key!r}; expected one of: {', '.join(known)}")
         elif isinstance(defaults[key], dict):
@@ -336,6 +346,7 @@ def load_config(
         schedule=check_schedule(data["schedule"]["cron"], data["schedule"]["timezone"], f"{where}: [schedule]"),
         backfill_max_pages=_bounded(data["backfill"], "max_pages", BACKFILL_MAX_PAGES, f"{where}: [backfill]"),
         backfill_max_seconds=_bounded(data["backfill"], "max_seconds", BACKFILL_MAX_SECONDS, f"{where}: [backfill]"),
+        readers=_check_readers(data.get("readers", []), data.get("email", {}), where),
     )
 
 
@@ -393,3 +404,82 @@ def _check_flag(table: dict, key: str, where: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{where}: {key} must be true or false")
     return value
+
+
+# The keys of a [[readers]] entry and their types (filters left out mean "all").
+READER_KEYS: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "to": list,
+    "indicators": list,
+    "provinces": list,
+    "cities": list,
+    "min_confidence": (int, float),
+    "review": bool,
+    "reforms": bool,
+}
+# A reader's name names their digest's folder (reports/readers/<name>/) and their rows in `deliveries`.
+READER_NAME_RE = re.compile(r"[^\W][\w.-]{0,63}")
+
+
+def _check_readers(readers: list, email: dict, where: str) -> list[dict]:
+    """Each [[readers]] entry checked and given its defaults; one line for the first mistake."""
+    checked, names = [], set()
+    if readers and email.get("to"):
+        raise ConfigError(
+            f"{where}: [email] to and [[readers]] are both set; with readers, each reader's `to` says who gets mail: "
+            "give the whole digest's recipients a [[readers]] entry without filters"
+        )
+    for n, reader in enumerate(readers, start=1):
+        name = reader.get("name")
+        if not isinstance(name, str) or not READER_NAME_RE.fullmatch(name):
+            raise ConfigError(f"{where}: reader #{n}: name must be letters, digits, '.', '-' or '_' (it names a folder), not {name!r}")
+        if name in names:
+            raise ConfigError(f"{where}: two readers are named {name!r}")
+        names.add(name)
+        at = f"{where}: reader {name!r}"
+        _check_types(reader, READER_KEYS, at)
+        if "to" not in reader or not reader["to"]:
+            raise ConfigError(f"{at}: needs to = [\"address\", …] (who receives this reader's digest)")
+        check_addresses(reader["to"], f"{at}: to")
+        for key in ("indicators", "provinces", "cities"):
+            if not all(isinstance(value, str) and value for value in reader.get(key, [])):
+                raise ConfigError(f"{at}: {key} must be a list of names")
+        _check_slugs(reader.get("indicators", []), at)
+        _check_places(reader.get("provinces", []), reader.get("cities", []), at)
+        if "min_confidence" in reader:
+            check_bound(reader["min_confidence"], "min_confidence", at, (0.0, 1.0))
+        checked.append({
+            "name": name, "to": list(reader["to"]), "indicators": list(reader.get("indicators", [])),
+            "provinces": list(reader.get("provinces", [])), "cities": list(reader.get("cities", [])),
+            "min_confidence": float(reader.get("min_confidence", 0.0)), "review": reader.get("review", True),
+            "reforms": reader.get("reforms", True),
+        })  # fmt: skip
+    return checked
+
+
+def _check_slugs(slugs: list[str], where: str) -> None:
+    if not slugs:
+        return
+    import difflib
+
+    from classify.taxonomy import SLUGS  # only when a reader names indicators: classify is slow to import
+
+    for slug in slugs:
+        if slug not in SLUGS:
+            close = difflib.get_close_matches(slug, SLUGS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"{where}: unknown indicator {slug!r}{hint}; expected one of: {', '.join(SLUGS)}")
+
+
+def _check_places(provinces: list[str], cities: list[str], where: str) -> None:
+    if not provinces and not cities:
+        return
+    from scrapers.regions import region_names
+
+    known_provinces, places, short = region_names()
+    # A municipality (北京市, 上海市 …) is its own city too.
+    for key, names, known in (("provinces", provinces, known_provinces), ("cities", cities, places | known_provinces)):
+        for name in names:
+            if name not in known:
+                hint = f" (did you mean {short[name]!r}?)" if short.get(name) in known else ""
+                raise ConfigError(f"{where}: {key}: unknown name {name!r}{hint}; give the full name as in `regions` (e.g. 浙江省, 杭州市)")

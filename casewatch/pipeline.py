@@ -113,7 +113,16 @@ def collect(source: dict, db_path: Path, session: Session | None = None) -> Sour
     """Collect one source, skipping documents and article URLs the store has already read."""
     db = store.open_db(db_path)
     if source.get("kind") == "mailbox":  # messages are known by their IMAP URL, documents by content
-        return redact_result(collect_mailbox(source, store.known_documents(db), store.known_urls(db)))
+        if session is None:  # links to compilations are listed, not fetched
+            return redact_result(collect_mailbox(source, store.known_documents(db), store.known_urls(db)))
+        # Linked compilations through the polite session; private addresses only if the mail server is on one.
+        view = session.for_source(f"imap://{source['host']}/")
+        try:
+            result = collect_mailbox(source, store.known_documents(db), store.known_urls(db), fetch=view.fetch_file)
+        finally:
+            view.close()
+        result.fetch_log = view.log
+        return redact_result(result)
     if source.get("kind") in WEB_COLLECTORS:
         if session is None:
             raise ValueError(f"source {source['name']!r} is a {source['kind']} and needs the run's HTTP session")
@@ -352,6 +361,45 @@ def send_digest(db_path: Path, week: str, settings: digests.MailSettings, resend
     return digests.send_digest(store.open_db(db_path), week, settings, resend=resend)
 
 
+def readers(configured: Sequence[dict]) -> list[digests.Reader]:
+    """The configuration's [[readers]] as the digest's readers."""
+    return [
+        digests.Reader(
+            name=r["name"], to=tuple(r["to"]), indicators=tuple(r.get("indicators", ())), provinces=tuple(r.get("provinces", ())),
+            cities=tuple(r.get("cities", ())), min_confidence=float(r.get("min_confidence", 0.0)),
+            review=bool(r.get("review", True)), reforms=bool(r.get("reforms", True)),
+        )  # fmt: skip
+        for r in configured
+    ]
+
+
+def write_reader_digests(
+    db_path: Path, week: str, configured: Sequence[dict], digest_dir: Path, *, simplified: bool = False,
+    tz: str = "Asia/Shanghai", base_url: str | None = None,
+) -> list[digests.ReaderDigest]:
+    """Each reader's part of the week's digest, written to `<digest_dir>/readers/<name>/<week>.md` and `.html`."""
+    return digests.write_reader_digests(
+        store.open_db(db_path), week, readers(configured), digest_dir, simplified=simplified, tz=tz, base_url=base_url
+    )
+
+
+def send_reader_digests(
+    db_path: Path, week: str, written: Sequence[digests.ReaderDigest], settings: digests.MailSettings, resend: bool = False
+) -> list[tuple[str, digests.SendOutcome]]:
+    """E-mail each reader their part once; a reader whose send fails (whatever the reason) is recorded and the others go on."""
+    db = store.open_db(db_path)
+    outcomes = []
+    for part in written:
+        try:
+            outcome = digests.send_reader_digest(
+                db, week, part.reader.name, part.reader.to, part.rendered, part.articles, settings, resend=resend
+            )
+        except Exception as exc:  # not the mail server's answer (that is recorded by the send): this reader's failure alone
+            outcome = digests.SendOutcome("failed", f"e-mail to {part.reader.name} not sent: {describe(exc)}")
+        outcomes.append((part.reader.name, outcome))
+    return outcomes
+
+
 def ingest_files(paths: Sequence[Path], db_path: Path, source: str = "manual") -> tuple[SourceResult, list[Path]]:
     """Read compilation files given by hand; return the result and the files already read before."""
     seen = store.known_documents(store.open_db(db_path))
@@ -525,6 +573,8 @@ class Run:
         self.waiting: list[tuple[str, str]] = []
         self.digest: Path | None = None
         self.mail: digests.SendOutcome | None = None
+        self.readers: list[digests.ReaderDigest] = []
+        self.deliveries: list[tuple[str, digests.SendOutcome]] = []
         self.session: Session | None = None
 
     def __enter__(self) -> Run:
@@ -583,6 +633,20 @@ class Run:
             self.errors.append(f"e-mail: {self.mail.message}")
         return self.mail
 
+    def write_reader_digests(
+        self, configured: Sequence[dict], digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai",
+        base_url: str | None = None,
+    ) -> list[digests.ReaderDigest]:
+        """Write each configured reader's part of the week's digest."""
+        self.readers = write_reader_digests(self.db_path, self.week, configured, digest_dir, simplified=simplified, tz=tz, base_url=base_url)
+        return self.readers
+
+    def send_reader_digests(self, settings: digests.MailSettings) -> list[tuple[str, digests.SendOutcome]]:
+        """E-mail each reader their part unless it was sent already; each failed send is recorded, not raised."""
+        self.deliveries = send_reader_digests(self.db_path, self.week, self.readers, settings)
+        self.errors += [f"e-mail to {name}: {outcome.message}" for name, outcome in self.deliveries if not outcome.ok]
+        return self.deliveries
+
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
@@ -626,7 +690,10 @@ class Run:
             "digest": str(self.digest) if self.digest else None,
             "mail": self.mail.message if self.mail else None,
             # A configured send that failed (or may not have arrived): `casewatch run` exits 1, the digest kept.
-            "mail_failed": bool(self.mail and not self.mail.ok),
+            "mail_failed": bool(self.mail and not self.mail.ok) or any(not o.ok for _, o in self.deliveries),
+            # With [[readers]]: each reader's send, [name, status, message].
+            "deliveries": [[name, outcome.status, outcome.message] for name, outcome in self.deliveries],
+            "reader_digests": [str(part.path) for part in self.readers],
         }
 
 

@@ -79,6 +79,10 @@ class Entry:
     link: str | None = None
     # A stretch of the title or body that reads as mojibake: the entry is held for review, not shown.
     garbled: str | None = None
+    # Where the case is and the model's top guess (slug): what a reader's filters look at.
+    province: str | None = None
+    city: str | None = None
+    top: str | None = None
 
     @property
     def readable_title(self) -> str | None:
@@ -144,6 +148,12 @@ class Digest:
     held: list[Entry] = field(default_factory=list)
     failed_documents: list[FailedDocument] = field(default_factory=list)
     non_cases: int = 0  # articles the relevance gate found not to be reform cases: counted, never listed
+    # A reader's part of the week ([[readers]]): their name and filters in words, and which
+    # sections their filters switch off (待复核; 改革扩散, whose template honours `show_reforms`).
+    reader: str | None = None
+    scope: str = ""
+    show_review: bool = True
+    show_reforms: bool = True
 
     @property
     def cases(self) -> int:
@@ -296,6 +306,9 @@ def make_entry(
         short_id=row["id"][:SHORT_ID],
         link=article_link(base_url, row["id"]),
         garbled=garbled(f"{row['title'] or ''}\n{row['body'] or ''}"),
+        province=row.get("province"),
+        city=row.get("city"),
+        top=scores[0][0] if scores else None,
     )
 
 

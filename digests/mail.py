@@ -19,7 +19,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -175,6 +175,33 @@ def describe(error: Exception) -> str:
     return f"{type(error).__name__}: {' '.join(str(error).split())}"
 
 
+@dataclass
+class SendRecord:
+    """Where one send is claimed and recorded at most once: the week's digest (`digests`) or a reader's
+    part of it (`deliveries`); `what` and `command` name it in messages."""
+
+    claim: Callable[[bool], str]
+    stored: Callable[[], dict]
+    handed_over: Callable[[], None]
+    sent: Callable[[list[str], int], None]
+    failed: Callable[..., None]
+    what: str  # "the 2026-W48 digest"
+    label: str  # "digest 2026-W48"
+    command: str  # "casewatch digest --week 2026-W48"
+
+
+def digest_record(db: sqlite_utils.Database, week: str) -> SendRecord:
+    """The week's single digest, recorded in its `digests` row."""
+    return SendRecord(
+        claim=lambda resend: reports.claim_send(db, week, resend),
+        stored=lambda: reports.digest(db, week),
+        handed_over=lambda: reports.mark_handed_over(db, week),
+        sent=lambda recipients, attempts: reports.mark_sent(db, week, recipients, attempts),
+        failed=lambda error, attempts, maybe_sent=False: reports.mark_send_failed(db, week, error, attempts, maybe_sent=maybe_sent),
+        what=f"the {week} digest", label=f"digest {week}", command=f"casewatch digest --week {week}",
+    )  # fmt: skip
+
+
 def send_digest(
     db: sqlite_utils.Database,
     week: str,
@@ -184,27 +211,40 @@ def send_digest(
     backoff: Sequence[float] | None = None,
 ) -> SendOutcome:
     """E-mail the stored digest of `week` at most once; a failed send is retried with backoff and left for the next run."""
-    backoff = BACKOFF if backoff is None else backoff
     stored = reports.digest(db, week)
     if stored is None:
         raise KeyError(f"no digest of {week} in the store: write it first (casewatch digest --week {week})")
+    record = digest_record(db, week)
     if stored["sent_at"] and not resend:
-        return already_sent(week, stored)
+        return already_sent(record, stored)
     if settings.missing:
         return SendOutcome("not-configured", f"e-mail not sent: {settings.missing}")
-    claim = reports.claim_send(db, week, resend)
-    if claim == "sent":
-        return already_sent(week, reports.digest(db, week))
-    if claim == "busy":
-        return SendOutcome("busy", f"the {week} digest is being sent by another run")
-    if claim == "handed-over":
-        return SendOutcome("uncertain", maybe_sent(week, reports.digest(db, week)["handed_over"]))
     message = compose_message(stored["subject"], stored["text"], stored["html"], settings.sender, settings.to)
+    return send_once(record, message, settings, resend, sleep, backoff)
+
+
+def send_once(
+    record: SendRecord,
+    message: EmailMessage,
+    settings: MailSettings,
+    resend: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    backoff: Sequence[float] | None = None,
+) -> SendOutcome:
+    """Claim the send in its record, hand the message over (retrying with backoff), record how it went."""
+    backoff = BACKOFF if backoff is None else backoff
+    claim = record.claim(resend)
+    if claim == "sent":
+        return already_sent(record, record.stored())
+    if claim == "busy":
+        return SendOutcome("busy", f"{record.what} is being sent by another run")
+    if claim == "handed-over":
+        return SendOutcome("uncertain", maybe_sent(record, record.stored()["handed_over"]))
     attempts, error, handed = 0, None, False
 
     def hand_over() -> None:
         nonlocal handed
-        reports.mark_handed_over(db, week)
+        record.handed_over()
         handed = True
 
     try:
@@ -215,38 +255,80 @@ def send_digest(
             except (smtplib.SMTPException, OSError) as exc:
                 error = exc
                 if handed and not refused(exc):  # lost while the server was taking it: it may have arrived
-                    reports.mark_send_failed(db, week, describe(exc), attempts, maybe_sent=True)
-                    return SendOutcome("uncertain", maybe_sent(week, describe(exc)), attempts=attempts)
+                    record.failed(describe(exc), attempts, maybe_sent=True)
+                    return SendOutcome("uncertain", maybe_sent(record, describe(exc)), attempts=attempts)
                 if not is_temporary(exc) or attempts > len(backoff):
                     break
                 sleep(backoff[attempts - 1])
                 continue
             accepted = [a for a in settings.to if a not in refusals]
-            reports.mark_sent(db, week, accepted, attempts)
+            record.sent(accepted, attempts)
             note = f"; refused: {', '.join(refusals)}" if refusals else ""
-            return SendOutcome("sent", f"digest {week} sent to {len(accepted)} recipient(s){note}", accepted, attempts)
+            return SendOutcome("sent", f"{record.label} sent to {len(accepted)} recipient(s){note}", accepted, attempts)
     except BaseException as exc:  # interrupted: release the claim (kept as handed over if it got that far)
         reason = describe(exc) if isinstance(exc, Exception) else type(exc).__name__
-        reports.mark_send_failed(db, week, reason, attempts, maybe_sent=handed)
+        record.failed(reason, attempts, maybe_sent=handed)
         raise
     reason = describe(error)
-    reports.mark_send_failed(db, week, reason, attempts)
+    record.failed(reason, attempts)
     return SendOutcome(
         "failed",
         f"e-mail not sent after {attempts} attempt(s): {reason}; the digest is kept: "
-        f"`casewatch digest --week {week} --send` sends it (the next run tries again)",
+        f"`{record.command} --send` sends it (the next run tries again)",
         attempts=attempts,
     )
 
 
-def already_sent(week: str, stored: dict) -> SendOutcome:
+def already_sent(record: SendRecord, stored: dict) -> SendOutcome:
     """The outcome for a digest sent before."""
-    return SendOutcome("already-sent", f"the {week} digest was sent at {stored['sent_at']}; `casewatch digest --week {week} --resend` sends it again", stored["recipients"])
+    recipients = stored.get("recipients", stored.get("addresses", []))
+    return SendOutcome("already-sent", f"{record.what} was sent at {stored['sent_at']}; `{record.command} --resend` sends it again", recipients)
 
 
-def maybe_sent(week: str, when: str) -> str:
+def maybe_sent(record: SendRecord, when: str) -> str:
     """Why a send that may have arrived is not repeated, and what to do."""
     return (
-        f"the {week} digest may have been sent ({when}): a send was interrupted while handing it to the server, "
-        f"so it is not sent again by itself; check the inbox, then `casewatch digest --week {week} --resend`"
+        f"{record.what} may have been sent ({when}): a send was interrupted while handing it to the server, "
+        f"so it is not sent again by itself; check the inbox, then `{record.command} --resend`"
     )
+
+
+def delivery_record(db: sqlite_utils.Database, week: str, reader: str, *, addresses: list[str], subject: str, articles: list[str]) -> SendRecord:
+    """A reader's part of the week's digest, recorded in its `deliveries` row (created by the claim)."""
+    return SendRecord(
+        claim=lambda resend: reports.claim_delivery(db, reader, week, addresses=addresses, subject=subject, articles=articles, resend=resend),
+        stored=lambda: reports.delivery(db, reader, week),
+        handed_over=lambda: reports.mark_delivery_handed_over(db, reader, week),
+        sent=lambda recipients, attempts: reports.mark_delivered(db, reader, week, recipients, attempts),
+        failed=lambda error, attempts, maybe_sent=False: reports.mark_delivery_failed(db, reader, week, error, attempts, maybe_sent=maybe_sent),
+        what=f"the {week} digest for {reader}", label=f"digest {week} for {reader}",
+        command=f"casewatch digest --week {week} --reader {reader}",
+    )  # fmt: skip
+
+
+def send_reader_digest(
+    db: sqlite_utils.Database,
+    week: str,
+    reader: str,
+    to: Sequence[str],
+    rendered: tuple[str, str, str],
+    articles: list[str],
+    settings: MailSettings,
+    resend: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    backoff: Sequence[float] | None = None,
+) -> SendOutcome:
+    """E-mail a reader their part of the week's digest (`rendered`: subject, text, HTML) at most once.
+
+    The reader's own addresses replace the settings' recipients (CASEWATCH_EMAIL_TO is the single digest's).
+    """
+    settings = replace(settings, to=tuple(to))
+    stored = reports.delivery(db, reader, week)
+    record = delivery_record(db, week, reader, addresses=list(to), subject=rendered[0], articles=articles)
+    if stored and stored["sent_at"] and not resend:
+        return already_sent(record, stored)
+    if settings.missing:
+        return SendOutcome("not-configured", f"e-mail not sent: {settings.missing}")
+    subject, text, html = rendered
+    message = compose_message(subject, text, html, settings.sender, settings.to)
+    return send_once(record, message, settings, resend, sleep, backoff)

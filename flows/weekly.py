@@ -75,6 +75,25 @@ def send_digest(run: pipeline.Run, settings) -> str:
     return outcome.status
 
 
+# No Prefect retries, as for `send`. One task for all readers: a batch, not a task per reader.
+@task(name="reader-digests", cache_policy=NO_CACHE)
+def reader_digests(run: pipeline.Run, config, settings) -> list[dict]:
+    """Write each reader's part of the week's digest and, when e-mail is on, send each once."""
+    logger = get_run_logger()
+    written = run.write_reader_digests(
+        config.readers, config.digest_dir, simplified=config.simplified, tz=config.timezone, base_url=config.digest_base_url
+    )
+    logger.info("%d reader digest(s) written", len(written))
+    if settings is None:
+        return []
+    rows = []
+    for name, outcome in run.send_reader_digests(settings):
+        (logger.info if outcome.ok else logger.warning)("e-mail to %s: %s", name, outcome.message)
+        if outcome.status == "failed":
+            rows.append({"source": "e-mail", "document": name, "reason": outcome.message})
+    return rows
+
+
 def collected(future: PrefectFuture, source: dict) -> SourceResult:
     """A source's result; when its collection raised, a failed result, so the other sources go on."""
     try:
@@ -144,7 +163,9 @@ def weekly(
         run.check_stopped()  # SIGTERM or Ctrl-C: what was collected is saved; stop before classifying
         classify_pending(run, config.model)
         write_digest(run, config.digest_dir, config.simplified, config.timezone, config.digest_base_url)
-        if mail is not None and send_digest(run, mail) == "failed":
+        if config.readers:  # each reader their part; the single digest goes to no one
+            rows += reader_digests(run, config, mail)
+        elif mail is not None and send_digest(run, mail) == "failed":
             rows.append({"source": "e-mail", "document": "", "reason": run.mail.message})
     report_failures(run.week, rows)
     return final_state(run.summary(), rows)

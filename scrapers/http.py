@@ -316,7 +316,10 @@ class Session:
         response = view.fetch(url, hosts={site_key(url)})
         if not response.ok:
             detail = f" ({response.error})" if response.error else ""
-            raise ScrapeError(f"cannot fetch {redact_url(url)}: {response.outcome}{detail}")
+            error = ScrapeError(f"cannot fetch {redact_url(url)}: {response.outcome}{detail}")
+            # What went wrong, for a caller that asks again later only when it may pass (a timeout, a 503).
+            error.outcome, error.status = response.outcome, response.status
+            raise error
         return response.content
 
     def _finish(self, url: str, final_url: str, response: Response, started: float) -> Response:

@@ -18,7 +18,9 @@ import re
 import ssl
 from email.message import EmailMessage
 from email.utils import parseaddr
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from .article import Attachment
 from .deadlines import stop_reason
@@ -40,6 +42,12 @@ BODY_MIN_CHARS = 1000
 LINK_RE = re.compile(r"""https?://[^\s<>"'，。、）)\]]+""", re.IGNORECASE)
 LINK_SUFFIXES = {".pdf", ".docx", ".txt", ".html", ".htm"}
 UIDVALIDITY_RE = re.compile(rb"UIDVALIDITY (\d+)")
+# A linked compilation that could not be fetched for one of these may be fetched later: its message
+# is read again next run (documents already stored are skipped by content hash).
+TRANSIENT_OUTCOMES = {"timeout", "error", "stopped"}
+TRANSIENT_STATUSES = {408, 429}
+# Fetches a link's whole file (the run's polite session: `Session.fetch_file`); raises on failure.
+Fetch = Callable[..., bytes]
 
 
 class MailboxError(Exception):
@@ -76,11 +84,13 @@ def open_mailbox(source: dict, password: str, timeout: float = TIMEOUT) -> imapl
 
 
 def collect_mailbox(
-    source: dict, seen: set[str], known: set[str], limits: Limits | None = None, environ: dict | None = None
+    source: dict, seen: set[str], known: set[str], limits: Limits | None = None, environ: dict | None = None,
+    fetch: Fetch | None = None,
 ) -> SourceResult:
     """Every new message of the source's folder read once: its attachments, compilation links and long text.
 
-    `seen`: content hashes of documents already read; `known`: URLs (here, messages) already done.
+    `seen`: content hashes of documents already read; `known`: URLs (here, messages) already done;
+    `fetch`: how linked compilations are fetched (the run's polite session), or None to list them only.
     A message's failure is a failed document naming its subject and sender; only a mailbox that
     cannot be reached at all (or a password not set) is the source's error.
     """
@@ -98,7 +108,7 @@ def collect_mailbox(
         result.errors.append(_hide(f"cannot open mailbox {source.get('user')}@{where}: {_one_line(exc)}", password))
         return result
     try:
-        _read_folder(imap, source, seen, known, limits, result)
+        _read_folder(imap, source, seen, known, limits, result, fetch)
     except (OSError, imaplib.IMAP4.error, MailboxError) as exc:  # the connection's, not one message's
         result.errors.append(_hide(f"mailbox {where} stopped answering: {_one_line(exc)}; the other messages are read next run", password))
     finally:
@@ -106,7 +116,9 @@ def collect_mailbox(
     return result
 
 
-def _read_folder(imap: imaplib.IMAP4, source: dict, seen: set[str], known: set[str], limits: Limits, result: SourceResult) -> None:
+def _read_folder(
+    imap: imaplib.IMAP4, source: dict, seen: set[str], known: set[str], limits: Limits, result: SourceResult, fetch: Fetch | None = None
+) -> None:
     folder = source.get("folder") or "INBOX"
     mark = bool(source.get("mark_seen", False))
     status, data = imap.select(_quote(folder), readonly=not mark)
@@ -127,7 +139,7 @@ def _read_folder(imap: imaplib.IMAP4, source: dict, seen: set[str], known: set[s
         raw = _fetch_message(imap, uid, source, limits, result, url)
         if raw is None:
             continue
-        if _read_message(raw, url, source, seen, limits, result):
+        if _read_message(raw, url, source, seen, limits, result, fetch) == "read":
             result.known_urls.append(url)
             if mark:
                 imap.uid("STORE", uid, "+FLAGS", r"(\Seen)")
@@ -159,27 +171,34 @@ def _fetch_message(imap: imaplib.IMAP4, uid: str, source: dict, limits: Limits, 
     return parts[0]
 
 
-def _read_message(raw: bytes, url: str, source: dict, seen: set[str], limits: Limits, result: SourceResult) -> bool:
-    """Read one message into `result`; False when it does not pass the source's filters (left unread)."""
+def _read_message(
+    raw: bytes, url: str, source: dict, seen: set[str], limits: Limits, result: SourceResult, fetch: Fetch | None = None
+) -> str:
+    """Read one message into `result`: `read` (done with), `filtered` (it does not pass the source's
+    filters: left unread) or `retry` (a linked compilation may be fetched later: read again next run)."""
     subject, sender = "(no subject)", "(unknown sender)"
     try:
         message = email.message_from_bytes(raw, policy=email.policy.default)
         subject, sender = _names(message)
         if not _passes(source, subject, sender):
-            return False
-        _read_parts(message, url, subject, sender, seen, limits, result, int(source.get("body_chars", BODY_MIN_CHARS)))
+            return "filtered"
+        body_chars = int(source.get("body_chars", BODY_MIN_CHARS))
+        if _read_parts(message, url, subject, sender, seen, limits, result, body_chars, fetch):
+            return "retry"
     except Exception as exc:  # whatever the message holds, it is this message's failure
         error, error_type = describe_failure(exc)
         _record(result, Document(unread_key(url), subject, url, result.source, KIND, "failed", _about(subject, sender, error), error_type))
-    return True
+    return "read"
 
 
 def _read_parts(
-    message: EmailMessage, url: str, subject: str, sender: str, seen: set[str], limits: Limits, result: SourceResult, body_chars: int
-) -> None:
-    """A message's attachments, then its own text when it is a compilation, then the links in it.
+    message: EmailMessage, url: str, subject: str, sender: str, seen: set[str], limits: Limits, result: SourceResult,
+    body_chars: int, fetch: Fetch | None = None,
+) -> bool:
+    """A message's attachments, then the compilations it links to, then its own text when it is a compilation.
 
     A message with none of these (a covering note, a reply) leaves no record: it is ordinary mail, not a failure.
+    Return whether a link failed in a way that may pass later (then the message is read again next run).
     """
     read = 0
     for part in message.walk():
@@ -198,17 +217,54 @@ def _read_parts(
         _read_document(data, name, url, subject, sender, seen, limits, result)
         read += 1
     text, html = _body(message)
-    links = _links(text + "\n" + html)
-    for link in links:
-        result.attachments.append(
-            Attachment(link, Path(link.split("?")[0]).suffix.lower().lstrip("."), Path(link.split("?")[0]).name,
-                       error=_about(subject, sender, "linked from the message; not fetched (read it with a document source)"),
-                       page=url)
-        )  # fmt: skip
+    retry = False
+    for link in _links(text + "\n" + html):
+        name = _link_name(link)
+        if fetch is None:
+            result.attachments.append(Attachment(
+                link, Path(name).suffix.lower().lstrip("."), name, page=url,
+                error=_about(subject, sender, "linked from the message; not fetched (read it with a document source)"),
+            ))  # fmt: skip
+            continue
+        count, again = _read_link(link, name, url, subject, sender, seen, limits, result, fetch)
+        read += count
+        retry |= again
     body, body_name = (text, f"{subject}.txt") if len(text.strip()) >= len(_strip_tags(html).strip()) else (html, f"{subject}.html")
     if not read and len(_strip_tags(body).strip()) >= body_chars:
         _read_document(body.encode("utf-8"), _safe_name(body_name), url, subject, sender, seen, limits, result)
         read += 1
+    return retry
+
+
+def _read_link(
+    link: str, name: str, url: str, subject: str, sender: str, seen: set[str], limits: Limits, result: SourceResult, fetch: Fetch
+) -> tuple[int, bool]:
+    """A compilation the message links to, fetched and read as an attachment would be; its failure is the
+    message's. Return (1 if it was fetched, whether a failure may pass later)."""
+    kind = Path(name).suffix.lower().lstrip(".")
+    try:
+        data = fetch(link, limits.max_bytes)
+    except Exception as exc:  # whatever the fetch met: this message's failure, recorded with the link
+        error, error_type = describe_failure(exc)
+        outcome, status = getattr(exc, "outcome", None), getattr(exc, "status", None) or 0
+        again = outcome in TRANSIENT_OUTCOMES or (outcome == "http_error" and (status >= 500 or status in TRANSIENT_STATUSES))
+        why = _about(subject, sender, f"linked compilation {name}: {error}" + ("; tried again next run" if again else ""))
+        _record(result, Document(unread_key(link), name, link, result.source, KIND, "failed", why, error_type))
+        result.attachments.append(Attachment(link, kind, name, error=why, page=url))
+        return 0, again
+    before = len(result.documents)
+    _read_document(data, name, link, subject, sender, seen, limits, result)
+    document = result.documents[before] if len(result.documents) > before else None
+    result.attachments.append(Attachment(
+        link, kind, name, parsed=document is None or document.status == "ok", articles=document.articles if document else 0,
+        error=document.error if document else None, page=url,
+    ))  # fmt: skip
+    return 1, False
+
+
+def _link_name(link: str) -> str:
+    """A linked file's name: the last segment of its path, decoded ("2026年第48期.pdf")."""
+    return _safe_name(unquote(urlsplit(link).path.rsplit("/", 1)[-1])) or "document.html"
 
 
 def _read_document(data: bytes, name: str, url: str, subject: str, sender: str, seen: set[str], limits: Limits, result: SourceResult) -> None:

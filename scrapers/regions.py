@@ -157,3 +157,12 @@ def find_region(title: str, issuer: str | None = None, body: str | None = None) 
             if region:
                 return region
     return Region()
+
+
+def region_names() -> tuple[set[str], set[str], dict[str, str]]:
+    """The names a filter may give: provinces, other divisions (cities, counties), and each short name's full name."""
+    gz = _gazetteer()
+    provinces = {name for code, name in gz.names.items() if _level(code) == 0}
+    places = {name for code, name in gz.names.items() if _level(code) > 0}
+    short = {alias: gz.names[codes[0]] for alias, codes in gz.short.items() if codes and codes[0] in gz.names}
+    return provinces, places, short

@@ -170,6 +170,23 @@ def _redact_secrets(db: sqlite_utils.Database) -> None:
     redact_stored_secrets(db)
 
 
+def create_table(db: sqlite_utils.Database, name: str) -> None:
+    """Create a table of `schema.TABLES` as declared (its key may be several columns), unless it exists."""
+    spec = TABLES[name]
+    keys = (spec["pk"],) if isinstance(spec["pk"], str) else tuple(spec["pk"])
+    db[name].create(
+        spec["columns"], pk=keys[0] if len(keys) == 1 else keys, foreign_keys=spec.get("foreign_keys", []),
+        not_null=set(keys), if_not_exists=True,
+    )
+
+
+@MIGRATIONS(name="0005_reader_deliveries")
+def _reader_deliveries(db: sqlite_utils.Database) -> None:
+    # A digest per reader ([[readers]]): each reader's send of each week is recorded once, keyed
+    # by (reader, week), so that it is sent at most once and a failure of one reader is kept apart.
+    create_table(db, "deliveries")
+
+
 def schema_version(db: sqlite_utils.Database) -> int:
     """How many versioned steps the store has had (also its `PRAGMA user_version`)."""
     return len(MIGRATIONS.applied(db))
@@ -194,8 +211,10 @@ def check_store(db: sqlite_utils.Database, path: str | Path) -> None:
         raise NotAStore(f"{path} was upgraded by a newer casewatch (schema step {unknown[0]}); upgrade casewatch to open it")
     ours = tables & set(TABLES)
     for table in sorted(ours):
-        if TABLES[table]["pk"] not in db[table].columns_dict:
-            raise NotAStore(f"{path} is not a casewatch store: its table {table} has no column {TABLES[table]['pk']}")
+        keys = TABLES[table]["pk"]
+        for key in (keys,) if isinstance(keys, str) else keys:
+            if key not in db[table].columns_dict:
+                raise NotAStore(f"{path} is not a casewatch store: its table {table} has no column {key}")
     if not ours:
         shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
         raise NotAStore(

@@ -26,7 +26,7 @@ def digest_articles(db: sqlite_utils.Database, week: str) -> list[dict]:
     """The week's articles with their source's title and compilation, best-scored first."""
     rows = db.query(
         "select a.id, a.title, a.body, a.url, a.source, a.region, a.published, a.week, a.indicator, a.confidence, "
-        "a.secondary, a.terms, a.scores, a.label_source, a.document, a.position, a.first_seen, a.is_case, a.relevance, "
+        "a.secondary, a.terms, a.scores, a.label_source, a.document, a.position, a.first_seen, a.is_case, a.relevance, a.province, a.city, "
         "s.title as source_title, s.kind as source_kind, d.name as document_name, d.title as document_title, d.url as document_url "
         "from articles a left join sources s on s.name = a.source left join documents d on d.sha256 = a.document "
         "where a.week = ? order by coalesce(a.confidence, 0) desc, a.source, a.document, a.position, a.id",
@@ -97,6 +97,17 @@ def week_counts(db: sqlite_utils.Database, weeks: list[str]) -> dict[str, int]:
         f"select week, count(*) from articles where week in ({placeholders}) and coalesce(is_case, 1) != 0 group by week", weeks
     ).fetchall())
     return {week: counts.get(week, 0) for week in weeks}
+
+
+def week_facets(db: sqlite_utils.Database, weeks: list[str]) -> list[dict]:
+    """What a reader's filters look at, for each reform case of the given weeks (no bodies): to count a reader's part."""
+    placeholders = ",".join("?" for _ in weeks)
+    rows = db.query(
+        "select week, indicator, confidence, scores, label_source, region, province, city from articles "
+        f"where week in ({placeholders}) and coalesce(is_case, 1) != 0",
+        weeks,
+    )
+    return [dict(row, scores=json.loads(row["scores"] or "{}")) for row in rows]
 
 
 def case_weeks(db: sqlite_utils.Database) -> list[dict]:
@@ -184,12 +195,20 @@ def claim_send(db: sqlite_utils.Database, week: str, resend: bool = False) -> st
     (a send was interrupted after the message was handed to the server, so it may have arrived:
     it is sent again only with `resend`, so that a digest is sent at most once).
     """
+    return _claim(db, "digests", {"week": week}, resend)
+
+
+def _where(key: dict) -> tuple[str, list]:
+    return " and ".join(f"[{column}] = ?" for column in key), list(key.values())
+
+
+def _claim(db: sqlite_utils.Database, table: str, key: dict, resend: bool, extra: dict | None = None) -> str:
+    """The at-most-once claim of `claim_send` on a row of `digests` or `deliveries` (`extra`: columns set with it)."""
+    where, values = _where(key)
     with transaction(db):
-        row = db.execute(
-            "select sent_at, sending_since, sending_by, handed_over from digests where week = ?", [week]
-        ).fetchone()
+        row = db.execute(f"select sent_at, sending_since, sending_by, handed_over from [{table}] where {where}", values).fetchone()
         if row is None:
-            raise KeyError(f"no digest of {week} in the store")
+            raise KeyError(f"no {table} row for {', '.join(map(str, values))} in the store")
         sent_at, since, by, handed_over = row
         if sent_at and not resend:
             return "sent"
@@ -197,9 +216,9 @@ def claim_send(db: sqlite_utils.Database, week: str, resend: bool = False) -> st
             return "busy"
         if handed_over and not resend:
             return "handed-over"
+        fields = {"sending_since": now(), "sending_by": str(processes.current()), "handed_over": None, **(extra or {})}
         db.execute(
-            "update digests set sending_since = ?, sending_by = ?, handed_over = null where week = ?",
-            [now(), str(processes.current()), week],
+            f"update [{table}] set {', '.join(f'[{c}] = ?' for c in fields)} where {where}", [*fields.values(), *values]
         )
     return "claimed"
 
@@ -213,34 +232,90 @@ def sender_alive(since: str, by: str | None) -> bool:
     return alive
 
 
+def _update(db: sqlite_utils.Database, table: str, key: dict, fields: dict) -> None:
+    where, values = _where(key)
+    with transaction(db):
+        db.execute(f"update [{table}] set {', '.join(f'[{c}] = ?' for c in fields)} where {where}", [*fields.values(), *values])
+
+
 def mark_handed_over(db: sqlite_utils.Database, week: str) -> None:
     """Record, before the message goes to the server, that from now on it may arrive."""
-    with transaction(db):
-        db.execute("update digests set handed_over = ? where week = ?", [now(), week])
+    _update(db, "digests", {"week": week}, {"handed_over": now()})
 
 
 def mark_sent(db: sqlite_utils.Database, week: str, recipients: list[str], attempts: int) -> None:
     """Record that a week's digest was sent, to whom."""
-    with transaction(db):
-        db["digests"].update(
-            week,
-            {
-                "sent_at": now(),
-                "recipients": json.dumps(recipients, ensure_ascii=False),
-                "send_attempts": attempts,
-                "send_error": None,
-                "sending_since": None,
-                "sending_by": None,
-                "handed_over": None,
-            },
-        )
+    _update(db, "digests", {"week": week}, {
+        "sent_at": now(), "recipients": json.dumps(recipients, ensure_ascii=False), "send_attempts": attempts,
+        "send_error": None, "sending_since": None, "sending_by": None, "handed_over": None,
+    })  # fmt: skip
 
 
 def mark_send_failed(db: sqlite_utils.Database, week: str, error: str, attempts: int, *, maybe_sent: bool = False) -> None:
     """Record a failed send: the digest stays unsent for the next try, unless it may have reached the server."""
     fields = {"send_error": error, "send_attempts": attempts, "sending_since": None, "sending_by": None}
+    _update(db, "digests", {"week": week}, fields if maybe_sent else fields | {"handed_over": None})
+
+
+# Deliveries: one reader's part of a week's digest, sent at most once (the `digests` claim, per reader).
+
+
+def delivery(db: sqlite_utils.Database, reader: str, week: str) -> dict | None:
+    """A reader's delivery record of a week, or None when nothing was sent (or tried) to them."""
+    rows = list(db["deliveries"].rows_where("reader = ? and week = ?", [reader, week]))
+    if not rows:
+        return None
+    return dict(rows[0], addresses=json.loads(rows[0]["addresses"] or "[]"), articles=json.loads(rows[0]["articles"] or "[]"))
+
+
+def deliveries(db: sqlite_utils.Database, week: str | None = None) -> list[dict]:
+    """Every delivery record (of one week), by week and reader."""
+    where, values = ("week = ?", [week]) if week else (None, [])
+    return [
+        dict(row, addresses=json.loads(row["addresses"] or "[]"), articles=json.loads(row["articles"] or "[]"))
+        for row in db["deliveries"].rows_where(where, values, order_by="week, reader")
+    ]
+
+
+def claim_delivery(
+    db: sqlite_utils.Database, reader: str, week: str, *, addresses: list[str], subject: str, articles: list[str], resend: bool = False
+) -> str:
+    """Claim a reader's digest of a week for this process to send (`claim_send`'s answers), recording what it holds."""
     with transaction(db):
-        db["digests"].update(week, fields if maybe_sent else fields | {"handed_over": None})
+        if delivery(db, reader, week) is None:
+            db["deliveries"].insert({
+                "reader": reader, "week": week, "status": "pending", "created": now(), "updated": now(),
+                "addresses": json.dumps(addresses, ensure_ascii=False), "cases": len(articles), "subject": subject,
+                "articles": json.dumps(articles), "attempts": 0,
+            })  # fmt: skip
+        # What the claimed send will carry, so that the row says what was sent (a sent one keeps its own).
+        content = {
+            "addresses": json.dumps(addresses, ensure_ascii=False), "cases": len(articles), "subject": subject,
+            "articles": json.dumps(articles), "status": "sending", "updated": now(),
+        }  # fmt: skip
+        return _claim(db, "deliveries", {"reader": reader, "week": week}, resend, content)
+
+
+def mark_delivery_handed_over(db: sqlite_utils.Database, reader: str, week: str) -> None:
+    """`mark_handed_over` for a reader's delivery."""
+    _update(db, "deliveries", {"reader": reader, "week": week}, {"handed_over": now(), "updated": now()})
+
+
+def mark_delivered(db: sqlite_utils.Database, reader: str, week: str, recipients: list[str], attempts: int) -> None:
+    """Record that a reader's digest was sent, to which of their addresses."""
+    _update(db, "deliveries", {"reader": reader, "week": week}, {
+        "status": "sent", "sent_at": now(), "updated": now(), "addresses": json.dumps(recipients, ensure_ascii=False),
+        "attempts": attempts, "error": None, "sending_since": None, "sending_by": None, "handed_over": None,
+    })  # fmt: skip
+
+
+def mark_delivery_failed(
+    db: sqlite_utils.Database, reader: str, week: str, error: str, attempts: int, *, maybe_sent: bool = False
+) -> None:
+    """Record a reader's failed send: `failed` (the next run tries again) or `uncertain` (it may have arrived)."""
+    fields = {"status": "uncertain" if maybe_sent else "failed", "error": error, "attempts": attempts,
+              "sending_since": None, "sending_by": None, "updated": now()}  # fmt: skip
+    _update(db, "deliveries", {"reader": reader, "week": week}, fields if maybe_sent else fields | {"handed_over": None})
 
 
 def week_states(db: sqlite_utils.Database) -> dict[str, str]:

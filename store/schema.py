@@ -248,6 +248,34 @@ TABLES: dict[str, dict] = {
         },
         "pk": "week",
     },
+    # One row per reader and week: who was sent their part of the week's digest ([[readers]] in
+    # casewatch.toml), to which addresses, how many cases, and how the send went. The row is the
+    # reader's at-most-once record, claimed and marked as `digests` is for the single digest.
+    # Its key is two columns, which `ensure_schema` cannot create: the versioned step named in
+    # "migration" does.
+    "deliveries": {
+        "columns": {
+            "reader": str,
+            "week": str,
+            "addresses": str,  # JSON list: the reader's addresses, then those the server accepted
+            "cases": int,
+            "subject": str,
+            "articles": str,  # JSON list of the ids of the cases the reader's digest listed
+            # pending (written, not sent), sending, sent, failed (sent again by the next run),
+            # uncertain (interrupted while handing it over: may have arrived, sent again only with --resend)
+            "status": str,
+            "error": str,
+            "attempts": int,
+            "created": str,
+            "updated": str,
+            "sent_at": str,
+            "sending_since": str,
+            "sending_by": str,
+            "handed_over": str,
+        },
+        "pk": ("reader", "week"),
+        "migration": "0005_reader_deliveries",
+    },
 }
 
 INDEXES: list[tuple[str, list[str]]] = [

@@ -71,10 +71,31 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def _serve(tmp_path: Path, tls: list[str]):
+@pytest.fixture
+def ssl_server(tmp_path, monkeypatch):
+    """A pymap IMAP server speaking TLS from the first byte (implicit TLS, as on port 993), with a
+    certificate for 127.0.0.1 that this test trusts.
+
+    pymap offers only STARTTLS; its listening socket is given the TLS context here, so the same
+    server speaks implicit TLS (asyncio's `start_server(ssl=…)`, which pymap calls to listen)."""
+    cert, key = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    listen_tls = (
+        "import asyncio, ssl\n"
+        "context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)\n"
+        f"context.load_cert_chain({str(cert)!r}, {str(key)!r})\n"
+        "plain = asyncio.start_server\n"
+        "async def start_server(*args, **kwargs):\n"
+        "    return await plain(*args, ssl=context, **kwargs)\n"
+        "asyncio.start_server = start_server\n"
+    )
+    yield from _serve(tmp_path, ["--no-tls"], prelude=listen_tls)
+
+
+def _serve(tmp_path: Path, tls: list[str], prelude: str = ""):
     port = _free_port()
     log = open(tmp_path / "pymap.log", "wb")
-    command = [sys.executable, "-c", "from pymap.main import main; main()", "--host", "127.0.0.1", "--port", str(port), *tls,
+    command = [sys.executable, "-c", prelude + "from pymap.main import main; main()", "--host", "127.0.0.1", "--port", str(port), *tls,
                "dict", "--demo-user", USER, "--demo-password", PASSWORD]  # fmt: skip
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -93,7 +114,10 @@ def _serve(tmp_path: Path, tls: list[str]):
         log.close()
 
 
-def deliver(port: int, subject: str, sender: str, text: str = "见附件。", attachments: list[tuple[str, bytes]] = (), tls: bool = False) -> None:
+def deliver(
+    port: int, subject: str, sender: str, text: str = "见附件。", attachments: list[tuple[str, bytes]] = (), tls: bool = False,
+    implicit: bool = False,
+) -> None:
     """Put a message in the server's INBOX with IMAP APPEND, as a mail delivery would."""
     message = EmailMessage()
     message["Subject"], message["From"], message["To"] = subject, sender, f"{USER}@example.org"
@@ -101,7 +125,7 @@ def deliver(port: int, subject: str, sender: str, text: str = "见附件。", at
     for name, data in attachments:
         maintype, subtype = ("text", "plain") if name.endswith(".txt") else ("application", "pdf")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    imap = imaplib.IMAP4("127.0.0.1", port)
+    imap = imaplib.IMAP4_SSL("127.0.0.1", port) if implicit else imaplib.IMAP4("127.0.0.1", port)
     if tls:
         imap.starttls()
     imap.login(USER, PASSWORD)
@@ -169,6 +193,16 @@ def test_starttls_is_verified_and_read(tls_server, password, monkeypatch):
     # A certificate nobody vouches for is refused, not accepted quietly.
     monkeypatch.delenv("SSL_CERT_FILE")
     refused = collect_mailbox(source(tls_server, tls="starttls"), set(), set()).errors
+    assert len(refused) == 1 and "CERTIFICATE_VERIFY_FAILED" in refused[0]
+
+
+def test_implicit_tls_is_verified_and_read(ssl_server, password, monkeypatch):
+    deliver(ssl_server, "案例汇编", "a@example.org", attachments=[(SAMPLE.name, SAMPLE.read_bytes())], implicit=True)
+    result = collect_mailbox(source(ssl_server, tls="ssl"), set(), set())
+    assert (result.errors, [d.articles for d in result.documents], len(result.known_urls)) == ([], [30], 1)
+    # A certificate nobody vouches for is refused, not accepted quietly.
+    monkeypatch.delenv("SSL_CERT_FILE")
+    refused = collect_mailbox(source(ssl_server, tls="ssl"), set(), set()).errors
     assert len(refused) == 1 and "CERTIFICATE_VERIFY_FAILED" in refused[0]
 
 
@@ -281,3 +315,60 @@ def test_casewatch_run_reads_a_mailbox_into_cases_once(imap_server, project, pre
     again = CliRunner().invoke(cli, ["run", "--week", "2026-W48", "--no-send"], catch_exceptions=False)
     assert "week 2026-W48: 0 new article(s), 0 classified, 0 source error(s)" in again.output
     assert PASSWORD not in result.output + again.output + "".join(capfd.readouterr())
+
+
+def test_linked_compilations_are_fetched_through_the_polite_session_and_split(imap_server, tmp_path, password):
+    from scrapers.http import Session
+    from sites import FixtureServer, Reply, sequence
+
+    other = sample("004")  # 10 cases headed "一、" … "十、"
+    text = "text/plain; charset=utf-8"
+    routes = {
+        "/files/huibian.txt": Reply(SAMPLE.read_bytes(), content_type=text),
+        "/files/gone.pdf": Reply(b"<html>404</html>", status=404),
+        # Busy on the first run, there on the second: a 503 may pass, so its message is read again.
+        "/files/%E7%AC%AC48%E6%9C%9F.txt": sequence(Reply(b"busy", status=503), Reply(other.read_bytes(), content_type=text)),
+    }
+    with FixtureServer(routes) as server:
+        deliver(imap_server, "本周汇编（链接）", "营商办 <yshb@example.gov.cn>",
+                text=f"汇编下载：{server.url('/files/huibian.txt')} ，旧链接：{server.url('/files/gone.pdf')}")  # fmt: skip
+        deliver(imap_server, "补充", "b@example.org", text=f"第48期：{server.url('/files/%E7%AC%AC48%E6%9C%9F.txt')}")
+        db_path = tmp_path / "cw.db"
+        pipeline.prepare_store(db_path)
+        src = source(imap_server)
+        session = Session(user_agent="casewatch-test/1 (+ops@example.org)", rate=1000, retries=0)
+
+        def run_once():
+            with pipeline.Run(db_path, "2026-W48") as run:
+                result = pipeline.collect(src, db_path, session)
+                run.save(result, src)
+            return result
+
+        first = run_once()
+        by_name = {d.name: d for d in first.documents}
+        assert (by_name["huibian.txt"].status, by_name["huibian.txt"].articles) == ("ok", 30)
+        assert by_name["huibian.txt"].url == server.url("/files/huibian.txt")
+        gone, busy = by_name["gone.pdf"], by_name["第48期.txt"]
+        assert gone.status == busy.status == "failed"
+        assert gone.error.startswith("message «本周汇编（链接）» from 营商办 <yshb@example.gov.cn>: linked compilation gone.pdf: ")
+        assert "not_found" in gone.error and "tried again" not in gone.error
+        assert busy.error.startswith("message «补充» from b@example.org: ") and busy.error.endswith("; tried again next run")
+        assert len(first.known_urls) == 1  # the message whose link may pass later is not done with
+        assert {e["outcome"] for e in first.fetch_log} >= {"ok", "not_found", "http_error"}
+        assert {r.headers["user-agent"] for r in server.requests} == {"casewatch-test/1 (+ops@example.org)"}
+        assert "/robots.txt" in server.paths()  # asked as every polite fetch does
+
+        second = run_once()
+        assert [(d.name, d.status, d.articles) for d in second.documents] == [("第48期.txt", "ok", 10)]
+        assert len(second.known_urls) == 1
+        third = run_once()
+        assert (third.documents, third.known_urls, third.errors) == ([], [], [])
+
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("select count(*) from articles where source = 'mail'").fetchone()[0] == 40
+    attachments = dict(conn.execute("select name, parsed from attachments where source = 'mail'").fetchall())
+    assert attachments == {"huibian.txt": 1, "gone.pdf": 0, "第48期.txt": 1}
+    logged = conn.execute("select count(*) from fetch_log where source = 'mail' and outcome = 'ok'").fetchone()[0]
+    assert logged >= 2

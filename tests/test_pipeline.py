@@ -33,6 +33,7 @@ def test_a_clean_run_ends_ok(tmp_path, samples):
     assert run.summary() | {"db": None} == {
         "run": run.id, "week": "2026-W48", "status": "ok", "error": None, "new_articles": 79, "classified": 0,
         "errors": 0, "failures": [], "waiting": [], "db": None, "digest": None, "mail": None, "mail_failed": False,
+        "deliveries": [], "reader_digests": [],
     }
 
 
