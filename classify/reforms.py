@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .text import is_filler, normalise, tokenize
+from .text import filler_words, is_filler, normalise, tokenize
 
 # Two cases of one indicator whose action sentences are at least this alike (TF-IDF cosine)
 # describe one practice. Chosen on the bundled samples' labelled pairs only (the tuning part of
@@ -83,6 +83,10 @@ class Signals:
 def name_key(name: str) -> str:
     """The key of a reform's name: Simplified, no quotes or punctuation, generic endings removed."""
     key = re.sub(r"[\W_]+", "", normalise(name))
+    places = filler_words()
+    # 安徽省合肥市交地即开工 names the place that did it: the reform is 交地即开工.
+    while (lead := next((n for n in range(min(8, len(key) - 2), 1, -1) if key[:n] in places), 0)):
+        key = key[lead:]
     changed = True
     while changed:
         changed = False
