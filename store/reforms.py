@@ -19,8 +19,6 @@ from collections.abc import Sequence
 
 import sqlite_utils
 
-from classify.reforms import SAME_PRACTICE, idf, signals, similarity, vector
-
 REGION_PREFIX_RE = re.compile(r"^[^：:]{2,16}[：:]")
 
 
@@ -38,6 +36,8 @@ def save_reforms(db: sqlite_utils.Database, article_ids: Sequence[str]) -> set[s
 
     Cases are taken oldest first, so that a reform's first case is the earliest one seen.
     """
+    from classify.reforms import signals, vector  # the tokenizer loads only when cases are decided
+
     if not article_ids:
         return set()
     rows = []
@@ -99,6 +99,8 @@ def _named_alike(db: sqlite_utils.Database, key: str, keys: list[str]) -> set[st
 
 def _practice_alike(db: sqlite_utils.Database, key: str, indicator: str | None, cache: dict) -> set[str]:
     """Other cases of the indicator whose action words are alike enough to this one's."""
+    from classify.reforms import SAME_PRACTICE, idf, similarity, vector
+
     if indicator is None:
         return set()
     if indicator not in cache:
@@ -196,3 +198,51 @@ def rebuild_reforms(db: sqlite_utils.Database) -> int:
     ids = [r[0] for r in db.execute("select id from articles where classified_at is not null or label_source = 'human'")]
     save_reforms(db, ids)
     return db["reforms"].count
+
+
+def reform_list(
+    db: sqlite_utils.Database, since: str | None = None, indicator: str | None = None, min_cases: int = 2
+) -> list[dict]:
+    """Reforms with their cases in date order (`id`, `region`, `date`, `title`, `url`): those of `indicator`,
+    seen in a case since `since` (a date), with at least `min_cases` cases; the widest spread first."""
+    where, params = ["r.cases >= ?"], [min_cases]
+    if indicator:
+        where.append("r.indicator = ?")
+        params.append(indicator)
+    if since:
+        where.append("r.last_date >= ?")
+        params.append(since)
+    reforms = list(
+        db.query(
+            "select r.id, r.name, r.indicator, i.name as indicator_name, r.first_region, r.first_date, r.cases, r.regions, r.provinces "
+            f"from reforms r left join indicators i on i.slug = r.indicator where {' and '.join(where)} "
+            "order by r.provinces desc, r.regions desc, r.first_date, r.id",
+            params,
+        )
+    )
+    for reform in reforms:
+        reform["cases"] = [
+            {"id": c["article_id"], "region": c["region"], "date": c["date"], "title": c["title"], "url": c["url"]}
+            for c in db.query("select * from reform_cases where reform = ? order by date, article_id", [reform["id"]])
+        ]
+    return reforms
+
+
+def week_spread(db: sqlite_utils.Database, week: str) -> list[dict]:
+    """Reforms that reached regions in `week` where they had not been seen before, seen in two regions or more:
+    `name`, `new` (regions new this week), `provinces`, `regions`, `first_region`, `first_date`."""
+    rows = db.query(
+        """
+        with firsts as (
+          select reform, region, min(week) as week from reform_cases where region is not null group by reform, region
+        )
+        select r.id, r.name, r.indicator, r.provinces, r.regions, r.first_region, r.first_date,
+               count(*) as new, group_concat(f.region, '、') as new_regions
+        from firsts f join reforms r on r.id = f.reform
+        where f.week = ? and r.regions >= 2
+        group by r.id
+        order by new desc, r.provinces desc, r.name
+        """,
+        [week],
+    )
+    return list(rows)
