@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .text import filler_words, is_filler, normalise, tokenize
+from .text import is_filler, normalise, place_names, tokenize
 
 # Two cases of one indicator whose action sentences are at least this alike (TF-IDF cosine)
 # describe one practice. Chosen on the bundled samples' labelled pairs only (the tuning part of
@@ -83,7 +83,7 @@ class Signals:
 def name_key(name: str) -> str:
     """The key of a reform's name: Simplified, no quotes or punctuation, generic endings removed."""
     key = re.sub(r"[\W_]+", "", normalise(name))
-    places = filler_words()
+    places = place_names()
     # 安徽省合肥市交地即开工 names the place that did it: the reform is 交地即开工.
     while (lead := next((n for n in range(min(8, len(key) - 2), 1, -1) if key[:n] in places), 0)):
         key = key[lead:]
@@ -101,8 +101,9 @@ def usable(key: str) -> bool:
     return 2 <= len(key) <= 16 and key not in GENERIC_KEYS and not COUNTED_RE.search(key) and not key.isdigit()
 
 
-def find_names(text: str, endings: bool = True) -> list[Name]:
-    """Reform names in one piece of text, in order: quoted names and (with `endings`) names with a reform's ending."""
+def find_names(text: str, endings: bool = True, shortest: int = 2) -> list[Name]:
+    """Reform names in one piece of text, in order: quoted names (of `shortest` characters or more) and
+    (with `endings`) names with a reform's ending."""
     text = normalise(text)
     found: list[Name] = []
     for clause in re.split(r"[，,。；;：:！!？?、\s（）()《》]+", text):
@@ -118,7 +119,7 @@ def find_names(text: str, endings: bool = True) -> list[Name]:
                 found.append(whole)
         for quoted in QUOTED_RE.findall(clause):
             key = name_key(quoted)
-            if usable(key) and (len(key) >= 3 or re.search(r"[通办批贷]", key)):
+            if usable(key) and len(key) >= shortest:
                 found.append(Name(quoted, key))
     unique: dict[str, Name] = {}
     for name in found:
@@ -130,7 +131,8 @@ def find_names(text: str, endings: bool = True) -> list[Name]:
 def case_names(title: str, body: str) -> list[Name]:
     """The names a case gives its reform: those of its title, else the quoted ones of its opening lines."""
     title = re.sub(r"^[^：:]{2,16}[：:]", "", title or "")  # "浙江省：…" names a region, not a reform
-    return find_names(title)[:3] or find_names((body or "")[:LEAD_CHARS], endings=False)[:2]
+    # A title's “双创” or “秒批” is a name; in the text, two quoted characters are as often a figure of speech (做好“加法”).
+    return find_names(title)[:3] or find_names((body or "")[:LEAD_CHARS], endings=False, shortest=3)[:2]
 
 
 def action_terms(title: str, body: str) -> list[str]:
