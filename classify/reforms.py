@@ -112,9 +112,10 @@ def find_names(text: str, endings: bool = True, shortest: int = 2) -> list[Name]
             quoted = QUOTED_RE.findall(phrase)
             bare = re.sub(r"[“”\"‘’「」『』]", "", phrase)
             whole = Name(bare, name_key(bare))
-            # “一件事一次办”集成服务改革 is named by its quotes; 企业简易注销“一件事”改革 by the whole phrase.
-            if quoted and name_key(quoted[0]) == whole.key:
-                found.append(Name(quoted[0], whole.key))
+            # “一件事一次办”集成服务改革 is named by its quotes; 企业简易注销“一件事”改革 (一件事 alone names
+            # nothing) by the whole phrase.
+            if quoted and usable(name_key(quoted[0])):
+                found.append(Name(quoted[0], name_key(quoted[0])))
             elif len(whole.key) >= 4 and usable(whole.key):  # 政务服务 → 政务 names nothing
                 found.append(whole)
         for quoted in QUOTED_RE.findall(clause):
@@ -179,13 +180,6 @@ class Case:
     signals: Signals
 
 
-def same_reform(a: Case, b: Case, vectors: dict[str, dict[str, float]], threshold: float = SAME_PRACTICE) -> bool:
-    """One reform: the two cases share a name's key, or are of one indicator and alike in what they did."""
-    if set(a.signals.keys) & set(b.signals.keys):
-        return True
-    return a.indicator is not None and a.indicator == b.indicator and similarity(vectors[a.id], vectors[b.id]) >= threshold
-
-
 def case_vectors(cases: Sequence[Case]) -> dict[str, dict[str, float]]:
     """Each case's TF-IDF vector, the weights taken over the cases of its indicator."""
     by_indicator: dict[str | None, list[Case]] = {}
@@ -199,21 +193,27 @@ def case_vectors(cases: Sequence[Case]) -> dict[str, dict[str, float]]:
 
 
 def group(cases: Sequence[Case], threshold: float = SAME_PRACTICE) -> list[list[str]]:
-    """The cases' reforms: the connected groups of `same_reform`, each a list of ids in input order."""
-    parent = {c.id: c.id for c in cases}
+    """The cases' reforms, as store/reforms.py builds them one case at a time, each a list of ids in input order.
 
-    def root(key: str) -> str:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
+    A case joins every group that gives one of its names' keys, or whose first case is of its indicator
+    and alike enough (groups it joins are merged); else it starts a group. Likeness is to a group's
+    first case, not to any member: a chain of each-a-little-alike cases is not one practice.
+    """
     vectors = case_vectors(cases)
-    for i, a in enumerate(cases):
-        for b in cases[i + 1 :]:
-            if root(a.id) != root(b.id) and same_reform(a, b, vectors, threshold):
-                parent[root(b.id)] = root(a.id)
-    groups: dict[str, list[str]] = {}
+    groups: list[list[Case]] = []
     for case in cases:
-        groups.setdefault(root(case.id), []).append(case.id)
-    return list(groups.values())
+        keys = set(case.signals.keys)
+        hits = [
+            g for g in groups
+            if keys & {k for member in g for k in member.signals.keys}
+            or (case.indicator is not None and g[0].indicator == case.indicator and similarity(vectors[g[0].id], vectors[case.id]) >= threshold)
+        ]  # fmt: skip
+        if not hits:
+            groups.append([case])
+            continue
+        for other in hits[1:]:
+            hits[0] += other
+            groups.remove(other)
+        hits[0].append(case)
+    order = {c.id: i for i, c in enumerate(cases)}
+    return [sorted((c.id for c in g), key=order.get) for g in groups]

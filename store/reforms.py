@@ -98,7 +98,7 @@ def _named_alike(db: sqlite_utils.Database, key: str, keys: list[str]) -> set[st
 
 
 def _practice_alike(db: sqlite_utils.Database, key: str, indicator: str | None, cache: dict) -> set[str]:
-    """Other cases of the indicator whose action words are alike enough to this one's."""
+    """Cases of the indicator that begin a reform (or may) and whose action words are alike enough to this one's."""
     from classify.reforms import SAME_PRACTICE, idf, similarity, vector
 
     if indicator is None:
@@ -111,7 +111,13 @@ def _practice_alike(db: sqlite_utils.Database, key: str, indicator: str | None, 
     own = known.get(key)
     if not own:
         return set()
-    return {other for other, v in known.items() if other != key and similarity(own, v) >= SAME_PRACTICE}
+    # Alike to a reform's first case, or to a case in no reform yet (the first of one to come): not to any
+    # member, so that a chain of each-a-little-alike cases does not become one reform.
+    seeds = {r[0] for r in db.execute("select first_article from reforms")}
+    seeds |= {r[0] for r in db.execute(
+        "select article_id from reform_signatures where indicator = ? and article_id not in (select article_id from reform_cases)", [indicator]
+    )}  # fmt: skip
+    return {other for other in seeds & known.keys() if other != key and similarity(own, known[other]) >= SAME_PRACTICE}
 
 
 def _join(db: sqlite_utils.Database, key: str, matches: list[str]) -> set[str]:
