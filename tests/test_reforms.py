@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -163,7 +164,9 @@ def test_casewatch_reforms_prints_and_gives_json_in_date_order(spread):
     assert [c["date"] for c in shuang["cases"]] == sorted(c["date"] for c in shuang["cases"])
     assert set(shuang["cases"][0]) == {"id", "region", "date", "title"}
     text = CliRunner().invoke(cli, ["reforms", *config]).output
-    assert "双创" in text and "first 北京市 2018-03-11" in text
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"each added with `casewatch ingest`\):\n\n```text\n(.*?)\n  …\n```", readme, re.S).group(1)
+    assert shown.splitlines() == text.splitlines()[:3]  # the README shows what the command prints
     # Filters: an indicator without these reforms, a date after the last case.
     assert json.loads(CliRunner().invoke(cli, ["reforms", "--json", "--since", "2018-03-26", *config]).output) == []
     bad = CliRunner().invoke(cli, ["reforms", "--indicator", "no_such", *config])
@@ -206,7 +209,29 @@ def test_datasette_shows_a_reforms_timeline_the_fastest_and_its_map(spread):
     assert "datasette-cluster-map" in get(path, "/casewatch/reform_map", reform="双创").text
 
 
-def test_a_relabel_moves_a_case_and_an_older_store_finds_its_reforms(spread, tmp_path):
+def test_reforms_are_written_with_the_decisions_or_not_at_all(spread, tmp_path, monkeypatch):
+    import shutil
+
+    import store.reforms
+
+    copy = tmp_path / "copy.db"
+    db = store.open_db(spread / "cw.db")
+    db.execute("pragma wal_checkpoint(truncate)")
+    shutil.copy(spread / "cw.db", copy)
+    db = store.open_db(copy)
+    key = db.execute("select id from articles where title like '%两不见面%'").fetchone()[0]
+    db.execute("update articles set classified_at = null, indicator = null where id = ?", [key])
+
+    def broken(db, ids):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store.reforms, "save_reforms", broken)
+    with pytest.raises(RuntimeError):
+        store.save_decisions(db, {key: {"primary": "government_services", "confidence": 0.9, "scores": {}}})
+    assert db.execute("select classified_at from articles where id = ?", [key]).fetchone()[0] is None
+
+
+def test_an_older_store_finds_its_reforms_when_opened(spread, tmp_path):
     import shutil
     import sqlite3
 
