@@ -33,9 +33,9 @@ def test_a_store_from_before_migrations_is_upgraded_in_place_with_every_row_kept
     db = store.open_db(path)
 
     assert [m.name for m in migrations.MIGRATIONS.applied(db)] == [
-        "0001_foreign_keys", "0002_search_index", "0003_regions_and_places", "0004_redact_secrets",
+        "0001_foreign_keys", "0002_search_index", "0003_regions_and_places", "0004_redact_secrets", "0005_reform_spread",
     ]
-    assert migrations.schema_version(db) == 4 == db.execute("pragma user_version").fetchone()[0]
+    assert migrations.schema_version(db) == 5 == db.execute("pragma user_version").fetchone()[0]
     after = rows_by_table(path)
     for table, rows in before.items():
         expected = [{k: v for k, v in row.items() if k != "search_text"} for row in rows]
