@@ -36,7 +36,7 @@ def save_reforms(db: sqlite_utils.Database, article_ids: Sequence[str]) -> set[s
 
     Cases are taken oldest first, so that a reform's first case is the earliest one seen.
     """
-    from classify.reforms import signals, vector  # the tokenizer loads only when cases are decided
+    from classify.reforms import signals  # the tokenizer loads only when cases are decided
 
     if not article_ids:
         return set()
@@ -48,8 +48,9 @@ def save_reforms(db: sqlite_utils.Database, article_ids: Sequence[str]) -> set[s
         )
     rows.sort(key=lambda r: (case_date(r) or "9999", r["id"]))
     changed: set[str] = set()
-    # indicator → (word weights, its cases' vectors): weighed once a call, each case added as it is signed
-    vectors: dict[str, tuple[dict[str, float], dict[str, dict[str, float]]]] = {}
+    # First every case's signature (so that words are weighed over all the cases, these included),
+    # then each case's reform.
+    signed = []
     for row in rows:
         old = db.execute("select reform from reform_cases where article_id = ?", [row["id"]]).fetchone()
         if old:
@@ -57,8 +58,6 @@ def save_reforms(db: sqlite_utils.Database, article_ids: Sequence[str]) -> set[s
             changed.add(old[0])
         if row["is_case"] == 0:  # not a reform case: it spreads nothing
             db.execute("delete from reform_signatures where article_id = ?", [row["id"]])
-            for _, known in vectors.values():
-                known.pop(row["id"], None)
             continue
         found = signals(row["title"] or "", row["body"] or "")
         db["reform_signatures"].upsert(
@@ -71,12 +70,11 @@ def save_reforms(db: sqlite_utils.Database, article_ids: Sequence[str]) -> set[s
             },
             pk="article_id",
         )
-        for indicator, (weights, known) in vectors.items():
-            known.pop(row["id"], None)  # a case relabelled leaves its old indicator
-            if indicator == row["indicator"]:
-                known[row["id"]] = vector(found.terms, weights)
-        matches = _named_alike(db, row["id"], found.keys) | _practice_alike(db, row["id"], row["indicator"], vectors)
-        if not matches and not found.keys:
+        signed.append((row, found.keys))
+    vectors: dict[str, dict[str, dict[str, float]]] = {}  # indicator → its cases' vectors, weighed once a call
+    for row, keys in signed:
+        matches = _named_alike(db, row["id"], keys) | _practice_alike(db, row["id"], row["indicator"], vectors)
+        if not matches and not keys:
             continue  # no name and nothing like it yet: it waits for a later case
         changed |= _join(db, row["id"], sorted(matches))
     for reform in changed:
@@ -106,8 +104,8 @@ def _practice_alike(db: sqlite_utils.Database, key: str, indicator: str | None, 
     if indicator not in cache:
         terms = {r[0]: json.loads(r[1]) for r in db.execute("select article_id, terms from reform_signatures where indicator = ?", [indicator])}
         weights = idf(terms.values())
-        cache[indicator] = (weights, {k: vector(t, weights) for k, t in terms.items()})
-    known = cache[indicator][1]
+        cache[indicator] = {k: vector(t, weights) for k, t in terms.items()}
+    known = cache[indicator]
     own = known.get(key)
     if not own:
         return set()
@@ -131,9 +129,9 @@ def _join(db: sqlite_utils.Database, key: str, matches: list[str]) -> set[str]:
             members,
         )
     ]
-    target = reforms[0] if reforms else "r" + hashlib.sha1(key.encode()).hexdigest()[:11]
+    target = reforms[0] if reforms else new_reform_id(db, key)
     if not reforms:
-        db["reforms"].insert({"id": target}, pk="id", alter=False)
+        db["reforms"].insert({"id": target}, pk="id")
     for other in reforms[1:]:
         db.execute("update reform_cases set reform = ? where reform = ?", [target, other])
         db.execute("delete from reforms where id = ?", [other])
@@ -142,6 +140,15 @@ def _join(db: sqlite_utils.Database, key: str, matches: list[str]) -> set[str]:
         ({"article_id": m, "reform": target} for m in members if m not in assigned), pk="article_id", replace=True
     )
     return {target, *reforms}
+
+
+def new_reform_id(db: sqlite_utils.Database, key: str) -> str:
+    """A new reform's id, from the case that starts it (another when that case started one before and left it)."""
+    for attempt in range(1000):
+        candidate = "r" + hashlib.sha1(f"{key}:{attempt}".encode() if attempt else key.encode()).hexdigest()[:11]
+        if not db.execute("select 1 from reforms where id = ?", [candidate]).fetchone():
+            return candidate
+    raise RuntimeError(f"no free reform id for {key}")
 
 
 def refresh_reform(db: sqlite_utils.Database, reform: str) -> None:
