@@ -111,9 +111,10 @@ def _practice_alike(db: sqlite_utils.Database, key: str, indicator: str | None, 
         return set()
     # Alike to a reform's first case, or to a case in no reform yet (the first of one to come): not to any
     # member, so that a chain of each-a-little-alike cases does not become one reform.
-    seeds = {r[0] for r in db.execute("select first_article from reforms")}
-    seeds |= {r[0] for r in db.execute(
-        "select article_id from reform_signatures where indicator = ? and article_id not in (select article_id from reform_cases)", [indicator]
+    seeds = {r[0] for r in db.execute(
+        "select s.article_id from reform_signatures s left join reform_cases rc on rc.article_id = s.article_id "
+        "where s.indicator = ? and (rc.reform is null or s.article_id in (select first_article from reforms where id = rc.reform))",
+        [indicator],
     )}  # fmt: skip
     return {other for other in seeds & known.keys() if other != key and similarity(own, known[other]) >= SAME_PRACTICE}
 
