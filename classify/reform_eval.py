@@ -59,8 +59,7 @@ def read_labelled(part: str, path: Path = LABELS) -> list[tuple[Case, str | None
 
 
 def pair_score(labelled: list[tuple[Case, str | None]], threshold: float = SAME_PRACTICE) -> PairScore:
-    """Group the cases and count pairs against the labels."""
-    reform = {case.id: name for case, name in labelled}
+    """Group the cases (by their labelled indicators) and count pairs against the labels."""
     found = {frozenset(p) for members in group([c for c, _ in labelled], threshold) for p in combinations(members, 2)}
     true = {frozenset((a.id, b.id)) for (a, x), (b, y) in combinations(labelled, 2) if x is not None and x == y}
     return PairScore(len(labelled), len(true), len(found), len(found & true))

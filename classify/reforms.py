@@ -7,7 +7,7 @@ compared by a key: Simplified, without quotes, without the endings that only say
 Cases that name nothing in common may still describe one practice: `similarity` compares the
 words of their action sentences (推行…, 建立…, 实现…); store/reforms.py groups cases with it
 within one indicator, at the threshold `SAME_PRACTICE` measured on hand-labelled pairs
-(data/eval/reform_groups.jsonl, bench/measure_reforms.py).
+(data/eval/reform_groups.jsonl, classify/reform_eval.py).
 """
 
 from __future__ import annotations

@@ -243,20 +243,26 @@ def reform_list(
 
 
 def week_spread(db: sqlite_utils.Database, week: str) -> list[dict]:
-    """Reforms that reached regions in `week` where they had not been seen before, seen in two regions or more:
-    `name`, `new` (regions new this week), `provinces`, `regions`, `first_region`, `first_date`."""
+    """Reforms that reached regions in `week` where they had not been seen before, seen in two regions or more
+    by the end of it: `name`, `new` and `new_regions` (the regions new this week), `regions` and `provinces`
+    (reached by the end of the week: a past week's digest counts what was known then), `first_region`, `first_date`."""
     rows = db.query(
         """
         with firsts as (
-          select reform, region, min(week) as week from reform_cases where region is not null group by reform, region
+          select reform, region, min(province) as province, min(week) as week, min(date) as date
+          from reform_cases where region is not null and week is not null group by reform, region
+        ),
+        upto as (
+          select reform, count(*) as regions, count(distinct province) as provinces, sum(week = :week) as new,
+                 group_concat(case when week = :week then region end, '、') as new_regions
+          from (select * from firsts where week <= :week order by reform, date, region)
+          group by reform
         )
-        select r.id, r.name, r.indicator, r.provinces, r.regions, r.first_region, r.first_date,
-               count(*) as new, group_concat(f.region, '、') as new_regions
-        from firsts f join reforms r on r.id = f.reform
-        where f.week = ? and r.regions >= 2
-        group by r.id
-        order by new desc, r.provinces desc, r.name
+        select r.id, r.name, r.indicator, r.first_region, r.first_date, u.new, u.new_regions, u.regions, u.provinces
+        from upto u join reforms r on r.id = u.reform
+        where u.new > 0 and u.regions >= 2
+        order by u.new desc, u.provinces desc, r.name
         """,
-        [week],
+        {"week": week},
     )
     return list(rows)

@@ -224,6 +224,11 @@ def test_the_digest_says_which_reforms_reached_new_regions_this_week(spread):
     assert "改革扩散" in html and "‘双创’ 本周新增 3 地" in html
     # The first week: the reform was in one region only, nothing spread yet, so no section.
     assert "改革扩散" not in (spread / "out" / "2018-W10.md").read_text(encoding="utf-8")
+    # A past week's digest written again now counts what was known by its end: two regions in 2018-W11.
+    result = CliRunner().invoke(cli, ["digest", "--week", "2018-W11", "--config", str(spread / "casewatch.toml")])
+    assert result.exit_code == 0, result.output
+    md = (spread / "out" / "2018-W11.md").read_text(encoding="utf-8")
+    assert "- ‘双创’ 本周新增 1 地（山西省长治市），累计 2 个省份，最早见于 北京市（2018-03-11）" in md
 
 
 def get(path: Path, url: str, **params):
