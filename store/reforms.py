@@ -126,13 +126,14 @@ def _join(db: sqlite_utils.Database, key: str, matches: list[str]) -> set[str]:
         r[0]
         for r in db.execute(
             f"select distinct rc.reform from reform_cases rc join reforms f on f.id = rc.reform "
-            f"where rc.article_id in ({_ids(members)}) order by f.first_date, f.id",
+            f"where rc.article_id in ({_ids(members)}) order by f.first_date is null, f.first_date, f.id",
             members,
         )
     ]
+    # The oldest reform keeps its id (Datasette's links to it hold); one begun in this call is dated when refreshed.
     target = reforms[0] if reforms else new_reform_id(db, key)
     if not reforms:
-        db["reforms"].insert({"id": target}, pk="id")
+        db["reforms"].insert({"id": target, "first_article": key}, pk="id")
     for other in reforms[1:]:
         db.execute("update reform_cases set reform = ? where reform = ?", [target, other])
         db.execute("delete from reforms where id = ?", [other])
