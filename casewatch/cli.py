@@ -339,6 +339,30 @@ def weeks(config_path, db) -> None:
 @cli.command()
 @config_option
 @db_option
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only reforms seen in a case since this date (YYYY-MM-DD).")
+@click.option("--indicator", help="Only the reforms of this indicator (its slug, e.g. construction_permits).")
+@click.option("--all", "every", is_flag=True, help="Also the reforms seen in one case only.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of reforms, each with its cases in date order.")
+def reforms(config_path, db, since, indicator, every, as_json) -> None:
+    """List the reforms that spread between regions: where each was first seen and who followed."""
+    from . import pipeline
+
+    config = load_config(config_path, db=db)
+    found = pipeline.reforms(config.db, since.date() if since else None, indicator, 1 if every else 2)
+    if as_json:
+        keys = ("name", "indicator", "first_region", "first_date", "regions", "provinces")
+        shown_reforms = [
+            {k: r[k] for k in keys} | {"cases": [{k: c[k] for k in ("id", "region", "date", "title")} for c in r["cases"]]}
+            for r in found
+        ]
+        click.echo(json.dumps(shown_reforms, ensure_ascii=False, indent=2))
+    else:
+        click.echo(pipeline.render_reforms(found))
+
+
+@cli.command()
+@config_option
+@db_option
 @click.option("--cron", help='When to run, e.g. "30 6 * * 1" (default: [schedule] cron, Mondays 07:00 Asia/Shanghai).')
 def serve(config_path, db, cron) -> None:
     """Serve the weekly flow on its cron schedule until stopped (Ctrl-C or SIGTERM)."""

@@ -523,6 +523,29 @@ def collect_site_batch(source: dict, session: Session, db_path: Path, backfill: 
     return collected.source_result()
 
 
+def reforms(db_path: Path, since: date | None = None, indicator: str | None = None, min_cases: int = 2) -> list[dict]:
+    """The reforms in the store, the widest spread first, each with its cases in date order (see `store.reform_list`)."""
+    if not Path(db_path).exists():
+        raise FileNotFoundError(f"no database at {db_path}: run `casewatch run` first")
+    if indicator is not None and indicator not in classify.SLUGS:
+        raise ValueError(f"unknown indicator {indicator!r}; expected one of: {', '.join(classify.SLUGS)}")
+    return store.reform_list(store.open_db(db_path), since.isoformat() if since else None, indicator, min_cases)
+
+
+def render_reforms(found: list[dict]) -> str:
+    """Reforms as the lines a person reads: name, indicator, reach and first sighting, then each case."""
+    if not found:
+        return "no reform seen in two cases or more"
+    lines = []
+    for reform in found:
+        lines.append(
+            f"{reform['name']}  [{reform['indicator'] or 'unclassified'}]  {len(reform['cases'])} case(s), "
+            f"{reform['regions']} region(s), {reform['provinces']} province(s); first {reform['first_region'] or '?'} {reform['first_date'] or '?'}"
+        )
+        lines += [f"  {c['date'] or '?':10}  {c['region'] or '?'}  {c['id'][:8]}  {c['title']}" for c in reform["cases"]]
+    return "\n".join(lines)
+
+
 def stale_weeks(db_path: Path) -> list[str]:
     """Weeks whose digest is behind the store, oldest first: it has none, or the cases of the week or of
     the four before it (which its comparison counts) changed since it was written.

@@ -61,7 +61,13 @@ def read_word_list(path: Path) -> list[str]:
 @lru_cache(maxsize=1)
 def filler_words() -> frozenset[str]:
     """Words that never explain a decision: the stop-word list and place names."""
-    words = set(read_word_list(STOPWORDS_PATH))
+    return frozenset(set(read_word_list(STOPWORDS_PATH)) | place_names())
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """China's administrative divisions by name, with and without their suffix (西安市, 西安)."""
+    words = set()
     if REGIONS_PATH.exists():
         for line in REGIONS_PATH.read_text(encoding="utf-8").splitlines()[1:]:
             name = line.rsplit(",", 1)[-1].strip()

@@ -127,6 +127,19 @@ class FailedDocument:
 
 
 @dataclass
+class Spread:
+    """A reform that reached new regions this week (the section 改革扩散)."""
+
+    name: str
+    new: int
+    new_regions: str
+    provinces: int
+    regions: int
+    first_region: str | None
+    first_date: str | None
+
+
+@dataclass
 class Digest:
     """Everything a digest shows, ready for the templates."""
 
@@ -148,6 +161,7 @@ class Digest:
     held: list[Entry] = field(default_factory=list)
     failed_documents: list[FailedDocument] = field(default_factory=list)
     non_cases: int = 0  # articles the relevance gate found not to be reform cases: counted, never listed
+    spread: list[Spread] = field(default_factory=list)  # reforms that reached new regions this week
     # A reader's part of the week ([[readers]]): their name and filters in words, and which
     # sections their filters switch off (待复核; 改革扩散, whose template honours `show_reforms`).
     reader: str | None = None
@@ -440,4 +454,12 @@ def build_digest(
         held=held,
         failed_documents=failed_documents(outcomes),
         non_cases=len(every) - len(rows),
+        spread=reform_spread(db, week, simplified),
     )
+
+
+def reform_spread(db: sqlite_utils.Database, week: str, simplified: bool = False) -> list[Spread]:
+    """The reforms that reached regions this week where they had not been seen, seen in two regions or more."""
+    script = to_simplified if simplified else (lambda text: text)
+    fields = ("new", "new_regions", "provinces", "regions", "first_region", "first_date")
+    return [Spread(script(r["name"] or ""), **{k: r[k] for k in fields}) for r in store.week_spread(db, week)]

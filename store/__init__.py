@@ -28,6 +28,7 @@ from .db import (
     waiting_urls,
 )
 from .migrations import NotAStore, schema_version
+from .reforms import reform_list, week_spread
 from .schema import TABLES
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "mark_interrupted_runs",
     "now",
     "open_db",
+    "reform_list",
     "save_articles",
     "save_decisions",
     "save_indicators",
@@ -59,4 +61,5 @@ __all__ = [
     "transaction",
     "unclassified",
     "waiting_urls",
+    "week_spread",
 ]

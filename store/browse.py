@@ -261,6 +261,8 @@ def render_cell(value, column, table, database):
         return None
     if column in ("body", "正文"):
         return Markup('<div class="casewatch-body" style="white-space: pre-wrap">{}</div>').format(value)
+    if column == "案例编号":  # a reform query's case: its page in this Datasette
+        return Markup('<a href="/{0}/articles/{1}">{2}</a>').format(DATABASE, value, value[:8])
     if column in ("url", "链接"):
         if value.startswith(("http://", "https://")):
             return Markup('<a href="{0}" rel="noopener noreferrer nofollow">{0}</a>').format(value)

@@ -455,6 +455,10 @@ def save_decisions(db: sqlite_utils.Database, decisions: dict[str, dict], run: s
                 ],
             )
             written += cursor.rowcount
+        # Reforms follow the decisions in the same transaction (imported here: it loads the tokenizer).
+        from .reforms import save_reforms
+
+        save_reforms(db, list(decisions))
     return written
 
 
@@ -476,6 +480,9 @@ def save_label(db: sqlite_utils.Database, key: str, slug: str, note: str | None 
         )
         # An analyst who names an indicator says it is a case.
         db["articles"].update(key, {"indicator": slug, "confidence": 1.0, "label_source": "human", "is_case": 1, "relevance": None})
+        from .reforms import save_reforms
+
+        save_reforms(db, [key])  # its indicator changed: so may its reform
 
 
 def human_labels(db: sqlite_utils.Database) -> list[dict]:

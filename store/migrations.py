@@ -187,6 +187,14 @@ def _reader_deliveries(db: sqlite_utils.Database) -> None:
     create_table(db, "deliveries")
 
 
+@MIGRATIONS(name="0006_reform_spread")
+def _reform_spread(db: sqlite_utils.Database) -> None:
+    # Reforms were not kept before: find them in every case already decided.
+    from .reforms import rebuild_reforms
+
+    rebuild_reforms(db)
+
+
 def schema_version(db: sqlite_utils.Database) -> int:
     """How many versioned steps the store has had (also its `PRAGMA user_version`)."""
     return len(MIGRATIONS.applied(db))

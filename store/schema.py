@@ -276,6 +276,45 @@ TABLES: dict[str, dict] = {
         "pk": ("reader", "week"),
         "migration": "0005_reader_deliveries",
     },
+    # A reform: a practice that regions copy, found in the cases' names and practices (store/reforms.py).
+    "reforms": {
+        "columns": {
+            "id": str,
+            "name": str,
+            "key": str,  # the name's key (classify.reforms.name_key); null for a reform found by practice alone
+            "indicator": str,
+            "first_article": str,
+            "first_region": str,
+            "first_date": str,
+            "first_week": str,
+            "last_date": str,
+            "cases": int,
+            "regions": int,
+            "provinces": int,
+        },
+        "pk": "id",
+        "foreign_keys": [("indicator", "indicators", "slug"), ("first_article", "articles", "id")],
+    },
+    # Each case of a reform, with where and when it was seen.
+    "reform_cases": {
+        "columns": {
+            "article_id": str,
+            "reform": str,
+            "region": str,
+            "province": str,
+            "date": str,
+            "week": str,
+            "title": str,
+            "url": str,
+        },
+        "pk": "article_id",
+        "foreign_keys": [("article_id", "articles", "id"), ("reform", "reforms", "id")],
+    },
+    # What each decided case says about its reform: the names it gives and the words of what it did.
+    "reform_signatures": {
+        "columns": {"article_id": str, "indicator": str, "names": str, "keys": str, "terms": str},
+        "pk": "article_id",
+    },
 }
 
 INDEXES: list[tuple[str, list[str]]] = [
@@ -291,6 +330,8 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("fetch_log", ["run"]),
     ("articles", ["title_key"]),
     ("regions", ["province", "name"]),
+    ("reform_cases", ["reform"]),
+    ("reform_signatures", ["indicator"]),
 ]
 
 # Views, created (or replaced) by the migration that names them.

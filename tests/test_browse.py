@@ -292,7 +292,8 @@ def test_canned_queries_in_the_metadata_are_all_tested():
     from store.browse import load_metadata
 
     queries = set(load_metadata()["databases"]["casewatch"]["queries"])
-    tested = {"search", "this_week", "trend", "trend_weekly", "by_region", "review", "also_reported", "failed_sources", "similar", "feed", "non_cases"}  # non_cases: tests/test_relevance.py
+    tested = {"search", "this_week", "trend", "trend_weekly", "by_region", "review", "also_reported", "failed_sources", "similar", "feed", "non_cases",
+              "reform_timeline", "reforms_spreading", "reform_map"}  # non_cases: tests/test_relevance.py; reform_*: tests/test_reforms.py
     assert queries == tested
     assert json.dumps(load_metadata(), ensure_ascii=False)  # plain data
 

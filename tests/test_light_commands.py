@@ -108,6 +108,13 @@ def test_evaluate_imports_no_prefect(project):
     check_light(done)
 
 
+def test_reforms_imports_no_prefect(stored):
+    project, _ = stored
+    done = casewatch(project, "reforms", "--all", "--json")
+    assert isinstance(json.loads(done.stdout), list)
+    check_light(done)
+
+
 def test_weeks_imports_no_prefect(stored):
     project, _ = stored
     done = casewatch(project, "weeks")

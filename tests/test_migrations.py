@@ -34,8 +34,9 @@ def test_a_store_from_before_migrations_is_upgraded_in_place_with_every_row_kept
 
     assert [m.name for m in migrations.MIGRATIONS.applied(db)] == [
         "0001_foreign_keys", "0002_search_index", "0003_regions_and_places", "0004_redact_secrets", "0005_reader_deliveries",
+        "0006_reform_spread",
     ]
-    assert migrations.schema_version(db) == 5 == db.execute("pragma user_version").fetchone()[0]
+    assert migrations.schema_version(db) == 6 == db.execute("pragma user_version").fetchone()[0]
     # The deliveries of readers are keyed by reader and week (a key ensure_schema cannot make in place).
     assert db["deliveries"].pks == ["reader", "week"]
     after = rows_by_table(path)
