@@ -1,7 +1,8 @@
 """Listing (column) pages: the article links on them and the listing pages that follow.
 
 Pagination as government CMSs write it: TRS `createPageHTML(...)` in both its forms
-(and `var countPage`), Hanweb's `<datastore>` with `dataproxy.jsp` POST pages,
+(and `var countPage`), the count-down pager of `purl` + `maxPageNum` (`index_958_198` after
+the index), Hanweb's `<datastore>` with `dataproxy.jsp` POST pages,
 "下一页" links, `index_N.shtml` links and `?page=N`. Parsers only: nothing here fetches.
 """
 
@@ -298,9 +299,14 @@ def pagination(html: str, url: str, pagers: list[str] | None = None) -> list[Pag
 
 def paging(html: str, url: str, pagers: list[str] | None = None) -> tuple[list[PageRequest], list[str]]:
     """The listing pages that follow this one, and the rules that found them."""
+    down = count_down_pages(html, url)
+    if down:  # its pages count down: a pager link with a higher number is an earlier page (the highest is page 1)
+        prefix = down[0].url.rsplit("_", 1)[0] + "_"
+        pagers = [link for link in pagers or [] if not link.startswith(prefix)]
     found = [
         ("createPageHTML", trs_pages(html, url)),
         ("countPage", count_page(html, url) if "createPageHTML" not in html else []),
+        ("maxPageNum", down),
         ("dataproxy.jsp", hanweb_pages(html, url)),
         ("next-page links", [PageRequest(link) for link in pagers or []]),
     ]
@@ -328,6 +334,26 @@ def count_page(html: str, url: str) -> list[PageRequest]:
     stem = re.sub(r"_\d+$", "", stem) or "index"
     first = int(current.group(1)) + 1 if current else 1
     return [PageRequest(f"{directory}/{stem}_{n}.{suffix or 'html'}") for n in range(first, int(count.group(1)))]
+
+
+PURL_RE = re.compile(r"""var\s+purl\s*=\s*["']([^"']+)["']""")
+MAX_PAGE_NUM_RE = re.compile(r"\bmaxPageNum\s*=\s*(\d+)\s*;")
+
+
+def count_down_pages(html: str, url: str) -> list[PageRequest]:
+    """Pages of a pager that counts down: `var purl="../../n3/n13/index_958"` and `maxPageNum = 199`.
+
+    Its `writePaging()` names page K `purl_{N-K+1}.html`: after the index (page 1) comes
+    `index_958_198`, and `index_958_1` is the last page, so the pages after this one are
+    the lower numbers, highest first (a run that stops early reads the newest pages).
+    """
+    base, counts = PURL_RE.search(html), [int(n) for n in MAX_PAGE_NUM_RE.findall(html)]
+    if not base or not counts or max(counts) < 2:
+        return []
+    prefix = absolute_url(base.group(1), url) or base.group(1)
+    here = re.search(rf"{re.escape(posixpath.basename(prefix))}_(\d+)\.html?$", urlsplit(url).path)
+    current = int(here.group(1)) if here else max(counts)  # the index is page `maxPageNum`
+    return [PageRequest(f"{prefix}_{n}.html") for n in range(current - 1, 0, -1)]
 
 
 def trs_pages(html: str, url: str) -> list[PageRequest]:
