@@ -126,6 +126,10 @@ def parse_listing(
                     continue
             found = strip_tracking(absolute_url(anchor.get("href", ""), url))
             if not found:
+                # 下一页 as `javascript:gotoCurrentPage('2')`: the page the function sends the browser to
+                target = _script_next_page(anchor.get("href", ""), anchor.text_content(), html, url)
+                if target:
+                    pagers[target] = True
                 continue
             if is_pagination(found, url, anchor.text_content()):
                 pagers[found] = pagers.get(found, False) or bool(NEXT_TEXT_RE.match(anchor.text_content()))
@@ -158,6 +162,27 @@ def parse_listing(
     if not listing.links:
         listing.script = script_listing(html, url)
     return listing
+
+
+JS_CALL_RE = re.compile(r"""^\s*javascript:\s*(\w+)\s*\(\s*["']?(\d+)["']?\s*\)\s*;?\s*$""", re.I)
+
+
+def _script_next_page(href: str, text: str, html: str, url: str) -> str | None:
+    """The URL a "下一页" link of the form `javascript:fn('2')` leads to, read from `function fn(n)` on the page.
+
+    The function sets `window.location` (or `location.href`) to a string plus its argument
+    (`"Column.shtml?p5=28&p7="+pageNo`); a branch for page 1 without the argument is not the next page's.
+    """
+    call = JS_CALL_RE.match(href or "")
+    if not call or not NEXT_TEXT_RE.match(text or ""):
+        return None
+    name, number = call.groups()
+    body = re.search(rf"function\s+{re.escape(name)}\s*\(\s*(\w+)\s*\)\s*\{{(.*?)\n\s*\}}", html, re.S)
+    if not body:
+        return None
+    param = re.escape(body.group(1))
+    targets = re.findall(rf"""location(?:\.href)?\s*=\s*["']([^"']*)["']\s*\+\s*{param}\b""", body.group(2))
+    return absolute_url(targets[-1] + number, url) if targets else None
 
 
 def in_furniture(anchor) -> bool:

@@ -141,6 +141,16 @@ def test_a_pager_that_counts_down_goes_on_at_the_highest_number_and_never_back_t
     assert not any(p.url.endswith(("_198.html", "_199.html")) for p in later.pages)
 
 
+def test_a_next_page_link_that_calls_a_script_goes_where_the_script_sends_the_browser():
+    # jxta.gov.cn: <A href="javascript:gotoCurrentPage('2')">下一页</A>, and the page defines
+    # function gotoCurrentPage(pageNo) { if(pageNo=='1') window.location="Column.shtml?p5=28";
+    #                                    else window.location="Column.shtml?p5=28&p7="+pageNo; }
+    found = listing("jxta.gov.cn/Column.shtml?p5=28")
+    assert [p.url for p in found.pages] == ["http://www.jxta.gov.cn/Column.shtml?p5=28&p7=2"]
+    # its articles are News.shtml?p5=N: no id-like name, no date in the URL; the dated rows make them the list
+    assert len(found.links) == 15 and all(link.date for link in found.links)
+
+
 def test_same_shaped_links_of_other_columns_boxes_are_not_the_columns_articles():
     # jxjaxzf.gov.cn (PowerEasy): /Item/NNNNN.aspx rows of 政务要闻 beside boxes of 乡镇动态, 部门动态 and 招标
     # with links of the same shape, and a sidebar repeating the column's first eight
