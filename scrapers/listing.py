@@ -1,7 +1,8 @@
 """Listing (column) pages: the article links on them and the listing pages that follow.
 
 Pagination as government CMSs write it: TRS `createPageHTML(...)` in both its forms
-(and `var countPage`), Hanweb's `<datastore>` with `dataproxy.jsp` POST pages,
+(and `var countPage`), the count-down pager of `purl` + `maxPageNum` (`index_958_198` after
+the index), Hanweb's `<datastore>` with `dataproxy.jsp` POST pages,
 "下一页" links, `index_N.shtml` links and `?page=N`. Parsers only: nothing here fetches.
 """
 
@@ -125,6 +126,10 @@ def parse_listing(
                     continue
             found = strip_tracking(absolute_url(anchor.get("href", ""), url))
             if not found:
+                # 下一页 as `javascript:gotoCurrentPage('2')`: the page the function sends the browser to
+                target = _script_next_page(anchor.get("href", ""), anchor.text_content(), html, url)
+                if target:
+                    pagers[target] = True
                 continue
             if is_pagination(found, url, anchor.text_content()):
                 pagers[found] = pagers.get(found, False) or bool(NEXT_TEXT_RE.match(anchor.text_content()))
@@ -157,6 +162,27 @@ def parse_listing(
     if not listing.links:
         listing.script = script_listing(html, url)
     return listing
+
+
+JS_CALL_RE = re.compile(r"""^\s*javascript:\s*(\w+)\s*\(\s*["']?(\d+)["']?\s*\)\s*;?\s*$""", re.I)
+
+
+def _script_next_page(href: str, text: str, html: str, url: str) -> str | None:
+    """The URL a "下一页" link of the form `javascript:fn('2')` leads to, read from `function fn(n)` on the page.
+
+    The function sets `window.location` (or `location.href`) to a string plus its argument
+    (`"Column.shtml?p5=28&p7="+pageNo`); a branch for page 1 without the argument is not the next page's.
+    """
+    call = JS_CALL_RE.match(href or "")
+    if not call or not NEXT_TEXT_RE.match(text or ""):
+        return None
+    name, number = call.groups()
+    body = re.search(rf"function\s+{re.escape(name)}\s*\(\s*(\w+)\s*\)\s*\{{(.*?)\n\s*\}}", html, re.S)
+    if not body:
+        return None
+    param = re.escape(body.group(1))
+    targets = re.findall(rf"""location(?:\.href)?\s*=\s*["']([^"']*)["']\s*\+\s*{param}\b""", body.group(2))
+    return absolute_url(targets[-1] + number, url) if targets else None
 
 
 def in_furniture(anchor) -> bool:
@@ -298,9 +324,14 @@ def pagination(html: str, url: str, pagers: list[str] | None = None) -> list[Pag
 
 def paging(html: str, url: str, pagers: list[str] | None = None) -> tuple[list[PageRequest], list[str]]:
     """The listing pages that follow this one, and the rules that found them."""
+    down = count_down_pages(html, url)
+    if down:  # its pages count down: a pager link with a higher number is an earlier page (the highest is page 1)
+        prefix = down[0].url.rsplit("_", 1)[0] + "_"
+        pagers = [link for link in pagers or [] if not link.startswith(prefix)]
     found = [
         ("createPageHTML", trs_pages(html, url)),
         ("countPage", count_page(html, url) if "createPageHTML" not in html else []),
+        ("maxPageNum", down),
         ("dataproxy.jsp", hanweb_pages(html, url)),
         ("next-page links", [PageRequest(link) for link in pagers or []]),
     ]
@@ -328,6 +359,26 @@ def count_page(html: str, url: str) -> list[PageRequest]:
     stem = re.sub(r"_\d+$", "", stem) or "index"
     first = int(current.group(1)) + 1 if current else 1
     return [PageRequest(f"{directory}/{stem}_{n}.{suffix or 'html'}") for n in range(first, int(count.group(1)))]
+
+
+PURL_RE = re.compile(r"""var\s+purl\s*=\s*["']([^"']+)["']""")
+MAX_PAGE_NUM_RE = re.compile(r"\bmaxPageNum\s*=\s*(\d+)\s*;")
+
+
+def count_down_pages(html: str, url: str) -> list[PageRequest]:
+    """Pages of a pager that counts down: `var purl="../../n3/n13/index_958"` and `maxPageNum = 199`.
+
+    Its `writePaging()` names page K `purl_{N-K+1}.html`: after the index (page 1) comes
+    `index_958_198`, and `index_958_1` is the last page, so the pages after this one are
+    the lower numbers, highest first (a run that stops early reads the newest pages).
+    """
+    base, counts = PURL_RE.search(html), [int(n) for n in MAX_PAGE_NUM_RE.findall(html)]
+    if not base or not counts or max(counts) < 2:
+        return []
+    prefix = absolute_url(base.group(1), url) or base.group(1)
+    here = re.search(rf"{re.escape(posixpath.basename(prefix))}_(\d+)\.html?$", urlsplit(url).path)
+    current = int(here.group(1)) if here else max(counts)  # the index is page `maxPageNum`
+    return [PageRequest(f"{prefix}_{n}.html") for n in range(current - 1, 0, -1)]
 
 
 def trs_pages(html: str, url: str) -> list[PageRequest]:

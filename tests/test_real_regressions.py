@@ -117,6 +117,48 @@ def test_a_list_a_script_fills_is_reported_with_the_endpoint_that_searches_not_t
     assert listing("sthjt.jiangxi.gov.cn/col42150").script == "listing loaded by script; set `api_url`"
 
 
+def test_the_issues_own_column_pages_through_21_and_requests_none_of_its_14_furniture_links():
+    # zhangshu.gov.cn 综合信息, the page issue 22 describes: function createPageHTML(_nPageCount, …) inline,
+    # then createPageHTML(21, 0, "index", "html"); a 停水停电 marquee of 12 dated notices, 在线举报平台, 联系我们
+    found = listing("zhangshu.gov.cn/zwgk/zhxx")
+    assert [p.url.rsplit("/", 1)[1] for p in found.pages] == [f"index_{n}.html" for n in range(1, 21)]
+    assert len(found.links) == 24 and all("/zwgk/zhxx/2017" in link.url for link in found.links)
+    assert len(found.skipped) == 14 and sum("/wsfw/fwsm/smgg/" in link.url for link in found.skipped) == 12
+
+
+def test_a_pager_that_counts_down_goes_on_at_the_highest_number_and_never_back_to_page_one():
+    # jxfc.gov.cn (丰城新闻): var purl="../../n3/n13/index_958"; maxPageNum = 199; writePaging() makes
+    # 下页 of page 1 index_958_198 and 尾页 index_958_1; a hidden div links index_958_1 … index_958_199,
+    # and index_958_199 is page 1 again
+    record = GOLD["jxfc.gov.cn/n3/n13"]
+    found = listing("jxfc.gov.cn/n3/n13")
+    urls = [p.url for p in found.pages]
+    assert found.paging == ["maxPageNum"] and urls[0] == "http://www.jxfc.gov.cn/n3/n13/index_958_198.html"
+    assert urls[-1] == "http://www.jxfc.gov.cn/n3/n13/index_958_1.html" and len(urls) == 198
+    # read as page 198 (the same template), it goes on at 197 and not up to 199 (page 1) through the hidden links
+    later = parse_listing(page_html(record), "http://www.jxfc.gov.cn/n3/n13/index_958_198.html")
+    assert [p.url for p in later.pages][:1] == ["http://www.jxfc.gov.cn/n3/n13/index_958_197.html"]
+    assert not any(p.url.endswith(("_198.html", "_199.html")) for p in later.pages)
+
+
+def test_a_next_page_link_that_calls_a_script_goes_where_the_script_sends_the_browser():
+    # jxta.gov.cn: <A href="javascript:gotoCurrentPage('2')">下一页</A>, and the page defines
+    # function gotoCurrentPage(pageNo) { if(pageNo=='1') window.location="Column.shtml?p5=28";
+    #                                    else window.location="Column.shtml?p5=28&p7="+pageNo; }
+    found = listing("jxta.gov.cn/Column.shtml?p5=28")
+    assert [p.url for p in found.pages] == ["http://www.jxta.gov.cn/Column.shtml?p5=28&p7=2"]
+    # its articles are News.shtml?p5=N: no id-like name, no date in the URL; the dated rows make them the list
+    assert len(found.links) == 15 and all(link.date for link in found.links)
+
+
+def test_same_shaped_links_of_other_columns_boxes_are_not_the_columns_articles():
+    # jxjaxzf.gov.cn (PowerEasy): /Item/NNNNN.aspx rows of 政务要闻 beside boxes of 乡镇动态, 部门动态 and 招标
+    # with links of the same shape, and a sidebar repeating the column's first eight
+    found = listing("jxjaxzf.gov.cn/Category_133")
+    assert [link.url for link in found.links] == GOLD["jxjaxzf.gov.cn/Category_133"]["links"]
+    assert {"http://www.jxjaxzf.gov.cn/Item/24069.aspx", "http://www.jxjaxzf.gov.cn/Item/24070.aspx"} <= {link.url for link in found.skipped}
+
+
 def test_a_file_in_a_related_files_block_outside_the_body_is_recorded():
     # No saved page of that TRS template is in the corpus yet. The real Sichuan page (zysc) keeps
     # its 相关附件 block beside #content (that case was already read); here a block of the kind
