@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from . import evaluation as ev
 from .examples import read_examples
 from .model import Classifier
-from .relevance import read_pages
+from .relevance import REFORM_FLOOR, read_pages
 from .taxonomy import BY_SLUG
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def measure_card(clf: Classifier) -> dict[str, Any]:
     relevance = {
         "all": ev.relevance_figures(clf.gate, pages),
         "batches": [(name, ev.relevance_figures(clf.gate, [p for p in pages if (p.batch or "first") == name]))
-                    for name in ("first", "confirmation", "holdout")],
+                    for name in ev.RELEVANCE_BATCHES],
     }
     outside_cases = read_examples(ev.OUTSIDE_CASES)
     outside = ev.outside_figures(clf, data, outside_cases)
@@ -62,7 +62,10 @@ def measure_card(clf: Classifier) -> dict[str, Any]:
         (group, ev.outside_figures(clf, data, [c for c in outside_cases if (c.id or "").startswith(prefix)]))
         for group, prefix in OUTSIDE_GROUPS
     ]
+    pairs = read_examples(ev.PAIR_CASES)
     return {
+        "pairs": ev.pair_figures(clf, data, pairs),
+        "reform_floor": REFORM_FLOOR,
         "meta": clf.metadata,
         "settings": asdict(chosen),
         "model": model,

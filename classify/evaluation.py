@@ -390,6 +390,9 @@ def indicator_counts(decisions: Sequence[Decision]) -> list[tuple[str, int]]:
 EVAL_DIR = DATA_DIR / "eval"
 RELEVANCE_EVAL = EVAL_DIR / "relevance.jsonl"
 OUTSIDE_CASES = EVAL_DIR / "outside_cases.jsonl"
+PAIR_CASES = EVAL_DIR / "pair_cases.jsonl"  # the issue's two untested pairs: joint water-gas-power, "no indicator"
+# The evaluation pages' batches, in the order they were gathered (data/eval/README.md says what each is).
+RELEVANCE_BATCHES = ("first", "confirmation", "holdout", "tuning2", "holdout2")
 
 
 def relevance_figures(gate: Any, pages: Sequence[Any]) -> dict[str, Any]:
@@ -448,3 +451,23 @@ def outside_figures(clf: Classifier, data: TrainingSet, cases: Sequence[Example]
     baseline = score_decisions(Baseline().fit(data).predict_many(as_pairs(cases)), gold)
     groups = Counter((c.id or "").split("-")[0] for c in cases)
     return {"model": model, "baseline": baseline, "n": len(cases), "groups": sorted(groups.items())}
+
+
+def pair_figures(clf: Classifier, data: TrainingSet, cases: Sequence[Example]) -> list[dict[str, Any]]:
+    """Each case of the pair sets with the shipped model's answer (gate off) and the naive baseline's:
+    top-1, whether the model abstained, and whether either named the gold primary first."""
+    if not cases:
+        return []
+    gate, clf.gate = getattr(clf, "gate", None), None
+    try:
+        model = clf.predict_many(as_pairs(cases))
+    finally:
+        clf.gate = gate
+    baseline = Baseline().fit(data).predict_many(as_pairs(cases))
+    return [
+        {"id": c.id, "gold": c.primary or "none", "model": _ranked(m)[0], "model_confidence": round(m.confidence, 3),
+         "model_abstains": m.primary is None, "baseline": _ranked(b)[0],
+         "model_right": (m.primary is None) if c.primary is None else _ranked(m)[0] == c.primary,
+         "baseline_right": False if c.primary is None else _ranked(b)[0] == c.primary}
+        for c, m, b in zip(cases, model, baseline)
+    ]

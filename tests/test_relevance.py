@@ -15,7 +15,7 @@ import store
 from casewatch import pipeline
 from casewatch.cli import cli
 from classify import evaluation as ev
-from classify.relevance import OTHER_NEWS, read_pages, reason_for
+from classify.relevance import OTHER_NEWS, REFORM_FLOOR, read_pages, reason_for, title_names_other_news, title_names_reform
 from digests import build_digest, render_markdown, render_text
 from scrapers import Article, SourceResult
 from store.browse import datasette_app
@@ -41,12 +41,44 @@ def page(pages, key: str):
 
 
 def test_held_out_pages_meet_the_floor(clf, pages):
+    """Each set of pages keeps its own floor, so a harder set added later never lowers an earlier one."""
     figures = ev.relevance_figures(clf.gate, pages)
-    assert figures["n_cases"] >= 120 and figures["n_non_cases"] >= 230  # the file is the card's, not a sample of it
-    assert figures["non_case_kept_out"] >= FLOOR["non_case_kept_out"], figures["errors"]
-    assert figures["case_recall"] >= FLOOR["case_recall"], figures["errors"]
+    assert figures["n_cases"] >= 180 and figures["n_non_cases"] >= 330  # the file is the card's, not a sample of it
     for reason, kept, total in figures["by_reason"]:
+        assert kept / total >= FLOOR["non_case_kept_out_per_reason_all"], (reason, kept, total)
+    first = ev.relevance_figures(clf.gate, [p for p in pages if (p.batch or "first") in ("first", "confirmation", "holdout")])
+    for reason, kept, total in first["by_reason"]:
         assert kept / total >= FLOOR["non_case_kept_out_per_reason"], (reason, kept, total)
+    for name, batches in (("all", ev.RELEVANCE_BATCHES), ("first_three", ("first", "confirmation", "holdout")),
+                          ("tuning2", ("tuning2",)), ("holdout2", ("holdout2",))):
+        chosen = ev.relevance_figures(clf.gate, [p for p in pages if (p.batch or "first") in batches])
+        floor = FLOOR[name]
+        assert chosen["case_recall"] >= floor["case_recall"], (name, chosen["errors"])
+        assert chosen["non_case_kept_out"] >= floor["non_case_kept_out"], (name, chosen["errors"])
+
+
+def test_a_title_that_names_a_reform_lets_a_reform_told_as_news_through(clf, pages):
+    """Real CCTV reform stories score low (they read like the news the gate's negatives are); below the
+    uncertain band their title lets them through, unless it names a meeting or a visit."""
+    tuned = [p for p in pages if p.batch == "tuning2"]
+    judged = clf.gate.judge([(p.title, p.text) for p in tuned])
+    rescued = [(p, j) for p, j in zip(tuned, judged)
+               if REFORM_FLOOR <= j[1] < clf.gate.band_low and title_names_reform(p.title) and not title_names_other_news(p.title)]
+    assert len(rescued) >= 3
+    assert all(case for _, (case, _, _) in rescued)
+    assert sum(p.is_case for p, _ in rescued) >= len(rescued) - 1  # they are cases, as labelled by hand
+    meeting = page(pages, "cctv-20190129-5510")  # 韩正出席国务院推进政府职能转变和“放管服”改革协调小组全体会议
+    assert title_names_reform(meeting.title) and clf.gate.judge([(meeting.title, meeting.text)])[0][0] is False
+
+
+@pytest.mark.parametrize("title, other_news", [
+    ("国务院印发《关于在全国推开“证照分离”改革的通知》", False),  # a policy's measures, reported
+    ("国务院办公厅关于2019年部分节假日安排的通知", True),  # a notice
+    ("李克强对保护知识产权、打击侵权假冒工作作出重要批示强调 加强知识产权全链条保护", True),
+    ("北京实施237项改革 优化营商环境", False),
+])
+def test_a_document_named_in_a_title_is_not_the_page_kind(title, other_news):
+    assert title_names_other_news(title) is other_news
 
 
 def test_the_gate_was_never_trained_on_the_evaluation_pages(clf, pages):
@@ -74,6 +106,7 @@ def test_probabilities_are_calibrated_enough_to_read(clf, pages):
     ("1—4月份全国房地产开发投资下降2.7%", "统计公报"),
     ("2024年天津市国民经济和社会发展统计公报", "统计公报"),
     ("上海市市场监督管理局行政处罚决定书", "行政处罚"),
+    ("李克强就在自由贸易试验区开展“证照分离”改革全覆盖试点作出重要批示强调", "领导活动"),
     ("100万吨国家钾肥储备投放保春耕", OTHER_NEWS),
 ])
 def test_a_non_case_gets_the_reason_its_title_gives(title, reason):
