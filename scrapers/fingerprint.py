@@ -80,7 +80,7 @@ def _shingle_hashes(chars: str) -> np.ndarray:
     A shingle's value is the polynomial of its code points modulo 2^64, mixed by splitmix64's
     finaliser. A shingle that occurs twice gives its value twice, which changes no minimum.
     """
-    points = np.frombuffer(chars.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    points = np.frombuffer(chars.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
     width = min(SHINGLE, len(points))
     if width == 0:
         points, width = np.zeros(1, dtype=np.uint64), 1
