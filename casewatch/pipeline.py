@@ -28,6 +28,7 @@ from scrapers.mailbox import collect_mailbox
 from scrapers.deadlines import request_stop, reset_stop
 from scrapers.deadlines import stop_reason as stop_requested
 from scrapers.http import Session
+from scrapers.isolate import one_worker
 from scrapers.redact import redact_result, redact_text, redact_url
 from scrapers.site import Backfill, backfill_site, collect_site, start_backfill
 from store import reports
@@ -355,11 +356,12 @@ def ingest_files(paths: Sequence[Path], db_path: Path, source: str = "manual") -
     seen = store.known_documents(store.open_db(db_path))
     result = SourceResult(source, "document")
     skipped = []
-    for path in paths:
-        before = len(result.documents)
-        collect_file(result, str(Path(path).resolve()), seen)
-        if len(result.documents) == before:
-            skipped.append(Path(path))
+    with one_worker():
+        for path in paths:
+            before = len(result.documents)
+            collect_file(result, str(Path(path).resolve()), seen)
+            if len(result.documents) == before:
+                skipped.append(Path(path))
     return result, skipped
 
 
@@ -423,6 +425,12 @@ def read_documents(
     URLs through the polite `session` when there is one."""
     seen = store.known_documents(store.open_db(db_path))
     result = SourceResult(source, "document")
+    with one_worker():  # the batch's documents share a worker process, each still timed and failed alone
+        _read_each(locations, result, seen, session, sources)
+    return redact_result(result)
+
+
+def _read_each(locations: Sequence[str], result: SourceResult, seen: set[str], session: Session | None, sources: Sequence[dict]) -> None:
     for location in locations:
         location = resolve_location(str(location), sources)
         if not location.startswith(("http://", "https://")):
@@ -442,7 +450,6 @@ def read_documents(
             result.fetch_log += view.log
         else:
             collect_file(result, location, seen)
-    return redact_result(result)
 
 
 def site_source(sources: Sequence[dict], name: str) -> dict:
