@@ -57,6 +57,10 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+# The same text is converted by several stages in a row (a sentence by the summary, then by its
+# figures; a body by the signature, the search index and the classifier): remembered, each is
+# converted once. A few thousand entries are a few MB, whatever the size of the archive.
+@lru_cache(maxsize=2048)
 def to_simplified(text: str) -> str:
     """Traditional to Simplified Chinese (OpenCC t2s)."""
     return _converter().convert(text)
