@@ -28,6 +28,7 @@ from scrapers.mailbox import collect_mailbox
 from scrapers.deadlines import request_stop, reset_stop
 from scrapers.deadlines import stop_reason as stop_requested
 from scrapers.http import Session
+from scrapers.documents import sha256
 from scrapers.isolate import one_worker
 from scrapers.redact import redact_result, redact_text, redact_url
 from scrapers.site import Backfill, backfill_site, collect_site, start_backfill
@@ -478,6 +479,30 @@ def collect_site_batch(source: dict, session: Session, db_path: Path, backfill: 
     finally:
         view.close()
     return collected.source_result()
+
+
+def unread_locations(db_path: Path, locations: Sequence[str], sources: Sequence[dict] = ()) -> list[str]:
+    """The backfill locations whose content the store has not read: URLs (known only once fetched), files
+    whose content hash is not a stored document's, and paths that cannot be read (their reader records why)."""
+    seen = store.known_documents(store.open_db(db_path)) if Path(db_path).exists() else set()
+    unread = []
+    for location in locations:
+        path = resolve_location(str(location), sources)
+        if path.startswith(("http://", "https://")):
+            unread.append(location)
+            continue
+        try:
+            digest = sha256(Path(path).read_bytes())
+        except OSError:
+            digest = None
+        if digest not in seen:
+            unread.append(location)
+    return unread
+
+
+def nothing_to_backfill(db_path: Path, locations: Sequence[str], sources: Sequence[dict] = ()) -> bool:
+    """True when a backfill of these files would store nothing and write no digest (so needs no flow run)."""
+    return bool(locations) and Path(db_path).exists() and not unread_locations(db_path, locations, sources) and not stale_weeks(db_path)
 
 
 def stale_weeks(db_path: Path) -> list[str]:
