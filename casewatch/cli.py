@@ -192,16 +192,14 @@ def ingest(paths, config_path, db, digest_dir, source, week) -> None:
     from . import pipeline
 
     config = load_config(config_path, db=db, digest_dir=digest_dir)
-    with pipeline.Run(config.db, current_week(config, week)) as run:
-        result, skipped = pipeline.ingest_files([Path(p) for p in paths], config.db, source)
-        for path in skipped:
-            click.echo(f"{shown(path.name)}: already read, skipped")
-        for document in result.documents:
-            click.echo(f"{shown(document.name)}: {document.status}, {document.articles} article(s)")
-        run.save(result, {"name": source})
-        run.classify(config.model)
-        # The week's digest lists what was just added (it is not e-mailed again: `digest --resend`).
-        run.write_digest(config.digest_dir, simplified=config.simplified, tz=config.timezone, base_url=config.digest_base_url)
+    run, result, skipped = pipeline.ingest(
+        [Path(p) for p in paths], config.db, config.model, config.digest_dir, current_week(config, week), source,
+        simplified=config.simplified, tz=config.timezone, base_url=config.digest_base_url,
+    )
+    for path in skipped:
+        click.echo(f"{shown(path.name)}: already read, skipped")
+    for document in result.documents:
+        click.echo(f"{shown(document.name)}: {document.status}, {document.articles} article(s)")
     click.echo(f"{run.new_articles} new article(s), {run.classified} classified; database: {config.db}")
     click.echo(f"digest: {run.digest}")
     echo_failures(run.failures)

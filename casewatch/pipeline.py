@@ -366,6 +366,29 @@ def ingest_files(paths: Sequence[Path], db_path: Path, source: str = "manual") -
     return result, skipped
 
 
+def ingest(
+    paths: Sequence[Path],
+    db_path: Path,
+    model_path: Path,
+    digest_dir: Path,
+    week: str,
+    source: str = "manual",
+    *,
+    simplified: bool = False,
+    tz: str = "Asia/Shanghai",
+    base_url: str | None = None,
+) -> tuple[Run, SourceResult, list[Path]]:
+    """`casewatch ingest`: read files given by hand, save, classify and rewrite the week's digest, in one
+    recorded run (the bookkeeping `Run` keeps for every run); return the run, what was read and the files
+    read before. The digest is not e-mailed again (`digest --resend` does that)."""
+    with Run(db_path, week) as run:
+        result, skipped = ingest_files(paths, db_path, source)
+        run.save(result, {"name": source})
+        run.classify(model_path)
+        run.write_digest(digest_dir, simplified=simplified, tz=tz, base_url=base_url)
+    return run, result, skipped
+
+
 # Backfill: history in batches, each article under the week it was published in.
 BACKFILL_SOURCE = {"name": "backfill", "title": "历史汇编"}  # where files given to `casewatch backfill` are recorded
 
