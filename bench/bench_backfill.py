@@ -1,7 +1,7 @@
 """Benchmark: a backfill of compilation files (split → classify → store → digest) against jieba on the same text.
 
-Run: python bench/bench_backfill.py [--cases 10000] [--per-file 25] [--weeks 100] [--batch 8]
-                                    [--rss 2500,5000,10000] [--skip-prefect]
+Run: python bench/bench_backfill.py [--cases 20000] [--per-file 25] [--weeks 100] [--batch 8]
+                                    [--rss 2500,10000] [--plain] [--skip-prefect]
 
 Compilation files are written to a temporary folder: `--per-file` cases each, headed
 "案例N：", every body made of sentences put together from clauses of the bundled samples
@@ -9,13 +9,17 @@ and corpus drawn at random, to the length of a real case (so that hardly any two
 duplicates and the store keeps nearly every one), each file dated by its name
 ("2024年3月4日-3月10日") across `--weeks` past weeks. Measured in the same run, on the same text:
 
-- python `jieba.lcut` of every file on one core: the reference;
-- the backfill through the plain pipeline functions on one core (the process and its
-  reader workers pinned to one CPU), then on two (the next batch read while the last
-  is saved and classified, as the flow does);
-- the same backfill through the Prefect flow `backfill`, with the embedded server's
-  start-up timed apart (a first flow run of one file starts it);
-- peak RSS of a child process backfilling the first N cases, for each N of `--rss`.
+- python `jieba.lcut` of every file on one core, start-up included (a fresh process that
+  imports jieba, loads its dictionary and tokenises): the reference;
+- `casewatch backfill FILE…` as a user runs it, start-up included (a fresh process: imports,
+  Prefect's temporary server, the flow, the digests), from its start to its exit; and the peak
+  resident memory of its whole process tree (the command, Prefect's server, the forkserver and
+  reader workers), sampled every 0.2 s from /proc, for the first N cases for each N of `--rss`
+  and for all of them;
+- with `--plain`: the backfill through the plain pipeline functions on one core (the process
+  and its reader workers pinned to one CPU), then on two (the next batch read while the last is
+  saved and classified, as the flow does), and through the flow called in-process with the
+  embedded server's start-up timed apart (unless `--skip-prefect`).
 """
 
 from __future__ import annotations
@@ -142,6 +146,89 @@ def backfill_flow(files: list[Path], folder: Path, batch: int) -> dict:
             "digests": len(summary["digests"])}  # fmt: skip
 
 
+def process_tree_rss(root: int) -> tuple[int, int]:
+    """(sum, largest) resident set size in KiB of `root` and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    sizes = []
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+                sizes += [int(line.split()[1]) for line in f if line.startswith("VmRSS:")]
+        except OSError:
+            continue
+    return sum(sizes), max(sizes, default=0)
+
+
+def run_watched(command: list[str], cwd: Path, env: dict | None = None) -> dict:
+    """Run a command from its start to its exit; its wall time and its process tree's peak RSS (sampled)."""
+    import threading
+
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = {"tree": 0, "largest": 0}
+
+    def sample() -> None:
+        while process.poll() is None:
+            tree, largest = process_tree_rss(process.pid)
+            peak["tree"], peak["largest"] = max(peak["tree"], tree), max(peak["largest"], largest)
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    seconds = time.perf_counter() - started
+    sampler.join()
+    if process.returncode:
+        raise SystemExit(f"{command[:3]} failed ({process.returncode}):\n{err[-3000:]}")
+    return {"seconds": seconds, "tree_rss_mib": round(peak["tree"] / 1024, 1), "largest_rss_mib": round(peak["largest"] / 1024, 1),
+            "stdout": out}  # fmt: skip
+
+
+JIEBA_SCRIPT = """
+import json, logging, sys, time
+import jieba
+jieba.setLogLevel(logging.WARNING)
+jieba.initialize()
+for path in json.load(open(sys.argv[1], encoding="utf-8")):
+    jieba.lcut(open(path, encoding="utf-8").read())
+"""
+
+
+def jieba_process(files: list[Path], folder: Path) -> float:
+    """Python jieba tokenising every file in a fresh process pinned to one CPU, start-up included."""
+    listing = folder / "jieba-files.json"
+    listing.write_text(json.dumps([str(p) for p in files]), encoding="utf-8")
+    cpu = str(min(os.sched_getaffinity(0)))
+    return run_watched(["taskset", "-c", cpu, sys.executable, "-c", JIEBA_SCRIPT, str(listing)], folder)["seconds"]
+
+
+def backfill_command(files: list[Path], folder: Path, batch: int) -> dict:
+    """`casewatch backfill FILE…` in a fresh process with its own store and digests, start-up included."""
+    project = Path(tempfile.mkdtemp(dir=folder))
+    (project / "casewatch.toml").write_text(
+        f'[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n[classify]\nmodel = "{MODEL}"\n', encoding="utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")} | {"PREFECT_HOME": str(project / ".prefect")}
+    command = [str(Path(sys.executable).with_name("casewatch")), "backfill", "--config", str(project / "casewatch.toml"),
+               "--batch", str(batch), *map(str, files)]  # fmt: skip
+    figures = run_watched(command, project, env)
+    line = next((l for l in figures.pop("stdout").splitlines() if l.startswith("backfill:")), "")
+    figures["articles"] = int(line.split()[1]) if line else None
+    return figures
+
+
 def measure(mode: str, files: list[Path], batch: int) -> dict:
     """Run one measurement in a child process of its own (own reader workers, own peak RSS); return its figures."""
     listing = Path(tempfile.mkstemp(suffix=".json")[1])
@@ -176,12 +263,13 @@ def child(mode: str, listing: Path, batch: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=10000)
+    parser.add_argument("--cases", type=int, default=20000)
     parser.add_argument("--per-file", type=int, default=25)
     parser.add_argument("--weeks", type=int, default=100)
     parser.add_argument("--batch", type=int, default=8, help="documents per batch")
-    parser.add_argument("--rss", default="2500,5000", help="smaller case counts whose peak RSS is measured too ('' for none)")
-    parser.add_argument("--skip-prefect", action="store_true")
+    parser.add_argument("--rss", default="2500,10000", help="smaller case counts measured too ('' for none)")
+    parser.add_argument("--plain", action="store_true", help="also the plain pipeline functions and the flow in-process")
+    parser.add_argument("--skip-prefect", action="store_true", help="with --plain: not the flow in-process")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--files", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -196,28 +284,33 @@ def main() -> None:
         files = write_files(folder, args.cases, args.per_file, args.weeks)
         kchars = sum(len(p.read_text(encoding="utf-8")) for p in files) / 1000
         cpus = len(os.sched_getaffinity(0))
-        print(f"{len(files)} files, {args.cases} cases, {kchars:.0f} kchar, {args.weeks} weeks, {cpus} CPUs")
-        report = {"files": len(files), "cases": args.cases, "kchars": round(kchars), "weeks": args.weeks, "cpus": cpus}
-        reference = measure("jieba", files, args.batch)["seconds"]
-        report["jieba_one_core_s"] = round(reference, 2)
-        print(f"  jieba tokenise, one core                 {reference:8.1f} s")
-        runs = {"one": "plain functions, one core", "two": f"plain functions, {cpus} cores"}
-        if not args.skip_prefect:
-            runs["flow"] = f"Prefect flow, {cpus} cores"
-        for mode, label in runs.items():
-            figures = report[mode] = measure(mode, files, args.batch)
-            print(f"  backfill, {label:30} {figures['seconds']:8.1f} s  {figures['seconds'] / reference:5.2f}x jieba  "
-                  f"peak RSS {figures['maxrss_mib']:.0f} MiB  ({figures['articles']} articles, {figures['digests']} digests)")
-        if "flow" in report:
-            report["prefect_overhead"] = round(report["flow"]["seconds"] / report["two"]["seconds"] - 1, 4)
-            print(f"  Prefect overhead against the plain functions: {report['prefect_overhead']:+.1%}; "
-                  f"its first flow run (embedded server start-up) {report['flow']['first_run_seconds']:.1f} s, apart")
-        rss = {}
-        for size in [int(n) for n in args.rss.split(",") if n]:
-            rss[size] = measure("two", files[: -(-size // args.per_file)], args.batch)["maxrss_mib"]
-            print(f"  peak RSS backfilling {size:6d} cases       {rss[size]:8.1f} MiB")
-        rss[args.cases] = report["two"]["maxrss_mib"]
-        report["peak_rss_mib"] = rss
+        load = os.getloadavg()[0]
+        print(f"{len(files)} files, {args.cases} cases, {kchars:.0f} kchar, {args.weeks} weeks, {cpus} CPUs, load average {load:.1f}")
+        report = {"files": len(files), "cases": args.cases, "kchars": round(kchars), "weeks": args.weeks, "cpus": cpus, "load_start": load}
+        sizes = sorted({int(n) for n in args.rss.split(",") if n and int(n) < args.cases}) + [args.cases]
+        report["sizes"] = {}
+        for size in sizes:
+            chosen = files[: -(-size // args.per_file)]
+            reference = jieba_process(chosen, folder)
+            command = backfill_command(chosen, folder, args.batch)
+            ratio = command["seconds"] / reference
+            report["sizes"][size] = {"jieba_s": round(reference, 2), "backfill_s": round(command["seconds"], 2), "ratio": round(ratio, 3),
+                                     "tree_rss_mib": command["tree_rss_mib"], "largest_rss_mib": command["largest_rss_mib"],
+                                     "articles": command["articles"], "load": os.getloadavg()[0]}  # fmt: skip
+            print(f"  {size:6d} cases: jieba (one core, start-up included) {reference:7.1f} s; casewatch backfill {command['seconds']:7.1f} s "
+                  f"= {ratio:4.2f}x jieba; peak RSS of its process tree {command['tree_rss_mib']:6.1f} MiB "
+                  f"(largest process {command['largest_rss_mib']:.1f}); {command['articles']} articles; load {os.getloadavg()[0]:.1f}")
+        if args.plain:
+            reference = measure("jieba", files, args.batch)["seconds"]
+            report["jieba_one_core_s"] = round(reference, 2)
+            print(f"  jieba tokenise, one core (in-process)    {reference:8.1f} s")
+            runs = {"one": "plain functions, one core", "two": f"plain functions, {cpus} cores"}
+            if not args.skip_prefect:
+                runs["flow"] = f"Prefect flow, {cpus} cores"
+            for mode, label in runs.items():
+                figures = report[mode] = measure(mode, files, args.batch)
+                print(f"  backfill, {label:30} {figures['seconds']:8.1f} s  {figures['seconds'] / reference:5.2f}x jieba  "
+                      f"peak RSS {figures['maxrss_mib']:.0f} MiB  ({figures['articles']} articles, {figures['digests']} digests)")
     print(json.dumps(report, default=str))
 
 

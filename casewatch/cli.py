@@ -106,10 +106,17 @@ def run_flow(name, **parameters):
     """
     import importlib
 
-    from flows.serve import tie_temporary_server
+    from flows.serve import api_for_flows, tie_temporary_server
 
     flow = getattr(importlib.import_module(f"flows.{name}"), name) if isinstance(name, str) else name
     quiet_prefect_server_note()  # Prefect is imported and its logging configured by now
+    found = api_for_flows(Path(parameters["db"]) if parameters.get("db") else None)
+    if found:  # a running server: no temporary one to start
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        click.echo(f"Prefect: using {found[1]} at {found[0]}", err=True)
+        with temporary_settings({PREFECT_API_URL: found[0]}):
+            return flow(**parameters)
     tie_temporary_server()  # a killed casewatch takes its temporary server with it
     for attempt in (1, 2):
         try:
@@ -189,16 +196,14 @@ def ingest(paths, config_path, db, digest_dir, source, week) -> None:
     from . import pipeline
 
     config = load_config(config_path, db=db, digest_dir=digest_dir)
-    with pipeline.Run(config.db, current_week(config, week)) as run:
-        result, skipped = pipeline.ingest_files([Path(p) for p in paths], config.db, source)
-        for path in skipped:
-            click.echo(f"{shown(path.name)}: already read, skipped")
-        for document in result.documents:
-            click.echo(f"{shown(document.name)}: {document.status}, {document.articles} article(s)")
-        run.save(result, {"name": source})
-        run.classify(config.model)
-        # The week's digest lists what was just added (it is not e-mailed again: `digest --resend`).
-        run.write_digest(config.digest_dir, simplified=config.simplified, tz=config.timezone, base_url=config.digest_base_url)
+    run, result, skipped = pipeline.ingest(
+        [Path(p) for p in paths], config.db, config.model, config.digest_dir, current_week(config, week), source,
+        simplified=config.simplified, tz=config.timezone, base_url=config.digest_base_url,
+    )
+    for path in skipped:
+        click.echo(f"{shown(path.name)}: already read, skipped")
+    for document in result.documents:
+        click.echo(f"{shown(document.name)}: {document.status}, {document.articles} article(s)")
     click.echo(f"{run.new_articles} new article(s), {run.classified} classified; database: {config.db}")
     click.echo(f"digest: {run.digest}")
     echo_failures(run.failures)
@@ -235,6 +240,11 @@ def backfill(locations, source, since, until, batch, config_path, db, digest_dir
     if source:
         pipeline.site_source(config.sources, source)  # a wrong name or kind in one line, before Prefect starts
     check_writable(config.db.parent, config.digest_dir, config.model.parent)
+    if not source and pipeline.nothing_to_backfill(config.db, locations, config.sources):
+        # Decided from the store, without starting Prefect: the summary a flow run would print.
+        click.echo(f"backfill: 0 new article(s), 0 classified, 0 error(s); database: {config.db}")
+        click.echo("nothing new: every file was read before and every digest is up to date (no flow run)")
+        return
     summary = run_flow(
         "backfill", config_path=str(config.path) if config.path else None, db=str(config.db),
         # The flow's parameters are stored by Prefect: URLs go redacted, their secrets stay in this process.

@@ -28,6 +28,8 @@ from scrapers.mailbox import collect_mailbox
 from scrapers.deadlines import request_stop, reset_stop
 from scrapers.deadlines import stop_reason as stop_requested
 from scrapers.http import Session
+from scrapers.documents import sha256
+from scrapers.isolate import one_worker
 from scrapers.redact import redact_result, redact_text, redact_url
 from scrapers.kinds import collector, network_kinds
 from scrapers.listing_api import endpoint_from_source, endpoint_on_page
@@ -405,12 +407,36 @@ def ingest_files(paths: Sequence[Path], db_path: Path, source: str = "manual") -
     seen = store.known_documents(store.open_db(db_path))
     result = SourceResult(source, "document")
     skipped = []
-    for path in paths:
-        before = len(result.documents)
-        collect_file(result, str(Path(path).resolve()), seen)
-        if len(result.documents) == before:
-            skipped.append(Path(path))
+    with one_worker():
+        for path in paths:
+            before = len(result.documents)
+            collect_file(result, str(Path(path).resolve()), seen)
+            if len(result.documents) == before:
+                skipped.append(Path(path))
     return result, skipped
+
+
+def ingest(
+    paths: Sequence[Path],
+    db_path: Path,
+    model_path: Path,
+    digest_dir: Path,
+    week: str,
+    source: str = "manual",
+    *,
+    simplified: bool = False,
+    tz: str = "Asia/Shanghai",
+    base_url: str | None = None,
+) -> tuple[Run, SourceResult, list[Path]]:
+    """`casewatch ingest`: read files given by hand, save, classify and rewrite the week's digest, in one
+    recorded run (the bookkeeping `Run` keeps for every run); return the run, what was read and the files
+    read before. The digest is not e-mailed again (`digest --resend` does that)."""
+    with Run(db_path, week) as run:
+        result, skipped = ingest_files(paths, db_path, source)
+        run.save(result, {"name": source})
+        run.classify(model_path)
+        run.write_digest(digest_dir, simplified=simplified, tz=tz, base_url=base_url)
+    return run, result, skipped
 
 
 # Backfill: history in batches, each article under the week it was published in.
@@ -473,6 +499,12 @@ def read_documents(
     URLs through the polite `session` when there is one."""
     seen = store.known_documents(store.open_db(db_path))
     result = SourceResult(source, "document")
+    with one_worker():  # the batch's documents share a worker process, each still timed and failed alone
+        _read_each(locations, result, seen, session, sources)
+    return redact_result(result)
+
+
+def _read_each(locations: Sequence[str], result: SourceResult, seen: set[str], session: Session | None, sources: Sequence[dict]) -> None:
     for location in locations:
         location = resolve_location(str(location), sources)
         if not location.startswith(("http://", "https://")):
@@ -492,7 +524,6 @@ def read_documents(
             result.fetch_log += view.log
         else:
             collect_file(result, location, seen)
-    return redact_result(result)
 
 
 def site_source(sources: Sequence[dict], name: str) -> dict:
@@ -544,6 +575,30 @@ def render_reforms(found: list[dict]) -> str:
         )
         lines += [f"  {c['date'] or '?':10}  {c['region'] or '?'}  {c['id'][:8]}  {c['title']}" for c in reform["cases"]]
     return "\n".join(lines)
+
+
+def unread_locations(db_path: Path, locations: Sequence[str], sources: Sequence[dict] = ()) -> list[str]:
+    """The backfill locations whose content the store has not read: URLs (known only once fetched), files
+    whose content hash is not a stored document's, and paths that cannot be read (their reader records why)."""
+    seen = store.known_documents(store.open_db(db_path)) if Path(db_path).exists() else set()
+    unread = []
+    for location in locations:
+        path = resolve_location(str(location), sources)
+        if path.startswith(("http://", "https://")):
+            unread.append(location)
+            continue
+        try:
+            digest = sha256(Path(path).read_bytes())
+        except OSError:
+            digest = None
+        if digest not in seen:
+            unread.append(location)
+    return unread
+
+
+def nothing_to_backfill(db_path: Path, locations: Sequence[str], sources: Sequence[dict] = ()) -> bool:
+    """True when a backfill of these files would store nothing and write no digest (so needs no flow run)."""
+    return bool(locations) and Path(db_path).exists() and not unread_locations(db_path, locations, sources) and not stale_weeks(db_path)
 
 
 def stale_weeks(db_path: Path) -> list[str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zhtext import chinese_numeral
+from zhtext.national_best import national_best
 
 from .taxonomy import INDICATORS
 from .text import DATA_DIR, normalise
@@ -98,7 +99,7 @@ def _parse_section(number: int, body: str) -> Section:
         elif part == "最佳实践城市":
             section.best_cities = (section.best_cities + " " + line).strip()
         elif part == "最佳指标":
-            section.best_figures = (section.best_figures + " " + line).strip()
+            continue  # the national best figures' home is data/national_best.tsv (below)
         else:
             units = section.practices if part == "创新做法" else section.cases
             item = _ITEM.match(line)
@@ -116,6 +117,7 @@ def _parse_section(number: int, body: str) -> Section:
             else:
                 current.subitems[-1].append((bullet.group(1) if bullet else line).strip())
     section.definition = "\n".join(definition)
+    section.best_figures = national_best().get(section.slug, "")
     return section
 
 

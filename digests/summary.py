@@ -345,7 +345,7 @@ def parse_best_figures(text: str) -> list[Figure]:
 
 @lru_cache(maxsize=1)
 def best_figures() -> dict[str, list[Figure]]:
-    """The corpus's best figures per indicator slug (only the indicators whose section states them)."""
-    from classify.corpus import read_corpus  # read-only use of the corpus parser
+    """The national best figures per indicator slug (only the indicators that state them), from their one home."""
+    from zhtext.national_best import national_best
 
-    return {section.slug: parse_best_figures(section.best_figures) for section in read_corpus() if section.best_figures}
+    return {slug: parse_best_figures(text) for slug, text in national_best().items()}

@@ -126,7 +126,15 @@ def backfill_documents(run: pipeline.Run, locations: list[str], config, size: in
         if number < len(groups):
             pending = read_documents.submit(groups[number], config.db, session, config.sources, number + 1)
         save(run, result, pipeline.BACKFILL_SOURCE, config.model, number)
+        release(result)
         run.check_stopped()
+
+
+def release(result: SourceResult) -> None:
+    """Drop a saved batch's articles: Prefect keeps every task's result until the flow ends
+    (`FlowRunContext.run_results`), which made the flow's memory grow with the backfill."""
+    result.articles.clear()
+    result.fetch_log.clear()
 
 
 def backfill_site(run: pipeline.Run, source: dict, config, cursor: Backfill, pages: int) -> None:
@@ -146,4 +154,5 @@ def backfill_site(run: pipeline.Run, source: dict, config, cursor: Backfill, pag
         pages = min(pages, config.backfill_max_pages - cursor.pages)
         result = collect_pages(source, session, config.db, cursor, pages, number)
         save(run, result, source, config.model, number)
+        release(result)
         run.check_stopped()

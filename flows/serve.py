@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
+import json
 import os
 import signal
 import socket
@@ -244,12 +245,65 @@ def prefect_api(db_path: Path) -> Iterator[tuple[str, bool]]:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     if PREFECT_API_URL.value():  # from the environment or the user's Prefect profile
-        yield PREFECT_API_URL.value(), False
+        with announced(db_path, PREFECT_API_URL.value()):
+            yield PREFECT_API_URL.value(), False
         return
 
-    with local_server(state_folder(db_path)) as url, temporary_settings({PREFECT_API_URL: url}):
+    with local_server(state_folder(db_path)) as url, temporary_settings({PREFECT_API_URL: url}), announced(db_path, url):
         os.environ["PREFECT_API_URL"] = url
         try:
             yield url, True
         finally:
             os.environ.pop("PREFECT_API_URL", None)
+
+
+# --- The serve state file: how `run`, `backfill` and `retrain` find a running `casewatch serve` ---------
+
+
+def serve_state_path(db_path: Path) -> Path:
+    """The file a running `casewatch serve` of this store leaves beside its server's database: its API URL and process."""
+    return state_folder(db_path) / "serve.json"
+
+
+@contextlib.contextmanager
+def announced(db_path: Path, url: str) -> Iterator[None]:
+    """While serving, say in the serve state file which API this store's serve process uses; removed on the way out."""
+    path = serve_state_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"api_url": url, "pid": os.getpid()}), encoding="utf-8")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():  # not a newer serve's file
+                path.unlink()
+
+
+def running_serve(db_path: Path, timeout: float = 3.0) -> tuple[str, int] | None:
+    """(API URL, process id) of a `casewatch serve` of this store that is running and whose server answers, else None."""
+    try:
+        state = json.loads(serve_state_path(db_path).read_text(encoding="utf-8"))
+        url, pid = str(state["api_url"]), int(state["pid"])
+        os.kill(pid, 0)  # a serve killed outright leaves its file behind
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        if httpx.get(f"{url}/health", timeout=timeout).status_code != 200:
+            return None
+    except httpx.HTTPError:
+        return None
+    return url, pid
+
+
+def api_for_flows(db_path: Path | None) -> tuple[str, str] | None:
+    """The running Prefect server a flow run should report to, and how it was found: PREFECT_API_URL (the
+    environment or the Prefect profile), else a running `casewatch serve` of this store; None for Prefect's
+    temporary server."""
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return PREFECT_API_URL.value(), "PREFECT_API_URL"
+    found = running_serve(db_path) if db_path else None
+    if found:
+        return found[0], f"the server of `casewatch serve` (process {found[1]})"
+    return None

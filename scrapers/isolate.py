@@ -7,14 +7,25 @@ shared cores: 12–19 ms more per document than in-process (0.55 s once, for the
 forkserver); without the warm-up it was about 110 ms, re-importing the parent's main
 script in every worker about 240 ms. Inside the worker, RLIMIT_AS caps the address
 space: an allocation beyond it raises MemoryError there instead of swapping the machine.
+
+Reading many documents (a backfill, an inbox), `one_worker()` lets them share a worker: each
+document is still sent, timed and answered on its own, so a hang, a crash or a MemoryError
+still fails that document only; the worker it happened in is replaced for the next one. A
+worker also retires after `DOCUMENTS_PER_WORKER` documents, so what one leaves in memory
+does not count against the limit of the documents after it. `bench/bench_worker.py` on 2 cores
+shared with other jobs (load average 9): 60-80 ms a document with a worker each, none measurable
+sharing one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
 import signal
+import threading
+from collections.abc import Iterator
 from typing import Callable
 
 from .documents import describe_failure, parse_document, sha256
@@ -22,13 +33,16 @@ from .readers import Extracted, extract_document, one_line
 from .limits import DEFAULT_LIMITS, Limits, describe_bytes
 from .records import Article, Document, ScrapeError, WorkerDied
 
-__all__ = ["extract_document_isolated", "parse_document_isolated"]
+__all__ = ["extract_document_isolated", "one_worker", "parse_document_isolated"]
 
 # Imported once by the forkserver, inherited by every worker. "__main__" too: otherwise every
 # worker re-imports the parent's main script (pytest's, the casewatch CLI's) before it starts.
 PRELOAD = ["__main__", "scrapers.readers", "pypdf", "docx", "lxml.html", "charset_normalizer", "scrapers.worker_warmup"]
 Parser = Callable[..., "tuple[list[Article], Document]"]
 _context = None
+# Documents a shared worker reads before it is replaced (bench/README.md, `bench_backfill.py`).
+DOCUMENTS_PER_WORKER = 64
+_local = threading.local()  # the shared worker of this thread, inside `one_worker()`
 
 
 def worker_context():
@@ -59,6 +73,9 @@ def parse_document_isolated(
         document.problems.append("read without a worker process, so without time and memory limits: "
                                  "the calling program is not a file (stdin or an interactive session)")
         return articles, document
+    shared = getattr(_local, "worker", None)
+    if shared is not None:
+        return shared.parse(parse, (data, name, url, source, kind, limits))
     context = worker_context()
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(
@@ -88,6 +105,106 @@ def parse_document_isolated(
         if worker.is_alive():
             worker.kill()
             worker.join()
+
+
+@contextlib.contextmanager
+def one_worker(documents: int = DOCUMENTS_PER_WORKER) -> Iterator[None]:
+    """Within the block, the documents this thread reads with `parse_document_isolated` share a worker
+    process (started at the first, replaced after a failure and after `documents` documents)."""
+    previous = getattr(_local, "worker", None)
+    _local.worker = SharedWorker(documents)
+    try:
+        yield
+    finally:
+        _local.worker.close()
+        _local.worker = previous
+
+
+class SharedWorker:
+    """A worker process that parses documents one after another, each under the time and memory limits."""
+
+    def __init__(self, documents: int = DOCUMENTS_PER_WORKER) -> None:
+        self.documents = documents
+        self.process = None
+        self.connection = None
+        self.memory: int | None = None
+        self.used = 0
+
+    def parse(self, parse: Parser, args: tuple) -> tuple[list[Article], Document]:
+        """Parse one document in the worker; a timeout, a death or a failure ends this worker, not the next document."""
+        data, name, url, source, kind, limits = args
+        if self.process is not None and (self.used >= self.documents or self.memory != limits.memory):
+            self.close()
+        if self.process is None:
+            try:
+                self._start(limits.memory)
+            except Exception as exc:  # no forkserver here: read in this process, as parse_document_isolated does
+                articles, document = parse(*args)
+                document.problems.append(f"read without a worker process, so without time and memory limits: {one_line(exc)}")
+                return articles, document
+        self.used += 1
+        try:
+            self.connection.send((parse, args))
+        except OSError:  # the worker died between two documents: give this one a fresh worker
+            self.close()
+            return self.parse(parse, args)
+        if not self.connection.poll(limits.timeout):
+            self.process.kill()
+            self.close()
+            return [], _failed(data, name, url, source, kind, f"timed out after {limits.timeout:g} s", "TimeoutError")
+        try:
+            articles, document = self.connection.recv()
+        except (EOFError, OSError):
+            self.process.join(5)
+            reason = _death(self.process.exitcode)
+            self.close()
+            return [], _failed(data, name, url, source, kind, reason, WorkerDied.__name__)
+        if document.error_type:  # whatever failed may have left the worker in a bad state
+            self.close()
+        return articles, document
+
+    def _start(self, memory: int | None) -> None:
+        context = worker_context()
+        mine, theirs = context.Pipe(duplex=True)
+        process = context.Process(target=_serve, args=(theirs, memory), daemon=True)
+        try:
+            process.start()
+        finally:
+            theirs.close()  # so that the worker's death reads as end of file here
+        self.process, self.connection, self.memory, self.used = process, mine, memory, 0
+
+    def close(self) -> None:
+        """Stop the worker (it ends when its pipe closes; killed if it does not)."""
+        if self.process is None:
+            return
+        self.connection.close()
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.process = self.connection = None
+
+
+def _serve(connection, memory: int | None) -> None:
+    """A shared worker: cap the address space, then parse each document sent until the pipe closes."""
+    import resource
+
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    while True:
+        try:
+            parse, args = connection.recv()
+        except (EOFError, OSError):
+            return
+        data, name, url, source, kind, _ = args
+        try:
+            articles, document = parse(*args)
+        except BaseException as exc:  # everything, even SystemExit from a library, is this document's failure
+            error, error_type = describe_failure(exc)
+            articles, document = [], _failed(data, name, url, source, kind, error, error_type)
+        if document.error_type == "MemoryError" and memory:
+            document.error = f"ran out of memory (limit {describe_bytes(memory)})"
+        connection.send((articles, document))
 
 
 def extract_document_isolated(data: bytes, name: str, limits: Limits | None = None) -> Extracted:

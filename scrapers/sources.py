@@ -15,7 +15,7 @@ import requests
 
 from .deadlines import stop_reason
 from .documents import SUFFIXES, describe_failure, parse_document, sha256, unread_key
-from .isolate import parse_document_isolated
+from .isolate import one_worker, parse_document_isolated
 from .limits import DEFAULT_LIMITS, Limits, describe_bytes
 from .records import Document, LimitExceeded, NotRegularFile, ScrapeError, SourceResult
 from .redact import redact_result, redact_text, redact_url
@@ -246,11 +246,12 @@ def collect_inbox(name: str, folder: str | Path, seen: set[str], limits: Limits 
             why = f"unsupported type {suffix!r}" if suffix else "unsupported type (no suffix)"
             result.documents.append(Document(unread_key(location), entry.name, location, name, result.kind, "skipped", why))
     settled, busy = unsettled(documents, settle)
-    for location in documents:
-        if location in busy:
-            result.documents.append(waiting(result, location, busy[location]))
-        else:
-            collect_file(result, location, seen, limits, settled.get(location) if settle > 0 else None)
+    with one_worker():  # the folder's documents share a worker process, each still timed and failed alone
+        for location in documents:
+            if location in busy:
+                result.documents.append(waiting(result, location, busy[location]))
+            else:
+                collect_file(result, location, seen, limits, settled.get(location) if settle > 0 else None)
     return result
 
 

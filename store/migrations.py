@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from scrapers.documents import unread_key
+from scrapers.fingerprint import comparable_fingerprint
 from scrapers.redact import redact_text
 from zhtext import to_simplified
 
@@ -193,6 +194,27 @@ def _reform_spread(db: sqlite_utils.Database) -> None:
     from .reforms import rebuild_reforms
 
     rebuild_reforms(db)
+
+
+def recompute_fingerprints(db: sqlite_utils.Database, batch: int = 2000) -> int:
+    """Give every stored case the near-duplicate signature of the current `scrapers.fingerprint.VERSION`; return how many."""
+    if not db["articles"].exists() or "fingerprint" not in db["articles"].columns_dict:
+        return 0
+    done, last = 0, 0
+    while True:  # by rowid, a batch at a time: a store of 100,000 cases is never all in memory
+        rows = db.execute("select rowid, body from articles where rowid > ? order by rowid limit ?", [last, batch]).fetchall()
+        if not rows:
+            return done
+        db.conn.executemany("update articles set fingerprint = ? where rowid = ?", [(comparable_fingerprint(b or ""), r) for r, b in rows])
+        done, last = done + len(rows), rows[-1][0]
+
+
+@MIGRATIONS(name="0007_fingerprints_v2")
+def _fingerprints_v2(db: sqlite_utils.Database) -> None:
+    # The signature's shingle hash changed (version 2: numpy instead of a blake2b call per
+    # shingle), so a stored version-1 signature agrees with no new one: each is recomputed
+    # from the case's body, and a case stored before is still found as a near duplicate.
+    recompute_fingerprints(db)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -159,7 +159,37 @@ def test_backfill_again_stores_nothing_and_rewrites_no_digest(reference, tmp_pat
     result = backfill(project, *history(project))
     assert "backfill: 0 new article(s), 0 classified, 0 error(s)" in result.output
     assert "digest:" not in result.output  # every week's digest already holds its cases
+    assert "(no flow run)" in result.output
     assert stored(project) == before
+
+
+def test_backfill_with_nothing_new_starts_no_prefect(reference, tmp_path):
+    project = tmp_path / "again"
+    shutil.copytree(reference, project)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"PREFECT_HOME": str(project / ".prefect-unused")}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "casewatch.cli", "backfill", "--config", str(project / "casewatch.toml"), *history(project)],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        f"backfill: 0 new article(s), 0 classified, 0 error(s); database: {project / 'cw.db'}",
+        "nothing new: every file was read before and every digest is up to date (no flow run)",
+    ]
+    modules = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "casewatch" in modules and "prefect" not in modules
+
+
+def test_backfill_with_nothing_new_but_a_digest_behind_its_cases_runs_the_flow(reference, tmp_path):
+    project = tmp_path / "behind"
+    shutil.copytree(reference, project)
+    db = sqlite_utils.Database(project / "cw.db")
+    db.execute("update digests set basis = 'older' where week = '2021-W44'")  # as if a case was added after it was written
+    db.conn.commit()
+    result = backfill(project, *history(project))
+    assert "backfill: 0 new article(s), 0 classified, 0 error(s)" in result.output
+    assert "(no flow run)" not in result.output
+    assert f"digest: {project / 'out' / '2021-W44.md'}" in result.output
 
 
 def test_backfill_killed_after_its_first_batch_goes_on_where_it_stopped(reference, tmp_path, prefect_harness):

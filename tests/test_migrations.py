@@ -34,9 +34,9 @@ def test_a_store_from_before_migrations_is_upgraded_in_place_with_every_row_kept
 
     assert [m.name for m in migrations.MIGRATIONS.applied(db)] == [
         "0001_foreign_keys", "0002_search_index", "0003_regions_and_places", "0004_redact_secrets", "0005_reader_deliveries",
-        "0006_reform_spread",
+        "0006_reform_spread", "0007_fingerprints_v2",
     ]
-    assert migrations.schema_version(db) == 6 == db.execute("pragma user_version").fetchone()[0]
+    assert migrations.schema_version(db) == 7 == db.execute("pragma user_version").fetchone()[0]
     # The deliveries of readers are keyed by reader and week (a key ensure_schema cannot make in place).
     assert db["deliveries"].pks == ["reader", "week"]
     after = rows_by_table(path)
@@ -88,6 +88,50 @@ def test_a_store_upgraded_by_a_newer_casewatch_is_refused(tmp_path):
     )
     with pytest.raises(ValueError, match="upgraded by a newer casewatch"):
         store.open_db(path)
+
+
+def version_1_fingerprint(text: str) -> bytes:
+    """The near-duplicate signature as casewatch stored it before version 2 (a blake2b call per shingle)."""
+    import hashlib
+
+    import numpy as np
+
+    from scrapers.fingerprint import PERMUTATIONS, normalise
+
+    chars = normalise(text)
+    rng = np.random.RandomState(20211108)
+    a = rng.randint(1, 1 << 61, PERMUTATIONS, dtype=np.uint64)
+    b = rng.randint(0, 1 << 61, PERMUTATIONS, dtype=np.uint64)
+    shingles = {chars[i : i + 5] for i in range(max(1, len(chars) - 4))}
+    values = np.array([int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "big") for s in shingles], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        hashed = (np.multiply.outer(a, values) + b[:, None]) % np.uint64((1 << 61) - 1)
+    return (hashed & np.uint64(0xFFFFFFFF)).min(axis=1).astype("<u4").tobytes()
+
+
+def test_a_case_stored_with_version_1_fingerprints_is_still_found_as_a_near_duplicate(tmp_path):
+    import opencc
+
+    from store.dedup import Signatures, body_fingerprint
+
+    path = tmp_path / "casewatch.db"
+    db = store.open_db(path)
+    body = "某区推行企业开办一日办结改革，申请人通过一网通办平台一次提交全部材料，" * 3 + "为企业节省开办费用共计120万元。"
+    store.save_articles(db, [Article(title="某区企业开办一日办结", body=body, url="https://a.example/1", source="a")], "2026-W40", "t0")
+    # As a casewatch before version 2 left it: its own signature, and no step 0007.
+    db.execute("update articles set fingerprint = ?", [version_1_fingerprint(body)])
+    db.execute("delete from _sqlite_migrations where name = '0007_fingerprints_v2'")
+    db.conn.commit()
+    copy = opencc.OpenCC("s2t").convert(body) + "\n责任编辑：张三"
+    copy_value = body_fingerprint(copy)
+    assert Signatures.load(db).candidates(copy_value) == []  # an old signature agrees with no new one
+    db.close()
+
+    db = store.open_db(path)  # the step recomputes every stored signature
+    assert db.execute("select fingerprint from articles").fetchone()[0] == body_fingerprint(body)
+    store.save_articles(db, [Article(title="某區企業開辦一日辦結", body=copy, url="https://b.example/2", source="b")], "2026-W41", "t1")
+    assert db["articles"].count == 1
+    assert [r["source"] for r in db.query("select source from sightings order by id")] == ["a", "b"]
 
 
 def test_an_older_store_gets_its_foreign_keys_and_keeps_its_rows(tmp_path):

@@ -11,6 +11,7 @@ import signal
 import time
 
 from scrapers import SourceResult, collect_file, parse_document, parse_document_isolated
+from scrapers.isolate import one_worker
 from scrapers.limits import Limits
 
 CASES = "案例1：西安市推行“分阶段施工许可”改革\n西安市按照试点先行的原则推进改革。\n案例2：商洛市全面提升“获得电力”服务水平\n商洛市持续优化电力营商环境。\n"
@@ -35,6 +36,40 @@ def parse_greedily(data, name, url, source, kind="document", limits=None):
 def parse_and_crash(data, name, url, source, kind="document", limits=None):
     """A reader whose C extension kills the process."""
     os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def parse_anything_badly(data, name, url, source, kind="document", limits=None):
+    """A reader that hangs, hoards memory or crashes as the document says; else reads it and says which process it ran in."""
+    if b"slow" in data:
+        return parse_forever(data, name, url, source, kind, limits)
+    if b"greedy" in data:
+        return parse_greedily(data, name, url, source, kind, limits)
+    if b"crash" in data:
+        return parse_and_crash(data, name, url, source, kind, limits)
+    articles, document = parse_document(data, name, url, source, kind, limits)
+    document.problems.append(f"pid {os.getpid()}")
+    return articles, document
+
+
+def test_documents_sharing_a_worker_still_fail_alone_and_a_bad_one_takes_only_its_worker():
+    # Only the hanging document is given a short time: on a loaded machine filling 1 GiB takes seconds.
+    limits, short = Limits(timeout=120, memory=1024**3), Limits(timeout=2, memory=1024**3)
+    good = CASES.encode()
+    order = [good, good, good, good, b"slow", good, b"greedy", good, b"crash", good, good]
+    with one_worker(documents=3):
+        read = [parse_document_isolated(data + bytes([n]), f"{n}.txt", f"/inbox/{n}.txt", "inbox",
+                                        limits=short if data == b"slow" else limits, parse=parse_anything_badly)
+                for n, data in enumerate(order)]  # fmt: skip
+    outcomes = [(document.status, document.error_type, len(articles)) for articles, document in read]
+    assert outcomes == [
+        ("ok", None, 2), ("ok", None, 2), ("ok", None, 2), ("ok", None, 2), ("failed", "TimeoutError", 0), ("ok", None, 2), ("failed", "MemoryError", 0),
+        ("ok", None, 2), ("failed", "WorkerDied", 0), ("ok", None, 2), ("ok", None, 2),
+    ]
+    pids = [document.problems[-1] for _, document in read if document.status == "ok"]
+    # One worker for the first three (its limit), a new one for the fourth, after each failure
+    # a new one; the last two share one again.
+    assert pids[0] == pids[1] == pids[2] != pids[3] and pids[-1] == pids[-2]
+    assert len(set(pids)) == 5 and os.getpid() not in {int(p.split()[1]) for p in pids}
 
 
 def test_a_document_that_hangs_times_out_and_the_next_one_is_read():

@@ -368,7 +368,7 @@ def test_a_store_written_before_redaction_has_its_secrets_masked_in_place(tmp_pa
     assert [t for t, _, v in text_values(path) if leaks(v)]  # the secrets are there before
 
     db = store.open_db(path)
-    assert store.schema_version(db) == 6 and [(t, c) for t, c, v in text_values(path) if leaks(v)] == []
+    assert store.schema_version(db) == 7 and [(t, c) for t, c, v in text_values(path) if leaks(v)] == []
     assert db["sources"].get("a")["location"] == "http://***@a.gov.cn/feed.xml?token=***"
     assert [r["url"] for r in db["http_cache"].rows_where(order_by="url")] == ["http://***@a.gov.cn/feed.xml?token=***", "https://b.gov.cn/x"]
     # One page known once (the two tokens were one page), under the key a collector computes now.

@@ -179,3 +179,42 @@ def test_without_a_scheduler_serve_warns_and_gives_the_cron_time_and_a_signal_re
     serving.serve(weekly_deployment(project / "casewatch.toml", "30 6 * * 1"), on_scheduled)  # returns: stopped
     assert announced == [("weekly/casewatch-weekly", mondays_at(6, 30, 1, started)[0], False)]
     assert signal.getsignal(signum) is before
+
+
+async def flow_runs_of(url: str, name: str) -> list:
+    """The flow runs of the flow `name` that the server at `url` recorded."""
+    from prefect.client.orchestration import PrefectClient
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    async with PrefectClient(url) as client:
+        return await client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[name])))
+
+
+def test_backfill_reports_to_a_running_serve_says_so_and_starts_no_server_of_its_own(project):
+    import asyncio
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "casewatch.cli", "serve"], cwd=project, env=serve_env(project),
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    state = project / ".casewatch" / "prefect" / "serve.json"
+    try:
+        out = Lines(process.stdout)
+        url = out.next(timeout=180).split()[2]
+        out.next(timeout=120)  # serving …: the runner is up
+        assert state.exists()
+        files = [str(project / "inbox" / name) for name in sorted(os.listdir(project / "inbox"))[:1]]
+        done = subprocess.run(
+            [sys.executable, "-m", "casewatch.cli", "backfill", *files], cwd=project, env=serve_env(project),
+            capture_output=True, text=True, timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert f"Prefect: using the server of `casewatch serve` (process {process.pid}) at {url}" in done.stderr
+        assert "Starting temporary server" not in done.stderr
+        assert done.stdout.startswith("backfill: 30 new article(s), 30 classified, 0 error(s)")
+        runs = asyncio.run(flow_runs_of(url, "backfill"))
+        assert [run.state.type.value for run in runs] == ["COMPLETED"]  # recorded by the served server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
+    assert not state.exists()  # a stopped serve is found by no later run
