@@ -202,8 +202,8 @@ def _serve(connection, memory: int | None) -> None:
         except BaseException as exc:  # everything, even SystemExit from a library, is this document's failure
             error, error_type = describe_failure(exc)
             articles, document = [], _failed(data, name, url, source, kind, error, error_type)
-        if document.error_type == "MemoryError" and memory:
-            document.error = f"ran out of memory (limit {describe_bytes(memory)})"
+        if memory and document.error_type and (document.error_type == "MemoryError" or hit_the_limit(memory)):
+            document.error, document.error_type = f"ran out of memory (limit {describe_bytes(memory)})", "MemoryError"
         connection.send((articles, document))
 
 
@@ -253,11 +253,22 @@ def _extract(sender, data: bytes, name: str, limits: Limits) -> None:
         answer = ("ok", extract_document(data, name, limits))
     except BaseException as exc:
         error, error_type = describe_failure(exc)
-        if error_type == "MemoryError" and limits.memory:
+        if limits.memory and (error_type == "MemoryError" or hit_the_limit(limits.memory)):
             error = f"ran out of memory (limit {describe_bytes(limits.memory)})"
         answer = ("failed", error)
     sender.send(answer)
     sender.close()
+
+
+def hit_the_limit(memory: int, margin: int = 64 * 1024**2) -> bool:
+    """Whether this worker's address space came within `margin` of its limit: a library that fails to
+    allocate does not always raise MemoryError (libxml2 may report it as a syntax error, "unknown error")."""
+    try:
+        with open("/proc/self/status") as status:
+            peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmPeak:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return False
+    return peak >= memory - margin
 
 
 def _main_is_a_file() -> bool:
@@ -279,8 +290,8 @@ def _work(sender, parse: Parser, args: tuple, memory: int | None) -> None:
     except BaseException as exc:  # everything, even SystemExit from a library, is this document's failure
         error, error_type = describe_failure(exc)
         articles, document = [], _failed(data, name, url, source, kind, error, error_type)
-    if document.error_type == "MemoryError" and memory:
-        document.error = f"ran out of memory (limit {describe_bytes(memory)})"
+    if memory and document.error_type and (document.error_type == "MemoryError" or hit_the_limit(memory)):
+        document.error, document.error_type = f"ran out of memory (limit {describe_bytes(memory)})", "MemoryError"
     sender.send((articles, document))
     sender.close()
 
