@@ -428,19 +428,33 @@ class Trace:
         }  # fmt: skip
 
 
+@dataclass
+class Cursor:
+    """Where the paging of an endpoint stands, so that a backfill goes on in its next batch where the last one stopped."""
+
+    page: int = 0  # the next page to ask for, counted from 0
+    seen: set[str] = field(default_factory=set)
+    counted: int = 0
+    done: bool = False
+
+
 def fetch_endpoint_pages(
-    endpoint: Endpoint, session: Session, hosts: set[str] | None, max_pages: int, until: date | None, trace: Trace
+    endpoint: Endpoint, session: Session, hosts: set[str] | None, max_pages: int, until: date | None, trace: Trace,
+    cursor: Cursor | None = None,
 ) -> Iterator[list[Link]]:
     """The links of each page of an endpoint, in order, fetched politely; `trace` says what was asked and why it stopped.
 
     Paging stops at a page that is empty or holds only links already given (an endpoint
     that ignores the page number answers the same page again), at the total the answer
     states (totalPage, totalRecord …), at `max_pages`, or at the first failure, which
-    `trace.error` keeps (the caller records it against the source).
+    `trace.error` keeps (the caller records it against the source). With a `cursor`, it
+    starts at the cursor's page, goes on from it, and marks it done unless `max_pages` ended it.
     """
-    seen: set[str] = set()
-    counted = 0
-    for n in range(max_pages):
+    cursor = cursor if cursor is not None else Cursor()
+    start = cursor.page
+    cursor.done = True  # unless only max_pages stops it, below
+    for n in range(start, start + max_pages):
+        cursor.page = n + 1
         url, method, form = endpoint.request(n)
         response = session.fetch(url, method, form, hosts=_hosts(hosts, endpoint.url))
         entry = {"url": url, "method": method, "form": form, "outcome": response.outcome, "items": 0}
@@ -458,7 +472,7 @@ def fetch_endpoint_pages(
             trace.error, trace.stopped = str(exc), "the endpoint's answer is not a listing"
             entry["outcome"] = "unreadable"
             return
-        fresh = [link for link in page.links if canonical_url(link.url) not in seen]
+        fresh = [link for link in page.links if canonical_url(link.url) not in cursor.seen]
         entry["items"] = len(page.links)
         if not page.links:
             trace.stopped = "an empty page"
@@ -466,8 +480,8 @@ def fetch_endpoint_pages(
         if not fresh:
             trace.stopped = "a page that repeats the ones before"
             return
-        seen.update(canonical_url(link.url) for link in fresh)
-        counted += len(page.links)
+        cursor.seen.update(canonical_url(link.url) for link in fresh)
+        cursor.counted += len(page.links)
         yield fresh
         if not endpoint.pages:
             trace.stopped = "the endpoint has one page"
@@ -475,9 +489,10 @@ def fetch_endpoint_pages(
         if page.total_pages is not None and endpoint.kind != "hanweb" and n + 1 >= page.total_pages:
             trace.stopped = f"the last page ({page.total_pages} pages)"
             return
-        if page.total_records is not None and counted + endpoint.skip >= page.total_records:
+        if page.total_records is not None and cursor.counted + endpoint.skip >= page.total_records:
             trace.stopped = f"all {page.total_records} records"
             return
+    cursor.done = False
     trace.stopped = f"max_pages ({max_pages})"
 
 

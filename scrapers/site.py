@@ -20,7 +20,7 @@ from .isolate import extract_document_isolated
 from .readers import GB_LABELS
 from .http import Response, Session
 from .listing import Link, PageRequest, parse_listing
-from .listing_api import Endpoint, Trace, endpoint_from_source, endpoint_on_page, fetch_endpoint_pages
+from .listing_api import Cursor, Endpoint, Trace, endpoint_from_source, endpoint_on_page, fetch_endpoint_pages
 from .records import Article, Document, ScrapeError, SourceResult
 from .redact import redact_result, redact_url
 from .regions import find_region
@@ -241,7 +241,9 @@ class Backfill:
     """Where a site's backfill stands between batches: the listing pages still to read, the links taken.
 
     A backfill reads a column back in time, past `max_pages` and past pages of known
-    articles, until a listing page reaches back before `since`.
+    articles, until a listing page reaches back before `since`. A column whose list a
+    script loads is paged through its endpoint (`api_url`, or the one its first page names),
+    `cursor` saying where.
     """
 
     since: date
@@ -251,10 +253,15 @@ class Backfill:
     taken: set[str] = field(default_factory=set)
     pages: int = 0
     done: bool = False
+    endpoint: Endpoint | None = None
+    cursor: Cursor = field(default_factory=Cursor)
 
 
 def start_backfill(source: dict, since: date, until: date | None = None) -> Backfill:
-    """A backfill of a site source from its first listing page, for articles published from `since` to `until`."""
+    """A backfill of a site source from its first listing page (or its `api_url`), for articles published from `since` to `until`."""
+    endpoint = endpoint_from_source(source)
+    if endpoint is not None:  # as a run does: the endpoint only, not the listing page
+        return Backfill(since, until or today(), [], endpoint=endpoint)
     return Backfill(since, until or today(), [PageRequest(source["url"])])
 
 
@@ -282,33 +289,73 @@ def backfill_site(source: dict, session: Session, known_urls: set[str], backfill
                 break
             continue
         read += 1
+        first = not backfill.pages
         backfill.pages += 1
         result.pages_fetched += 1
         listing = read_listing(source, response, today())
+        if first and not listing.pages:  # a list a script loads: paged through its endpoint, below
+            backfill.endpoint = endpoint_on_page(_decode(response, source.get("encoding")), response.final_url, bool(listing.links))
+            if backfill.endpoint is None and not listing.links and listing.script:
+                result.errors.append(f"listing {request.url}: {listing.script}")
         result.links_found += len(listing.links)
         backfill.queue += [page for page in listing.pages if page.key not in backfill.seen]
-        dates = {link.url: link.date or date_from_url(link.url) for link in listing.links}
-        wanted = [
-            link for link in listing.links
-            if canonical_url(link.url) not in taken and _within(dates[link.url], backfill.since, backfill.until)
-        ]  # fmt: skip
-        taken.update(canonical_url(link.url) for link in wanted)
-        backfill.taken.update(canonical_url(link.url) for link in wanted)
-        result.new_links += len(wanted)
-        for link in wanted:
-            collect_link(link, source, session, hosts, result, today())
-        # Columns list the newest first, after any pinned (置顶) items: the page's last dated link
-        # says how far back it reaches. Older than `since`: the pages after it are older still.
-        last = next((dates[link.url] for link in reversed(listing.links) if dates[link.url]), None)
-        if not listing.links or (last is not None and last[:10] < backfill.since.isoformat()):
+        reaches_back = _backfill_links(listing.links, source, session, hosts, taken, backfill, result)
+        if reaches_back and (backfill.endpoint is None or listing.links):
             backfill.done = True
             break
-    if not backfill.queue:
+    if backfill.endpoint is not None:
+        if not backfill.done and read < pages:
+            read += _backfill_endpoint(source, session, hosts, taken, backfill, result, pages - read)
+    elif not backfill.queue:
         backfill.done = True
     if result.pages_fetched and backfill.pages == result.pages_fetched and not result.links_found:
         result.errors.append(f"no article links found on {source['url']}: the site may have been redesigned")
     result.log = mark_unreadable(session.log[mark:], result.unreadable)
     return result
+
+
+def _backfill_links(
+    links: list[Link], source: dict, session: Session, hosts: set[str], taken: set[str], backfill: Backfill, result: SiteResult
+) -> bool:
+    """Read the links of one listing page that fall in the backfill's range; True when the page reaches back before it."""
+    dates = {link.url: link.date or date_from_url(link.url) for link in links}
+    wanted = [
+        link for link in links
+        if canonical_url(link.url) not in taken and _within(dates[link.url], backfill.since, backfill.until)
+    ]  # fmt: skip
+    taken.update(canonical_url(link.url) for link in wanted)
+    backfill.taken.update(canonical_url(link.url) for link in wanted)
+    result.new_links += len(wanted)
+    for link in wanted:
+        collect_link(link, source, session, hosts, result, today())
+    # Columns list the newest first, after any pinned (置顶) items: the page's last dated link
+    # says how far back it reaches. Older than `since`: the pages after it are older still.
+    last = next((dates[link.url] for link in reversed(links) if dates[link.url]), None)
+    return not links or (last is not None and last[:10] < backfill.since.isoformat())
+
+
+def _backfill_endpoint(
+    source: dict, session: Session, hosts: set[str], taken: set[str], backfill: Backfill, result: SiteResult, pages: int
+) -> int:
+    """The next `pages` pages of a script-loaded column's endpoint, from where the backfill's cursor stands; how many were read."""
+    trace = result.endpoint = Trace(backfill.endpoint)
+    read = 0
+    for links in fetch_endpoint_pages(backfill.endpoint, session, hosts, pages, today(), trace, backfill.cursor):
+        read += 1
+        backfill.pages += 1
+        result.pages_fetched += 1
+        result.links_found += len(links)
+        if _backfill_links(links, source, session, hosts, taken, backfill, result):
+            trace.stopped = f"a page reaching back before {backfill.since.isoformat()}"
+            backfill.cursor.done = True
+            break
+    if trace.error:
+        last = trace.requests[-1]
+        result.errors.append(f"listing endpoint {last['url']}: {trace.error}")
+        if last["outcome"] == "unreadable":
+            result.unreadable[last["url"]] = trace.error
+    backfill.done = backfill.cursor.done
+    return read
 
 
 def _within(published: str | None, since: date, until: date) -> bool:

@@ -384,3 +384,57 @@ def test_the_stated_total_is_the_answer_s_not_an_item_s_count():
     ]}, "pages": 7}, ensure_ascii=False)  # fmt: skip
     page = parse_endpoint_page(answer, Endpoint("http://x/api", page_param="p"), "http://x/", UNTIL)
     assert (len(page.links), page.total_pages, page.total_records) == (2, 7, None)
+
+
+# --- backfills through an endpoint ------------------------------------------------------------
+
+
+def backfill_in_batches(source: dict, since: date, pages: int = 1, batches: int = 10) -> tuple[list, list]:
+    """A site backfill in batches of `pages` pages, as the backfill flow runs it: each batch's result, and the Backfill at the end."""
+    from scrapers.site import backfill_site, start_backfill
+
+    session, cursor, results = fast_session(), start_backfill(source, since, UNTIL), []
+    while not cursor.done and len(results) < batches:
+        results.append(backfill_site(source, session, set(), cursor, pages))
+    return results, cursor
+
+
+def test_a_backfill_pages_a_script_loaded_column_through_its_endpoint_one_batch_after_another():
+    server = serve(lambda root: hanweb_routes(root, ["hanweb-group-2.xml", "hanweb-group-3.xml", "hanweb-group-empty.xml"]))
+    with server:
+        results, cursor = backfill_in_batches({"name": "kjt", "url": server.url(COLUMN)}, date(2024, 1, 1))
+        posts = [r.path for r in server.requests if r.method == "POST"]
+    # the column page (its 2 embedded records), group 2, group 3, then the empty group that ends it
+    assert [len(r.articles) for r in results] == [2, 3, 2, 0] and cursor.done
+    assert posts == [PROXY + f"?startrecord={a}&endrecord={b}&perpage=15" for a, b in ((3, 47), (48, 92), (93, 137))]
+    assert sorted(a.url.replace(server.root, "") for r in results for a in r.articles) == sorted(ARTICLE_PATHS)
+    assert all(r.errors == [] for r in results)
+
+
+def test_an_endpoint_backfill_stops_at_the_page_that_reaches_back_before_since():
+    server = serve(lambda root: hanweb_routes(root, ["hanweb-group-2.xml", "hanweb-group-3.xml", "hanweb-group-empty.xml"]))
+    with server:
+        results, cursor = backfill_in_batches({"name": "kjt", "url": server.url(COLUMN)}, date(2024, 7, 1), pages=5)
+        posts = [r for r in server.requests if r.method == "POST"]
+    # group 2 ends on 2024-06-19: its two later articles are read, the older one and group 3 are not asked for
+    assert len(results) == 1 and cursor.done and len(posts) == 1
+    assert [a.url.replace(server.root, "") for a in results[0].articles] == ARTICLE_PATHS[:4]
+    assert results[0].endpoint.stopped == "a page reaching back before 2024-07-01"
+
+
+def test_a_backfill_of_a_configured_api_never_asks_the_column_page_and_goes_on_at_its_next_page():
+    server = FixtureServer({})
+    server.routes.update(govcn_routes(server.root))
+    server.routes.update({p: article for p in ("/zhengce/zhengceku/202511/content_7047091.htm",
+                                               "/zhengce/zhengceku/202511/content_7047090.htm",
+                                               "/zhengce/zhengceku/202510/content_7046001.htm")})  # fmt: skip
+    source = {
+        "name": "gov-policy", "url": server.url("/zhengce/zhengceku/"), "api_url": server.url("/search-gov/data"),
+        "api_params": {"t": "zhengcelibrary_gw", "q": "", "sort": "pubtime", "sortType": "1", "n": "2"}, "api_page_param": "p",
+    }  # fmt: skip
+    with server:
+        results, cursor = backfill_in_batches(source, date(2020, 1, 1))
+        gets = [r.path.rsplit("&", 1)[1] for r in server.requests if r.path.startswith("/search-gov/")]
+    assert gets == ["p=1", "p=2"] and [len(r.articles) for r in results] == [2, 1] and cursor.done
+    assert "/zhengce/zhengceku/" not in server.paths()
+    assert results[-1].endpoint.stopped == "all 3 records"
