@@ -237,6 +237,8 @@ def _check_api(source: dict, where: str) -> None:
         raise ConfigError(f"{where}: api_url must start with http:// or https://, not {source['api_url']!r}")
     if source.get("api_method", "GET").upper() not in API_METHODS:
         raise ConfigError(f"{where}: api_method must be GET or POST, not {source['api_method']!r}")
+    if str(source.get("api_body", "form")).lower() not in ("form", "json"):
+        raise ConfigError(f"{where}: api_body must be form or json, not {source['api_body']!r}")
     params = source.get("api_params", {})
     if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in params.values()):
         raise ConfigError(f"{where}: api_params values must be strings or numbers")

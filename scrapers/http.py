@@ -68,6 +68,10 @@ HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 DEFAULT_LABELS = {"iso-8859-1", "latin-1", "latin1"}
 
 
+class JsonBody(dict):
+    """Form data to be sent as a JSON body (`Content-Type: application/json`) rather than urlencoded."""
+
+
 @dataclass
 class Response:
     """What fetching one URL gave: the outcome always, content when there is some."""
@@ -453,8 +457,9 @@ class Session:
     def _send(self, url: str, method: str, data: dict | None, headers: dict, key: str) -> tuple[Response, bool]:
         """Send one request and read its answer (under the caller's guard)."""
         try:
+            body = {"json": data} if isinstance(data, JsonBody) else {"data": data}
             raw = self.http.request(
-                method, url, data=data, headers=headers, timeout=self.timeout, stream=True, allow_redirects=False
+                method, url, **body, headers=headers, timeout=self.timeout, stream=True, allow_redirects=False
             )
         except requests.Timeout as exc:
             return Response(url, url, "timeout", error=_message(exc)), True

@@ -67,6 +67,7 @@ WEB = {
 API = {
     "api_url": Key(str, "the endpoint that lists the column's articles; `{page}`, `{start}`, `{end}` in it are filled per page"),
     "api_method": Key(str, "GET or POST (POST sends api_params as a form)", "GET"),
+    "api_body": Key(str, "how a POST sends api_params: form (urlencoded) or json (a JSON body, as axios and many Vue portals do)", "form"),
     "api_params": Key(dict, "query (GET) or form (POST) parameters; `{page}`, `{start}`, `{end}` in values are filled per page"),
     "api_items": Key(str, "dotted path to the list of items in the JSON (e.g. data.bean.results); default: found by its fields"),
     "api_title": Key(str, "the item field holding the title; default: title, name, …"),

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .dates import TIMEZONE, parse_date
-from .http import Response, Session
+from .http import JsonBody, Response, Session
 from .listing import DATASTORE_RE, NAV_TEXT, NEXTGROUP_RE, RECORD_RE, Link, endpoint_rank, parse_listing
 from .urls import absolute_url, canonical_url, site_key, strip_tracking
 
@@ -50,6 +50,10 @@ URL_KEY_RE = re.compile(r"""\burl\s*:\s*(?:[\w.]+\s*\+\s*)?["']([^"']+)["']""")
 URL_FIRST_RE = re.compile(r"""^\s*\(?\s*["']([^"']+)["']""")
 METHOD_RE = re.compile(r"""\b(?:type|method)\s*:\s*["'](get|post)["']""", re.I)
 DATA_RE = re.compile(r"""\b(?:data|params)\s*:\s*(\{[^{}]*\})""", re.S)
+# A body sent as JSON: `data: JSON.stringify({…})` ($.ajax), `body: JSON.stringify({…})` (fetch), or a
+# `contentType: "application/json"` beside the data.
+JSON_DATA_RE = re.compile(r"""\b(?:data|body)\s*:\s*JSON\.stringify\(\s*(\{[^{}]*\})""", re.S)
+JSON_TYPE_RE = re.compile(r"""\bcontent-?type["']?\s*:\s*["']application/json""", re.I)
 JS_PAIR_RE = re.compile(r"""["']?(\w+)["']?\s*:\s*(?:"([^"]*)"|'([^']*)'|(-?\d+(?:\.\d+)?))""")
 DATA_ATTR_RE = re.compile(r"""\bdata-(?:url|api|src|source)\s*=\s*["']([^"']+)["']""", re.I)
 # Hanweb's jpage settings beside the datastore: perPage, groupSize, and its form (ajaxParam / param_<unitid>).
@@ -85,6 +89,7 @@ class Endpoint:
     first_page: int = 1
     page_size: int = 20
     origin: str = "config"
+    body: str = "form"  # how a POST sends its parameters: "form" (urlencoded) or "json"
     skip: int = 0  # records already read from the page itself (Hanweb's first group is embedded)
     perpage: int = 15  # Hanweb: records per page of its pager (a group is several pages)
 
@@ -112,7 +117,7 @@ class Endpoint:
             query = urlencode({"startrecord": start, "endrecord": end, "perpage": self.perpage})
             return urlunsplit(parts._replace(query=query)), "POST", params
         if self.method == "POST":
-            return url, "POST", params
+            return url, "POST", JsonBody({k: _json_value(v) for k, v in params.items()}) if self.body == "json" else params
         if params:
             parts = urlsplit(url)
             query = urlencode(parse_qsl(parts.query, keep_blank_values=True) + list(params.items()))
@@ -121,6 +126,9 @@ class Endpoint:
 
     def describe(self) -> str:
         """How the endpoint pages, in a few words."""
+        return self._paging() + (" (POST body in JSON)" if self.method == "POST" and self.body == "json" else "")
+
+    def _paging(self) -> str:
         if self.kind == "hanweb":
             return f"Hanweb groups of {self.page_size} records (startrecord/endrecord) until a group is empty or repeats"
         if self.page_param:
@@ -128,6 +136,13 @@ class Endpoint:
         if self.pages:
             return "page number in the URL or parameters ({page}/{start}/{end})"
         return "one page (no page parameter)"
+
+
+def _json_value(text: str):
+    """A parameter as a JSON body carries it: numbers, true/false and null as such, anything else a string."""
+    if re.fullmatch(r"-?\d+(?:\.\d+)?|true|false|null", text):
+        return json.loads(text)
+    return text
 
 
 def endpoint_from_source(source: dict) -> Endpoint | None:
@@ -149,6 +164,7 @@ def endpoint_from_source(source: dict) -> Endpoint | None:
         first_page=int(source.get("api_first_page", 1)),
         page_size=int(source.get("api_page_size", 45 if hanweb else 20)),
         origin="config",
+        body=str(source.get("api_body", "form")).lower(),
     )
 
 
@@ -197,12 +213,17 @@ def _script_endpoint(html: str, url: str) -> Endpoint | None:
             continue
         method = METHOD_RE.search(body)
         verb = (method.group(1) if method else ("post" if call.endswith("post") else "get")).upper()
-        data = DATA_RE.search(body)
+        stringified = JSON_DATA_RE.search(body)
+        data = stringified or DATA_RE.search(body)
         params = _js_object(data.group(1)) if data else {}
+        # axios posts an object as JSON; $.ajax and fetch do when the data is JSON.stringify'd or typed so
+        sent = "json" if stringified or (JSON_TYPE_RE.search(body) and data) else "form"
         if call.startswith("axios.post") and not data:  # axios.post(url, {…})
             literal = re.search(r"""["'][^"']+["']\s*,\s*(\{[^{}]*\})""", body)
-            params = _js_object(literal.group(1)) if literal else {}
-        calls.append(_with_paging(Endpoint(absolute_url(target.group(1), url) or target.group(1), verb, params, origin="page")))
+            params, sent = (_js_object(literal.group(1)) if literal else {}), "json"
+        if call.startswith("axios") and verb == "POST":
+            sent = "json"
+        calls.append(_with_paging(Endpoint(absolute_url(target.group(1), url) or target.group(1), verb, params, origin="page", body=sent)))
     if calls:
         # The list's own call rather than a weather widget's or a counter's: the first of the
         # calls to the site's family of hosts with a path that searches or lists (endpoint_rank).

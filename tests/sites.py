@@ -27,6 +27,7 @@ class Request:
     path: str
     headers: dict[str, str]
     form: dict[str, str] = field(default_factory=dict)
+    body: str = ""  # the request's body as sent (a JSON body is not a form)
 
 
 @dataclass
@@ -55,7 +56,9 @@ class Handler(BaseHTTPRequestHandler):
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode("utf-8") if length else ""
-        request = Request(method, self.path, {k.lower(): v for k, v in self.headers.items()}, dict(parse_qsl(raw)))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        form = {} if "json" in headers.get("content-type", "") else dict(parse_qsl(raw))
+        request = Request(method, self.path, headers, form, raw)
         self.server.requests.append(request)
         route = self.server.routes.get(self.path) or self.server.routes.get(urlsplit(self.path).path)
         reply = route(request) if callable(route) else route

@@ -438,3 +438,49 @@ def test_a_backfill_of_a_configured_api_never_asks_the_column_page_and_goes_on_a
     assert gets == ["p=1", "p=2"] and [len(r.articles) for r in results] == [2, 1] and cursor.done
     assert "/zhengce/zhengceku/" not in server.paths()
     assert results[-1].endpoint.stopped == "all 3 records"
+
+
+def json_routes(root: str) -> dict:
+    """The avalon column's answers from an endpoint that takes its page only in a JSON body (as axios sends it)."""
+
+    def answer(request: Request) -> Reply:
+        if "application/json" not in request.headers.get("content-type", ""):
+            return Reply(b'{"code":415,"msg":"Content type not supported"}', status=415, content_type="application/json")
+        page = json.loads(request.body)["pageNo"]
+        return Reply(endpoint_file({1: "avalon-list-p1.json", 2: "avalon-list-p2.json"}[page]), content_type="application/json")
+
+    return {"/api/content/list": answer}
+
+
+def test_a_configured_post_api_can_send_its_parameters_as_a_json_body():
+    server = serve(json_routes)
+    with server:
+        source = {
+            "name": "zcwj", "url": server.url("/zcwj/index.html"), "api_url": server.url("/api/content/list"),
+            "api_method": "POST", "api_body": "json", "api_params": {"columnId": "1547", "pageSize": 2}, "api_page_param": "pageNo",
+        }  # fmt: skip
+        result = collect_site(source, fast_session(), set(), until=UNTIL)
+        posts = [r for r in server.requests if r.method == "POST"]
+    # numbers go as numbers, the page number too
+    assert [json.loads(r.body) for r in posts] == [{"columnId": 1547, "pageSize": 2, "pageNo": n} for n in (1, 2)]
+    assert result.endpoint.stopped == "the last page (2 pages)" and len(result.articles) == 3 and result.errors == []
+    assert "JSON" in result.endpoint.endpoint.describe()
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "axios.post('/api/content/list', {columnId: '1547', pageNo: 1, pageSize: 2}).then(function (r) { vm.list = r.data; });",
+        "$.ajax({url: '/api/content/list', type: 'POST', contentType: 'application/json', "
+        "data: JSON.stringify({columnId: '1547', pageNo: 1, pageSize: 2}), success: function (r) { render(r); }});",
+    ],
+)
+def test_a_page_whose_script_posts_json_is_read_with_a_json_body(script):
+    page = f"<html><body><div id='app'><ul><li v-for='x in list'>{{{{x.title}}}}</li></ul></div><script>{script}</script></body></html>"
+    server = serve(json_routes)
+    server.routes["/zcwj/index.html"] = Reply(page.encode())
+    with server:
+        result = collect_site({"name": "zcwj", "url": server.url("/zcwj/index.html")}, fast_session(), set(), until=UNTIL)
+    endpoint = result.endpoint.endpoint
+    assert (endpoint.method, endpoint.body, endpoint.page_param) == ("POST", "json", "pageNo")
+    assert len(result.articles) == 3 and result.errors == []
