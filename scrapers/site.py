@@ -308,7 +308,7 @@ def backfill_site(source: dict, session: Session, known_urls: set[str], backfill
             read += _backfill_endpoint(source, session, hosts, taken, backfill, result, pages - read)
     elif not backfill.queue:
         backfill.done = True
-    if result.pages_fetched and backfill.pages == result.pages_fetched and not result.links_found:
+    if result.pages_fetched and backfill.pages == result.pages_fetched and not result.links_found and not _first_failed(result):
         result.errors.append(f"no article links found on {source['url']}: the site may have been redesigned")
     result.log = mark_unreadable(session.log[mark:], result.unreadable)
     return result
@@ -527,5 +527,7 @@ def _failure(response: Response) -> str:
 
 
 def _first_failed(result: SiteResult) -> bool:
-    return bool(result.errors) and result.errors[0].startswith("listing ") and not result.pages_fetched
+    """Whether the listing's failure is already said: its first page failed, or the endpoint its list comes from did."""
+    endpoint_failed = result.endpoint is not None and result.endpoint.error is not None
+    return endpoint_failed or (bool(result.errors) and result.errors[0].startswith("listing ") and not result.pages_fetched)
 

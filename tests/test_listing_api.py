@@ -484,3 +484,11 @@ def test_a_page_whose_script_posts_json_is_read_with_a_json_body(script):
     endpoint = result.endpoint.endpoint
     assert (endpoint.method, endpoint.body, endpoint.page_param) == ("POST", "json", "pageNo")
     assert len(result.articles) == 3 and result.errors == []
+
+
+def test_a_failing_endpoint_that_a_page_names_is_said_once_and_not_as_a_redesign():
+    server = serve(avalon_routes)
+    server.routes["/api/content/list"] = Reply(b"<html><body>500 Internal Server Error</body></html>", status=500)
+    with server:
+        result = collect_site({"name": "zcwj", "url": server.url("/zcwj/index.html")}, fast_session(retries=0), set(), until=UNTIL)
+    assert result.errors == [f"listing endpoint {server.url('/api/content/list')}: http_error (HTTP 500)"]
