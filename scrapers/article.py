@@ -70,6 +70,8 @@ HEAD_RE = re.compile(
 )
 # Shorter than this after the furniture is gone, a page holds no article (a menu, a missing text).
 MIN_ARTICLE = 20
+# The label of a metadata table's title row, alone on its line or before the value.
+TITLE_LABEL_RE = re.compile(r"^(?:标\s*题|文件名称|文章标题|信息名称|名\s*称)\s*[:：]\s*(.*)$")
 # A site name after the title in <title>: "标题_浙江省人民政府", "标题 - 中国政府网".
 TITLE_SUFFIX_RE = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s).*$")
 # Below this many characters a container is empty chrome (a print button, a date line).
@@ -128,7 +130,8 @@ def parse_article(
     body, container, body_from = extract_body(root, html, body_selector)
     page_text = block_text(root.find("body") if root.find("body") is not None else root)
 
-    title = _select_text(root, title_selector) or metas.get("articletitle")
+    # A 信息公开 page names its document in a labelled row ("标　　题：…") of its metadata table.
+    title = _select_text(root, title_selector) or metas.get("articletitle") or labelled_title(page_text)
     if not title and listing_title and not listing_title.endswith(("...", "…")):
         title = listing_title
     if not title:
@@ -180,6 +183,19 @@ def _title_from_head(head: str, page_text: str, fallback: bool = True) -> str | 
     return found or (TITLE_SUFFIX_RE.sub("", head) if fallback else None)
 
 
+def labelled_title(text: str) -> str | None:
+    """The title a metadata table labels (标题, 信息名称, 文件名称, 名称), the value on the label's line or the next."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        match = TITLE_LABEL_RE.match(line)
+        if not match:
+            continue
+        value = match.group(1).strip() or (lines[i + 1].strip() if i + 1 < len(lines) else "")
+        if 4 <= len(value) <= 120 and not re.search(r"[:：]$", value) and not TITLE_LABEL_RE.match(value):
+            return value
+    return None
+
+
 def find_issuer(text: str) -> str | None:
     """The issuer a page labels (来源, 信息来源, 发布机构 …), label stripped; an empty label is none."""
     for match in re.finditer(ISSUER_LABELS + r"\s*[:：]\s*([^\n|｜【】\[\]]*?)\s*(?=$|\n|[|｜【\[]|\s\S{2,6}[:：])", text, re.M):
@@ -207,8 +223,9 @@ def trim_body(body: str, title: str | None = None, issuer: str | None = None) ->
 
     def is_title(line: str) -> bool:
         flat = re.sub(r"\s+", "", line)
-        # the title, or a piece of a title broken over lines; not a lead paragraph that quotes it
-        return len(flat) >= 4 and (flat in key or (key in flat and len(flat) <= len(key) + 12))
+        # the title, or a piece of a title broken over lines; not a lead paragraph that quotes it;
+        # without a title no line is one (every short line would "contain" the empty title)
+        return bool(key) and len(flat) >= 4 and (flat in key or (key in flat and len(flat) <= len(key) + 12))
 
     # Whatever precedes the title near the top of a container is the column's name or a breadcrumb.
     prose = next((i for i, line in enumerate(lines) if len(line) > 60 or "。" in line), len(lines))
@@ -220,8 +237,9 @@ def trim_body(body: str, title: str | None = None, issuer: str | None = None) ->
         if HEAD_RE.match(line) or (start < prose and is_title(line)) or label_value or (issuer and line == issuer):
             start += 1
             continue
-        # a subtitle straight under the title: short, no sentence in it
-        if start == subtitle_at and len(line) <= 40 and not re.search(r"[。；！？]", line):
+        # a subtitle straight under the title: short, no sentence in it, not the addressees of a
+        # notice ("各省、自治区、直辖市人民政府，国务院各部委、各直属机构：")
+        if start == subtitle_at and len(line) <= 40 and not re.search(r"[。；！？]|[:：]$", line):
             start += 1
             continue
         break

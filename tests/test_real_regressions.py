@@ -4,7 +4,7 @@ import re
 
 from real_corpus import load_gold, page_html
 
-from scrapers.article import parse_article
+from scrapers.article import parse_article, trim_body
 from scrapers.listing import parse_listing, trs_pages
 
 GOLD = {r["site"]: r for r in load_gold()}
@@ -181,3 +181,36 @@ def test_the_date_disagreement_is_stored_with_the_article(tmp_path):
     db = store.open_db(tmp_path / "casewatch.db")
     store.save_articles(db, articles, "2026-W45", store.now())
     assert [row["problems"] for row in db["articles"].rows] == ["date: the page shows 2009-09-30, its meta tag says 2023-05-12"]
+
+
+def test_a_page_without_meta_tags_takes_the_title_its_metadata_table_labels():
+    # gov.cn policy library (a crawler's dump of the page's div.wrap, no <head>): 标　　题： in one cell,
+    # the title in the next; 成文日期 1996-11-05 beside 发布日期 2018-12-03; 发文机关 国务院、中央军委
+    page = read("www.gov.cn/zhengce/5345407")
+    assert page.title == "国务院、中央军委关于同意武警总部后勤部机关等迁址新建的批复"
+    assert (page.published, page.issuer) == ("2018-12-03", "国务院、中央军委")
+    # the title, broken over two lines, and the document number head the body; the signature ends it
+    assert page.body.startswith("武警总部：") and page.body.endswith("一九九六年十一月五日")
+
+
+def _ucap_text(site: str) -> str:
+    from scrapers.article import block_text
+    from scrapers.html import tree
+
+    return block_text(tree(page_html(GOLD[site])).get_element_by_id("UCAP-CONTENT"))
+
+
+def test_without_a_title_no_short_line_is_taken_for_it():
+    # Read with no title, every short line "contained" the empty title: the signature, the date and
+    # （此件公开发布） were cut from the end of the gov.cn 双随机 opinion, the addressees from its head.
+    body = trim_body(_ucap_text("www.gov.cn/zhengce/5365945"), None)
+    assert body.endswith("国务院\n2019年1月27日\n（此件公开发布）")
+    assert "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：" in body
+
+
+def test_the_addressees_under_a_title_are_not_a_subtitle():
+    # The same opinion as a template without the document number line prints it: the addressee line
+    # follows the title straight away (short, no full stop, like a subtitle) and is the first line of the text.
+    text = _ucap_text("www.gov.cn/zhengce/5365945").replace("国发〔2019〕5号\n", "", 1)
+    body = trim_body(text, "国务院关于在市场监管领域全面推行部门联合“双随机、一公开”监管的意见")
+    assert body.startswith("各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n在市场监管领域")
