@@ -72,6 +72,19 @@ HEAD_RE = re.compile(
 MIN_ARTICLE = 20
 # The label of a metadata table's title row, alone on its line or before the value.
 TITLE_LABEL_RE = re.compile(r"^(?:标\s*题|文件名称|文章标题|信息名称|名\s*称)\s*[:：]\s*(.*)$")
+# The byline under a title: a label (来源, 发布时间, 作者 …) or a date opening the line (新华网: "2024 07/22 14:52:26").
+BYLINE_RE = re.compile(
+    r"^[【\[(（]?\s*(?:来\s?源|信息来源|文章来源|稿件来源|发布(?:日期|时间|机构|者)|发表(?:时间|日期)|更新时间|时间|日期|作者|撰稿)\s*[:：]"
+    r"|^[(（]?\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s+\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*[)）]?(?:\s+\S.*)?$"
+    r"|^(?:19|20)\d{2}\s+\d{2}/\d{2}\s+\d{1,2}:\d{2}"
+)
+# 新华网's date line: "2024 07/22 14:52:26".
+SLASHED_DATE_RE = re.compile(r"^\s*((?:19|20)\d{2})\s+(\d{1,2})/(\d{1,2})\s+\d{1,2}:\d{2}")
+# Lines above a byline that are not a title: breadcrumbs, labels, counters, a document number, sentences.
+NOT_TITLE_RE = re.compile(
+    r"当前位置|您的位置|首页\s*[>＞»/]|[>＞»]\s*正文|^[>＞»]|[:：]$|\S{2,6}[:：]|。$|^(?:大\s*中\s*小|字号|字体|打印|关闭|分享)"
+    r"|〔\d{4}〕\d+号$|第\d+号$|www\.|门户网站"
+)
 # A site name after the title in <title>: "标题_浙江省人民政府", "标题 - 中国政府网".
 TITLE_SUFFIX_RE = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s).*$")
 # Below this many characters a container is empty chrome (a print button, a date line).
@@ -137,18 +150,25 @@ def parse_article(
     if not title:
         # A heading that the <title> repeats is the article's; the first heading of a page is
         # often a menu's ("全部导航", "热点新闻"), so it comes only after the <title>'s shown part.
-        head = _clean(root.findtext(".//title") or "")
+        head = _clean(re.sub(r"<br\s*/?>", " ", root.findtext(".//title") or "", flags=re.I))
         headings = [_clean(h.text_content()) for h in root.iter("h1", "h2", "h3")]
         headings = [h for h in headings if len(h) >= 4]
         title = next((h for h in headings if re.sub(r"\s+", "", h) in re.sub(r"\s+", "", head)), None)
-        title = title or _title_from_head(head, page_text, fallback=False) or (headings[0] if headings else None)
+        title = title or _title_from_head(head, page_text, fallback=False)
+        # What the <title> and the headings give may be the site's or the column's name
+        # ("广西壮族自治区人民政府门户网站 - www.gxzf.gov.cn", "工作动态_重庆市…"): unless it sits just
+        # above the byline (来源：…, 发布时间：…), the line that does is the title.
+        under = byline_title(page_text)
+        if under and not (title and (_above_byline(title, page_text) or under in title)):
+            title = under
+        title = title or (headings[0] if headings else None)
     if not title:
         title = _title_from_head(_clean(root.findtext(".//title") or ""), page_text) or (listing_title or "")
 
     # The date shown with the title is what the publisher means; the meta tag is often the
     # time of a later republication (SOURCES.md), so it only fills in.
     meta_date = next((d for k in DATE_METAS if (d := parse_date(metas.get(k), until))), None)
-    shown = parse_shown_date(page_text, title, until)
+    shown = parse_shown_date(page_text, title, until) or byline_date(page_text, title, until)
     candidates = [
         ("selector", parse_date(_select_text(root, date_selector), until)),
         ("page", shown),
@@ -177,10 +197,56 @@ def parse_article(
 
 def _title_from_head(head: str, page_text: str, fallback: bool = True) -> str | None:
     """The article's part of a `<title>` ("站名-栏目-标题", "标题_站名"): the part the page shows as a line."""
-    parts = [p.strip() for p in re.split(r"\s*(?:[_|｜]|\s[-—–]\s|-)\s*", head) if p.strip()]
     shown = {line.strip() for line in page_text.split("\n")}
+    # "标题_站名", "站名-栏目-标题", or without those separators "站名 栏目 标题"
+    parts = [p.strip() for p in re.split(r"\s*(?:[_|｜]|\s[-—–]\s|-)\s*", head) if p.strip()]
+    if len(parts) == 1:
+        parts = head.split()
     found = next((p for p in sorted(parts, key=len, reverse=True) if p in shown and len(p) >= 4), None)
     return found or (TITLE_SUFFIX_RE.sub("", head) if fallback else None)
+
+
+def byline_title(text: str) -> str | None:
+    """The line just above a page's first byline (来源：…, 发布时间：…, a date line): where templates put the title."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if not BYLINE_RE.match(line):
+            continue
+        for back in (1, 2):  # a byline may be split over two lines ("来源：" then its value)
+            if i < back or BYLINE_RE.match(lines[i - back]):
+                continue
+            candidate = lines[i - back].strip()
+            if 5 <= len(candidate) <= 100 and not NOT_TITLE_RE.search(candidate):
+                return candidate
+            break
+    return None
+
+
+def byline_date(text: str, title: str | None, until: date | None = None) -> str | None:
+    """The date in the byline under the title when no label names it: "来源：宣教中心 2022-11-14 14:59",
+    "来源：光明网-《光明日报》2024-01-29 04:35", 新华网's "2024 07/22 14:52:26"."""
+    lines = text.split("\n")
+    key = re.sub(r"\s+", "", title or "")[:12]
+    start = next((i for i, line in enumerate(lines) if key and key in re.sub(r"\s+", "", line)), None)
+    if start is None:
+        return None
+    for line in lines[start + 1 : start + 8]:
+        match = SLASHED_DATE_RE.match(line)
+        if match:
+            return parse_date("-".join(match.groups()), until)
+        if re.match(r"^[【\[(（]?\s*(?:来\s?源|信息来源|文章来源|稿件来源|作者|撰稿)\s*[:：]", line) and not re.search(r"成文|实施|生效", line):
+            found = parse_date(line, until)
+            if found:
+                return found
+    return None
+
+
+def _above_byline(line: str, text: str) -> bool:
+    """True when `line` is shown right above a byline, or two lines above (a source or a subtitle
+    between) when it is longer than a column's name."""
+    lines = [item.strip() for item in text.split("\n")]
+    reach = 3 if len(line) >= 8 else 2
+    return any(lines[i] == line and any(BYLINE_RE.match(after) for after in lines[i + 1 : i + reach]) for i in range(len(lines)))
 
 
 def labelled_title(text: str) -> str | None:
@@ -198,12 +264,18 @@ def labelled_title(text: str) -> str | None:
 
 def find_issuer(text: str) -> str | None:
     """The issuer a page labels (来源, 信息来源, 发布机构 …), label stripped; an empty label is none."""
-    for match in re.finditer(ISSUER_LABELS + r"\s*[:：]\s*([^\n|｜【】\[\]]*?)\s*(?=$|\n|[|｜【\[]|\s\S{2,6}[:：])", text, re.M):
+    # the value on the label's line (the spaces after the colon never run on to the next line)
+    for match in re.finditer(ISSUER_LABELS + r"\s*[:：][ \t\u3000]*([^\n|｜【】\[\]]*?)\s*(?=$|\n|[|｜【\[]|\s\S{2,6}[:：])", text, re.M):
         value = match.group(1).strip()
         if not value:  # the value may sit on the next line ("来源:\n四川日报")
             rest = text[match.end():].lstrip("\n").split("\n", 1)[0].strip()
             value = rest if rest and not re.search(r"[:：]", rest) and len(rest) <= 40 else ""
-        value = re.split(r"\s*\d{4}[-/.年]\d|\s+(?:发布|时间|日期|作者|记者|责任编辑|浏览|阅读|字号|字体)", value)[0].strip()
+        # cut at a date, a next field ("… 作者", "…发布日期：" glued on) or the page's tools ("教育部 下载 收藏")
+        value = re.split(
+            r"\s*\d{4}[-/.年]\d|\s+(?:发布|时间|日期|作者|记者|责任编辑|浏览|阅读|字号|字体|下载|收藏|打印|分享)"
+            r"|(?:发布日期|发布时间|发文日期|日期|时间|作者|浏览次数|点击数|阅读数)\s*[:：]",
+            value,
+        )[0].strip()
         if len(value) >= 2 and not value.startswith(LABEL_WORDS) and not re.search(r"[:：]", value):
             return value
     return None

@@ -214,3 +214,37 @@ def test_the_addressees_under_a_title_are_not_a_subtitle():
     text = _ucap_text("www.gov.cn/zhengce/5365945").replace("国发〔2019〕5号\n", "", 1)
     body = trim_body(text, "国务院关于在市场监管领域全面推行部门联合“双随机、一公开”监管的意见")
     assert body.startswith("各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n在市场监管领域")
+
+
+def read_without_metas(site: str):
+    """A real page read as if its site wrote no <meta name=…> tags (ArticleTitle, PubDate, ContentSource …)."""
+    record = GOLD[site]
+    html = re.sub(r"<meta\b[^>]*\bname\s*=\s*[\"']?(?!viewport)[^>]*>", "", page_html(record), flags=re.I)
+    return parse_article(html, record["url"])
+
+
+def test_without_meta_tags_the_title_is_the_line_above_the_byline_not_the_site_or_column_name():
+    # gxzf.gov.cn: <title> 广西壮族自治区人民政府门户网站 - www.gxzf.gov.cn, also the page's first heading;
+    # cq.gov.cn: <title> 工作动态_重庆市文化和旅游发展委员会, 工作动态 shown two lines above the title;
+    # bjxch.gov.cn: <title> 北京市西城区人民政府. Each shows the title right above 来源：/日期：/发布时间：
+    assert read_without_metas("lfygxzf.gov.cn").title == "下六甲灌区工程重要节点全面开工"
+    assert read_without_metas("ljywhlyw.cq.gov.cn").title == "重庆文旅之窗成功首秀举办第五届意大利全球设计日"
+    assert read_without_metas("jrbjxch.gov.cn").title == "“学书法晒快乐”书法培训"
+    # a source line or a subtitle between the title and the byline does not displace a <title> that names it
+    assert read_without_metas("tgnews.hubeidaily.net").title == "这场音乐节，出圈的“地气”和“底气”!"
+    assert read_without_metas("wyxby.gov.cn").title == "潘志军主持召开互联网医疗座谈会"
+
+
+def test_without_meta_tags_the_date_in_the_byline_under_the_title_is_read():
+    # "来源：宣教中心 2022-11-14 14:59:48", "来源：光明网-《光明日报》2024-01-29 04:35", 新华网 "2024 07/22 14:52:26"
+    assert read_without_metas("lxhkjt.yn.gov.cn").published == "2022-11-14"
+    assert read_without_metas("ljynews.gmw.cn").published == "2024-01-29"
+    assert read_without_metas("djxinhuanet.com").published == "2024-07-22"
+
+
+def test_without_meta_tags_the_shown_source_is_read_whole_and_alone():
+    # zj.gov.cn: an empty "来源：" then "来源：省文化和旅游厅" on the next line;
+    # gzns.gov.cn: "来源：广州市南沙区统计局发布日期：2024-06-05"; moe.gov.cn: "发文机构：教育部 下载 收藏"
+    assert read_without_metas("wmlct.zj.gov.cn").issuer == "省文化和旅游厅"
+    assert read_without_metas("wyxgzns.gov.cn").issuer == "广州市南沙区统计局"
+    assert read_without_metas("wjmoe.gov.cn").issuer == "教育部"
