@@ -62,6 +62,7 @@ FOOTER_RE = re.compile(r"^(?:版权所有|主办单位|主办[:：]|网站标识
 # Lines about the article rather than of it, at the head of a container: date, source, font size, share, views.
 HEAD_RE = re.compile(
     r"^(?:[【\[]?\s*(?:来\s?源|信息来源|文章来源|发布(?:日期|时间|机构)|时间|日期|作者|字[体号]|浏览|阅读|点击|分享|更新时间|时间发布)"
+    r"|[【\[]\s*(?:打印|扫一扫|收藏|关闭)\s*[】\]]$"  # the page's tools above the text: 【 打印 】【 扫一扫 】
     r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}\S*)?(?:\s+来\s?源.*|(?:\s+\S{1,8}[:：]\S*)*)$"
     r"|(?:当前位置|您的位置|您现在的位置|您当前所在位置)|[大中小\s]+$|[A-Za-z×x]$"
     r"|\S{0,8}(?:记者|通讯员)(?:\s*\S{2,4}){1,4}$"  # a byline alone on its line
@@ -381,7 +382,10 @@ def main_content(root):
         links = sum(len(_clean(a.text_content())) for a in element.iter("a"))
         total = len(_clean(element.text_content())) or 1
         scores[element] *= 1 - min(links / total, 1)
-    return max(scores, key=scores.get)
+    # <body> and <html> collect the credit of every block a template leaves loose at the top
+    # (a menu of spans, a login bar): they are the page, never its running text
+    inner = {element: score for element, score in scores.items() if element.tag not in ("body", "html")}
+    return max(inner or scores, key=(inner or scores).get)
 
 
 def block_text(element) -> str:

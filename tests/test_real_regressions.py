@@ -248,3 +248,28 @@ def test_without_meta_tags_the_shown_source_is_read_whole_and_alone():
     assert read_without_metas("wmlct.zj.gov.cn").issuer == "省文化和旅游厅"
     assert read_without_metas("wyxgzns.gov.cn").issuer == "广州市南沙区统计局"
     assert read_without_metas("wjmoe.gov.cn").issuer == "教育部"
+
+
+def read_with_unknown_containers(site: str):
+    """A real page read as if its CMS named the article's container in a way no rule knows."""
+    from scrapers.article import CONTAINERS
+
+    record = GOLD[site]
+    html = page_html(record)
+    for name in (c[1:] for c in CONTAINERS if c[0] in ".#"):
+        html = re.sub(r'((?:class|id)\s*=\s*["\'][^"\']*?)\b' + re.escape(name) + r"\b", r"\1unknown-box", html)
+    return parse_article(html.replace("ZJEG_RSS", "UNKNOWN"), record["url"])
+
+
+def test_an_unknown_template_s_running_text_is_found_under_a_menu_left_loose_in_the_body():
+    # gz.gov.cn: the article sits in div.content_article; with that name unknown, <body> collected the
+    # credit of the header's loose spans (用户登录 市民网页 …) and the menu was taken as the text
+    body = read_with_unknown_containers("jchgz.gov.cn").body
+    assert body.startswith("“制造美丽”推动“美丽制造”转型升级") and "用户登录" not in body
+
+
+def test_the_tools_above_the_text_are_head_lines_not_the_tail_that_ends_it():
+    # wuhan.gov.cn: 来源：长江日报 / 发布日期：… / 【 打印 】 / 【 扫一扫 】 / 【 字体：大中小 】 then the text;
+    # 【 打印 】 read as the article's tail left nothing before it
+    page = read_with_unknown_containers("zxw1wuhan.gov.cn")
+    assert page.body.startswith("11月5日，第七届武汉设计双年展在洪山区武钢云谷·606产业园举行闭幕式。")
