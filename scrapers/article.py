@@ -385,7 +385,18 @@ def main_content(root):
     # <body> and <html> collect the credit of every block a template leaves loose at the top
     # (a menu of spans, a login bar): they are the page, never its running text
     inner = {element: score for element, score in scores.items() if element.tag not in ("body", "html")}
-    return max(inner or scores, key=(inner or scores).get)
+    best = max(inner or scores, key=(inner or scores).get)
+    # An editor's layout (135编辑器, 秀米) wraps each group of paragraphs in nested, unnamed <section>s
+    # of its own depth: the text is the element that holds the outermost of them, not one group.
+    # A template's own <section class="…"> is left as it is.
+    while (
+        best.tag == "section"
+        and not (best.get("class") or best.get("id"))
+        and best.getparent() is not None
+        and best.getparent().tag not in ("body", "html")
+    ):
+        best = best.getparent()
+    return best
 
 
 def block_text(element) -> str:

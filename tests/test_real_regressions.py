@@ -273,3 +273,12 @@ def test_the_tools_above_the_text_are_head_lines_not_the_tail_that_ends_it():
     # 【 打印 】 read as the article's tail left nothing before it
     page = read_with_unknown_containers("zxw1wuhan.gov.cn")
     assert page.body.startswith("11月5日，第七届武汉设计双年展在洪山区武钢云谷·606产业园举行闭幕式。")
+
+
+def test_an_editor_s_nested_sections_are_one_text_not_one_group_of_paragraphs():
+    # beijing.gov.cn (教委): the text in div.xl_content, laid out by an editor as groups of paragraphs,
+    # each in unnamed <section>s nested three or four deep; read as an unknown template, the largest
+    # group alone was taken and the first paragraph lost
+    body = read_with_unknown_containers("yjybeijing.gov.cn").body
+    assert body.startswith("近日，由北京市教委组织的“组团式”教育援助专家团队抵达青海省")
+    assert body.endswith("助力玉树州教育质量的全面提升和跨越式发展。")
