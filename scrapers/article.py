@@ -81,6 +81,8 @@ BYLINE_RE = re.compile(
 )
 # 新华网's date line: "2024 07/22 14:52:26".
 SLASHED_DATE_RE = re.compile(r"^\s*((?:19|20)\d{2})\s+(\d{1,2})/(\d{1,2})\s+\d{1,2}:\d{2}")
+# A heading that holds the byline as well as the title ("… 2023-08-19 来源：解放日报 字号：").
+BYLINE_IN_HEADING_RE = re.compile(r"来\s?源\s*[:：]|发布(?:时间|日期)|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 # Lines above a byline that are not a title: breadcrumbs, labels, counters, a document number, sentences.
 NOT_TITLE_RE = re.compile(
     r"当前位置|您的位置|首页\s*[>＞»/]|[>＞»]\s*正文|^[>＞»]|[:：]$|\S{2,6}[:：]|。$|^(?:大\s*中\s*小|字号|字体|打印|关闭|分享)"
@@ -159,7 +161,8 @@ def parse_article(
         # What the <title> and the headings give may be the site's or the column's name
         # ("广西壮族自治区人民政府门户网站 - www.gxzf.gov.cn", "工作动态_重庆市…"): unless it sits just
         # above the byline (来源：…, 发布时间：…), the line that does is the title.
-        under = byline_title(page_text)
+        ranked = [(int(h.tag[1]), _clean(h.text_content())) for h in root.iter("h1", "h2", "h3")]
+        under = byline_title(page_text, ranked, body)
         if under and not (title and (_above_byline(title, page_text) or under in title)):
             title = under
         title = title or (headings[0] if headings else None)
@@ -207,19 +210,34 @@ def _title_from_head(head: str, page_text: str, fallback: bool = True) -> str | 
     return found or (TITLE_SUFFIX_RE.sub("", head) if fallback else None)
 
 
-def byline_title(text: str) -> str | None:
-    """The line just above a page's first byline (来源：…, 发布时间：…, a date line): where templates put the title."""
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if not BYLINE_RE.match(line):
-            continue
-        for back in (1, 2):  # a byline may be split over two lines ("来源：" then its value)
-            if i < back or BYLINE_RE.match(lines[i - back]):
-                continue
-            candidate = lines[i - back].strip()
-            if 5 <= len(candidate) <= 100 and not NOT_TITLE_RE.search(candidate):
-                return candidate
-            break
+def byline_title(text: str, headings: list[tuple[int, str]] = (), body: str = "") -> str | None:
+    """The title above a page's byline (来源：…, 发布时间：…, a date line): where templates put it.
+
+    The byline is the one nearest above the article's text (else the page's first); of the
+    three lines above it (a source or a subtitle may come between), the heading that holds the
+    nearest is the title, else the longest of them.
+    """
+    lines = [line.strip() for line in text.split("\n")]
+    bylines = [i for i, line in enumerate(lines) if i and BYLINE_RE.match(line)]
+    first = next((line for line in body.split("\n") if len(line) >= 10), None)
+    start = next((i for i, line in enumerate(lines) if first and line == first), None)
+    if start is not None:
+        bylines = [i for i in bylines if start - 15 <= i <= start][-1:] + bylines
+    for i in bylines:
+        # up from the byline, past the rest of it ("来源：", its value) and short lines, to three lines
+        candidates = [
+            line for line in reversed(lines[max(0, i - 6) : i])
+            if 5 <= len(line) <= 100 and not BYLINE_RE.match(line) and not NOT_TITLE_RE.search(line)
+            and re.search(r"[\u4e00-\u9fff]{2}|[A-Za-z]{4}", line)
+        ][:3]
+        if candidates:
+            # a kicker (引题) above the title and a subtitle (副题) under it are headings too, of a
+            # lower rank: the highest-ranked heading holding a candidate, without the byline in it
+            held = [
+                (level, h) for level, h in headings
+                if any(c in h for c in candidates) and len(h) <= 120 and not BYLINE_IN_HEADING_RE.search(h)
+            ]
+            return min(held, key=lambda pair: pair[0])[1] if held else max(candidates, key=len)
     return None
 
 

@@ -282,3 +282,24 @@ def test_an_editor_s_nested_sections_are_one_text_not_one_group_of_paragraphs():
     body = read_with_unknown_containers("yjybeijing.gov.cn").body
     assert body.startswith("近日，由北京市教委组织的“组团式”教育援助专家团队抵达青海省")
     assert body.endswith("助力玉树州教育质量的全面提升和跨越式发展。")
+
+
+def test_without_a_head_the_title_is_found_above_the_byline_nearest_the_text():
+    # The same pages without <title> either (as a crawler's dump of the body, or a saved fragment):
+    # the title block sits above the byline nearest the text; between them a source (防城港日报,
+    # 青岛政务网, 湖北日报客户端), the site's name and address, a counter ("20"); above the title a
+    # kicker (gxzf's h2 国务院150项重大水利工程之一), under it a subtitle (gov.cn baiyun's h2)
+    cases = {
+        "lfyfcgs.gov.cn": "广西防城港白龙核电项目一期工程建设动员大会举行",
+        "lszqingdao.gov.cn": "胶州市司法局胶莱司法所组织开展法治文化剪纸活动",
+        "qzhxiangtan.gov.cn": "“从齐白石故乡吹来的风”书画展亮相澳门",
+        "tgnews.hubeidaily.net": "这场音乐节，出圈的“地气”和“底气”!",
+        "lfygxzf.gov.cn": "下六甲灌区工程重要节点全面开工",
+        "wyxby.gov.cn": "潘志军主持召开互联网医疗座谈会",
+        "zxw1wuhan.gov.cn": "第七届武汉设计双年展闭幕",
+    }
+    for site, title in cases.items():
+        record = GOLD[site]
+        html = re.sub(r"<meta\b[^>]*\bname\s*=\s*[\"']?(?!viewport)[^>]*>", "", page_html(record), flags=re.I)
+        html = re.sub(r"<title>.*?</title>", "", html, flags=re.I | re.S)
+        assert parse_article(html, record["url"]).title == title, site
