@@ -62,6 +62,7 @@ FOOTER_RE = re.compile(r"^(?:版权所有|主办单位|主办[:：]|网站标识
 # Lines about the article rather than of it, at the head of a container: date, source, font size, share, views.
 HEAD_RE = re.compile(
     r"^(?:[【\[]?\s*(?:来\s?源|信息来源|文章来源|发布(?:日期|时间|机构)|时间|日期|作者|字[体号]|浏览|阅读|点击|分享|更新时间|时间发布)"
+    r"|[【\[]\s*(?:打印|扫一扫|收藏|关闭)\s*[】\]]$"  # the page's tools above the text: 【 打印 】【 扫一扫 】
     r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}\S*)?(?:\s+来\s?源.*|(?:\s+\S{1,8}[:：]\S*)*)$"
     r"|(?:当前位置|您的位置|您现在的位置|您当前所在位置)|[大中小\s]+$|[A-Za-z×x]$"
     r"|\S{0,8}(?:记者|通讯员)(?:\s*\S{2,4}){1,4}$"  # a byline alone on its line
@@ -70,6 +71,23 @@ HEAD_RE = re.compile(
 )
 # Shorter than this after the furniture is gone, a page holds no article (a menu, a missing text).
 MIN_ARTICLE = 20
+# The label of a metadata table's title row, alone on its line or before the value.
+TITLE_LABEL_RE = re.compile(r"^(?:标\s*题|文件名称|文章标题|信息名称|名\s*称)\s*[:：]\s*(.*)$")
+# The byline under a title: a label (来源, 发布时间, 作者 …) or a date opening the line (新华网: "2024 07/22 14:52:26").
+BYLINE_RE = re.compile(
+    r"^[【\[(（]?\s*(?:来\s?源|信息来源|文章来源|稿件来源|发布(?:日期|时间|机构|者)|发表(?:时间|日期)|更新时间|时间|日期|作者|撰稿)\s*[:：]"
+    r"|^[(（]?\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s+\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*[)）]?(?:\s+\S.*)?$"
+    r"|^(?:19|20)\d{2}\s+\d{2}/\d{2}\s+\d{1,2}:\d{2}"
+)
+# 新华网's date line: "2024 07/22 14:52:26".
+SLASHED_DATE_RE = re.compile(r"^\s*((?:19|20)\d{2})\s+(\d{1,2})/(\d{1,2})\s+\d{1,2}:\d{2}")
+# A heading that holds the byline as well as the title ("… 2023-08-19 来源：解放日报 字号：").
+BYLINE_IN_HEADING_RE = re.compile(r"来\s?源\s*[:：]|发布(?:时间|日期)|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+# Lines above a byline that are not a title: breadcrumbs, labels, counters, a document number, sentences.
+NOT_TITLE_RE = re.compile(
+    r"当前位置|您的位置|首页\s*[>＞»/]|[>＞»]\s*正文|^[>＞»]|[:：]$|\S{2,6}[:：]|。$|^(?:大\s*中\s*小|字号|字体|打印|关闭|分享)"
+    r"|〔\d{4}〕\d+号$|第\d+号$|www\.|门户网站"
+)
 # A site name after the title in <title>: "标题_浙江省人民政府", "标题 - 中国政府网".
 TITLE_SUFFIX_RE = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s).*$")
 # Below this many characters a container is empty chrome (a print button, a date line).
@@ -128,24 +146,33 @@ def parse_article(
     body, container, body_from = extract_body(root, html, body_selector)
     page_text = block_text(root.find("body") if root.find("body") is not None else root)
 
-    title = _select_text(root, title_selector) or metas.get("articletitle")
+    # A 信息公开 page names its document in a labelled row ("标　　题：…") of its metadata table.
+    title = _select_text(root, title_selector) or metas.get("articletitle") or labelled_title(page_text)
     if not title and listing_title and not listing_title.endswith(("...", "…")):
         title = listing_title
     if not title:
         # A heading that the <title> repeats is the article's; the first heading of a page is
         # often a menu's ("全部导航", "热点新闻"), so it comes only after the <title>'s shown part.
-        head = _clean(root.findtext(".//title") or "")
+        head = _clean(re.sub(r"<br\s*/?>", " ", root.findtext(".//title") or "", flags=re.I))
         headings = [_clean(h.text_content()) for h in root.iter("h1", "h2", "h3")]
         headings = [h for h in headings if len(h) >= 4]
         title = next((h for h in headings if re.sub(r"\s+", "", h) in re.sub(r"\s+", "", head)), None)
-        title = title or _title_from_head(head, page_text, fallback=False) or (headings[0] if headings else None)
+        title = title or _title_from_head(head, page_text, fallback=False)
+        # What the <title> and the headings give may be the site's or the column's name
+        # ("广西壮族自治区人民政府门户网站 - www.gxzf.gov.cn", "工作动态_重庆市…"): unless it sits just
+        # above the byline (来源：…, 发布时间：…), the line that does is the title.
+        ranked = [(int(h.tag[1]), _clean(h.text_content())) for h in root.iter("h1", "h2", "h3")]
+        under = byline_title(page_text, ranked, body)
+        if under and not (title and (_above_byline(title, page_text) or under in title)):
+            title = under
+        title = title or (headings[0] if headings else None)
     if not title:
         title = _title_from_head(_clean(root.findtext(".//title") or ""), page_text) or (listing_title or "")
 
     # The date shown with the title is what the publisher means; the meta tag is often the
     # time of a later republication (SOURCES.md), so it only fills in.
     meta_date = next((d for k in DATE_METAS if (d := parse_date(metas.get(k), until))), None)
-    shown = parse_shown_date(page_text, title, until)
+    shown = parse_shown_date(page_text, title, until) or byline_date(page_text, title, until)
     candidates = [
         ("selector", parse_date(_select_text(root, date_selector), until)),
         ("page", shown),
@@ -174,20 +201,100 @@ def parse_article(
 
 def _title_from_head(head: str, page_text: str, fallback: bool = True) -> str | None:
     """The article's part of a `<title>` ("站名-栏目-标题", "标题_站名"): the part the page shows as a line."""
-    parts = [p.strip() for p in re.split(r"\s*(?:[_|｜]|\s[-—–]\s|-)\s*", head) if p.strip()]
     shown = {line.strip() for line in page_text.split("\n")}
+    # "标题_站名", "站名-栏目-标题", or without those separators "站名 栏目 标题"
+    parts = [p.strip() for p in re.split(r"\s*(?:[_|｜]|\s[-—–]\s|-)\s*", head) if p.strip()]
+    if len(parts) == 1:
+        parts = head.split()
     found = next((p for p in sorted(parts, key=len, reverse=True) if p in shown and len(p) >= 4), None)
     return found or (TITLE_SUFFIX_RE.sub("", head) if fallback else None)
 
 
+def byline_title(text: str, headings: list[tuple[int, str]] = (), body: str = "") -> str | None:
+    """The title above a page's byline (来源：…, 发布时间：…, a date line): where templates put it.
+
+    The byline is the one nearest above the article's text (else the page's first); of the
+    three lines above it (a source or a subtitle may come between), the heading that holds the
+    nearest is the title, else the longest of them.
+    """
+    lines = [line.strip() for line in text.split("\n")]
+    bylines = [i for i, line in enumerate(lines) if i and BYLINE_RE.match(line)]
+    first = next((line for line in body.split("\n") if len(line) >= 10), None)
+    start = next((i for i, line in enumerate(lines) if first and line == first), None)
+    if start is not None:
+        bylines = [i for i in bylines if start - 15 <= i <= start][-1:] + bylines
+    for i in bylines:
+        # up from the byline, past the rest of it ("来源：", its value) and short lines, to three lines
+        candidates = [
+            line for line in reversed(lines[max(0, i - 6) : i])
+            if 5 <= len(line) <= 100 and not BYLINE_RE.match(line) and not NOT_TITLE_RE.search(line)
+            and re.search(r"[\u4e00-\u9fff]{2}|[A-Za-z]{4}", line)
+        ][:3]
+        if candidates:
+            # a kicker (引题) above the title and a subtitle (副题) under it are headings too, of a
+            # lower rank: the highest-ranked heading holding a candidate, without the byline in it
+            held = [
+                (level, h) for level, h in headings
+                if any(c in h for c in candidates) and len(h) <= 120 and not BYLINE_IN_HEADING_RE.search(h)
+            ]
+            return min(held, key=lambda pair: pair[0])[1] if held else max(candidates, key=len)
+    return None
+
+
+def byline_date(text: str, title: str | None, until: date | None = None) -> str | None:
+    """The date in the byline under the title when no label names it: "来源：宣教中心 2022-11-14 14:59",
+    "来源：光明网-《光明日报》2024-01-29 04:35", 新华网's "2024 07/22 14:52:26"."""
+    lines = text.split("\n")
+    key = re.sub(r"\s+", "", title or "")[:12]
+    start = next((i for i, line in enumerate(lines) if key and key in re.sub(r"\s+", "", line)), None)
+    if start is None:
+        return None
+    for line in lines[start + 1 : start + 8]:
+        match = SLASHED_DATE_RE.match(line)
+        if match:
+            return parse_date("-".join(match.groups()), until)
+        if re.match(r"^[【\[(（]?\s*(?:来\s?源|信息来源|文章来源|稿件来源|作者|撰稿)\s*[:：]", line) and not re.search(r"成文|实施|生效", line):
+            found = parse_date(line, until)
+            if found:
+                return found
+    return None
+
+
+def _above_byline(line: str, text: str) -> bool:
+    """True when `line` is shown right above a byline, or two lines above (a source or a subtitle
+    between) when it is longer than a column's name."""
+    lines = [item.strip() for item in text.split("\n")]
+    reach = 3 if len(line) >= 8 else 2
+    return any(lines[i] == line and any(BYLINE_RE.match(after) for after in lines[i + 1 : i + reach]) for i in range(len(lines)))
+
+
+def labelled_title(text: str) -> str | None:
+    """The title a metadata table labels (标题, 信息名称, 文件名称, 名称), the value on the label's line or the next."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        match = TITLE_LABEL_RE.match(line)
+        if not match:
+            continue
+        value = match.group(1).strip() or (lines[i + 1].strip() if i + 1 < len(lines) else "")
+        if 4 <= len(value) <= 120 and not re.search(r"[:：]$", value) and not TITLE_LABEL_RE.match(value):
+            return value
+    return None
+
+
 def find_issuer(text: str) -> str | None:
     """The issuer a page labels (来源, 信息来源, 发布机构 …), label stripped; an empty label is none."""
-    for match in re.finditer(ISSUER_LABELS + r"\s*[:：]\s*([^\n|｜【】\[\]]*?)\s*(?=$|\n|[|｜【\[]|\s\S{2,6}[:：])", text, re.M):
+    # the value on the label's line (the spaces after the colon never run on to the next line)
+    for match in re.finditer(ISSUER_LABELS + r"\s*[:：][ \t\u3000]*([^\n|｜【】\[\]]*?)\s*(?=$|\n|[|｜【\[]|\s\S{2,6}[:：])", text, re.M):
         value = match.group(1).strip()
         if not value:  # the value may sit on the next line ("来源:\n四川日报")
             rest = text[match.end():].lstrip("\n").split("\n", 1)[0].strip()
             value = rest if rest and not re.search(r"[:：]", rest) and len(rest) <= 40 else ""
-        value = re.split(r"\s*\d{4}[-/.年]\d|\s+(?:发布|时间|日期|作者|记者|责任编辑|浏览|阅读|字号|字体)", value)[0].strip()
+        # cut at a date, a next field ("… 作者", "…发布日期：" glued on) or the page's tools ("教育部 下载 收藏")
+        value = re.split(
+            r"\s*\d{4}[-/.年]\d|\s+(?:发布|时间|日期|作者|记者|责任编辑|浏览|阅读|字号|字体|下载|收藏|打印|分享)"
+            r"|(?:发布日期|发布时间|发文日期|日期|时间|作者|浏览次数|点击数|阅读数)\s*[:：]",
+            value,
+        )[0].strip()
         if len(value) >= 2 and not value.startswith(LABEL_WORDS) and not re.search(r"[:：]", value):
             return value
     return None
@@ -207,8 +314,9 @@ def trim_body(body: str, title: str | None = None, issuer: str | None = None) ->
 
     def is_title(line: str) -> bool:
         flat = re.sub(r"\s+", "", line)
-        # the title, or a piece of a title broken over lines; not a lead paragraph that quotes it
-        return len(flat) >= 4 and (flat in key or (key in flat and len(flat) <= len(key) + 12))
+        # the title, or a piece of a title broken over lines; not a lead paragraph that quotes it;
+        # without a title no line is one (every short line would "contain" the empty title)
+        return bool(key) and len(flat) >= 4 and (flat in key or (key in flat and len(flat) <= len(key) + 12))
 
     # Whatever precedes the title near the top of a container is the column's name or a breadcrumb.
     prose = next((i for i, line in enumerate(lines) if len(line) > 60 or "。" in line), len(lines))
@@ -220,8 +328,9 @@ def trim_body(body: str, title: str | None = None, issuer: str | None = None) ->
         if HEAD_RE.match(line) or (start < prose and is_title(line)) or label_value or (issuer and line == issuer):
             start += 1
             continue
-        # a subtitle straight under the title: short, no sentence in it
-        if start == subtitle_at and len(line) <= 40 and not re.search(r"[。；！？]", line):
+        # a subtitle straight under the title: short, no sentence in it, not the addressees of a
+        # notice ("各省、自治区、直辖市人民政府，国务院各部委、各直属机构：")
+        if start == subtitle_at and len(line) <= 40 and not re.search(r"[。；！？]|[:：]$", line):
             start += 1
             continue
         break
@@ -291,7 +400,21 @@ def main_content(root):
         links = sum(len(_clean(a.text_content())) for a in element.iter("a"))
         total = len(_clean(element.text_content())) or 1
         scores[element] *= 1 - min(links / total, 1)
-    return max(scores, key=scores.get)
+    # <body> and <html> collect the credit of every block a template leaves loose at the top
+    # (a menu of spans, a login bar): they are the page, never its running text
+    inner = {element: score for element, score in scores.items() if element.tag not in ("body", "html")}
+    best = max(inner or scores, key=(inner or scores).get)
+    # An editor's layout (135编辑器, 秀米) wraps each group of paragraphs in nested, unnamed <section>s
+    # of its own depth: the text is the element that holds the outermost of them, not one group.
+    # A template's own <section class="…"> is left as it is.
+    while (
+        best.tag == "section"
+        and not (best.get("class") or best.get("id"))
+        and best.getparent() is not None
+        and best.getparent().tag not in ("body", "html")
+    ):
+        best = best.getparent()
+    return best
 
 
 def block_text(element) -> str:

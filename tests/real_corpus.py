@@ -68,16 +68,19 @@ def check_article(record: dict, title: str, published: str | None, issuer: str |
     }
 
 
-def score_pages(read=None, held_out: bool | None = None) -> Score:
+def score_pages(read=None, held_out: bool | None = None, round_: str | None = None) -> Score:
     """Read the article pages of the corpus (with `read(html, url) -> (title, date, issuer, body, no_text)`) and score them.
 
     `held_out` True scores only the pages whose gold was written after the reader was
-    frozen (not tuned on), False only the others, None all.
+    frozen (not tuned on), False only the others, None all; `round_` only the pages added
+    in that round ("2026-12-07").
     """
     read = read or read_with_casewatch
     score = Score()
     for record in load_gold():
         if record["kind"] != "article" or (held_out is not None and bool(record.get("held_out")) != held_out):
+            continue
+        if round_ is not None and record.get("round") != round_:
             continue
         score.pages += 1
         result = check_article(record, *read(page_html(record), record["url"]))
@@ -154,3 +157,10 @@ def columns_table(rows: list[dict]) -> str:
             f"{row['furniture_requested']} | {row['script']} |"
         )
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # python tests/real_corpus.py [ROUND]: the figures on every article page, or on one round's
+    import sys
+
+    print(score_pages(round_=sys.argv[1] if len(sys.argv) > 1 else None).table())

@@ -4,7 +4,7 @@ import re
 
 from real_corpus import load_gold, page_html
 
-from scrapers.article import parse_article
+from scrapers.article import parse_article, trim_body
 from scrapers.listing import parse_listing, trs_pages
 
 GOLD = {r["site"]: r for r in load_gold()}
@@ -181,3 +181,125 @@ def test_the_date_disagreement_is_stored_with_the_article(tmp_path):
     db = store.open_db(tmp_path / "casewatch.db")
     store.save_articles(db, articles, "2026-W45", store.now())
     assert [row["problems"] for row in db["articles"].rows] == ["date: the page shows 2009-09-30, its meta tag says 2023-05-12"]
+
+
+def test_a_page_without_meta_tags_takes_the_title_its_metadata_table_labels():
+    # gov.cn policy library (a crawler's dump of the page's div.wrap, no <head>): 标　　题： in one cell,
+    # the title in the next; 成文日期 1996-11-05 beside 发布日期 2018-12-03; 发文机关 国务院、中央军委
+    page = read("www.gov.cn/zhengce/5345407")
+    assert page.title == "国务院、中央军委关于同意武警总部后勤部机关等迁址新建的批复"
+    assert (page.published, page.issuer) == ("2018-12-03", "国务院、中央军委")
+    # the title, broken over two lines, and the document number head the body; the signature ends it
+    assert page.body.startswith("武警总部：") and page.body.endswith("一九九六年十一月五日")
+
+
+def _ucap_text(site: str) -> str:
+    from scrapers.article import block_text
+    from scrapers.html import tree
+
+    return block_text(tree(page_html(GOLD[site])).get_element_by_id("UCAP-CONTENT"))
+
+
+def test_without_a_title_no_short_line_is_taken_for_it():
+    # Read with no title, every short line "contained" the empty title: the signature, the date and
+    # （此件公开发布） were cut from the end of the gov.cn 双随机 opinion, the addressees from its head.
+    body = trim_body(_ucap_text("www.gov.cn/zhengce/5365945"), None)
+    assert body.endswith("国务院\n2019年1月27日\n（此件公开发布）")
+    assert "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：" in body
+
+
+def test_the_addressees_under_a_title_are_not_a_subtitle():
+    # The same opinion as a template without the document number line prints it: the addressee line
+    # follows the title straight away (short, no full stop, like a subtitle) and is the first line of the text.
+    text = _ucap_text("www.gov.cn/zhengce/5365945").replace("国发〔2019〕5号\n", "", 1)
+    body = trim_body(text, "国务院关于在市场监管领域全面推行部门联合“双随机、一公开”监管的意见")
+    assert body.startswith("各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n在市场监管领域")
+
+
+def read_without_metas(site: str):
+    """A real page read as if its site wrote no <meta name=…> tags (ArticleTitle, PubDate, ContentSource …)."""
+    record = GOLD[site]
+    html = re.sub(r"<meta\b[^>]*\bname\s*=\s*[\"']?(?!viewport)[^>]*>", "", page_html(record), flags=re.I)
+    return parse_article(html, record["url"])
+
+
+def test_without_meta_tags_the_title_is_the_line_above_the_byline_not_the_site_or_column_name():
+    # gxzf.gov.cn: <title> 广西壮族自治区人民政府门户网站 - www.gxzf.gov.cn, also the page's first heading;
+    # cq.gov.cn: <title> 工作动态_重庆市文化和旅游发展委员会, 工作动态 shown two lines above the title;
+    # bjxch.gov.cn: <title> 北京市西城区人民政府. Each shows the title right above 来源：/日期：/发布时间：
+    assert read_without_metas("lfygxzf.gov.cn").title == "下六甲灌区工程重要节点全面开工"
+    assert read_without_metas("ljywhlyw.cq.gov.cn").title == "重庆文旅之窗成功首秀举办第五届意大利全球设计日"
+    assert read_without_metas("jrbjxch.gov.cn").title == "“学书法晒快乐”书法培训"
+    # a source line or a subtitle between the title and the byline does not displace a <title> that names it
+    assert read_without_metas("tgnews.hubeidaily.net").title == "这场音乐节，出圈的“地气”和“底气”!"
+    assert read_without_metas("wyxby.gov.cn").title == "潘志军主持召开互联网医疗座谈会"
+
+
+def test_without_meta_tags_the_date_in_the_byline_under_the_title_is_read():
+    # "来源：宣教中心 2022-11-14 14:59:48", "来源：光明网-《光明日报》2024-01-29 04:35", 新华网 "2024 07/22 14:52:26"
+    assert read_without_metas("lxhkjt.yn.gov.cn").published == "2022-11-14"
+    assert read_without_metas("ljynews.gmw.cn").published == "2024-01-29"
+    assert read_without_metas("djxinhuanet.com").published == "2024-07-22"
+
+
+def test_without_meta_tags_the_shown_source_is_read_whole_and_alone():
+    # zj.gov.cn: an empty "来源：" then "来源：省文化和旅游厅" on the next line;
+    # gzns.gov.cn: "来源：广州市南沙区统计局发布日期：2024-06-05"; moe.gov.cn: "发文机构：教育部 下载 收藏"
+    assert read_without_metas("wmlct.zj.gov.cn").issuer == "省文化和旅游厅"
+    assert read_without_metas("wyxgzns.gov.cn").issuer == "广州市南沙区统计局"
+    assert read_without_metas("wjmoe.gov.cn").issuer == "教育部"
+
+
+def read_with_unknown_containers(site: str):
+    """A real page read as if its CMS named the article's container in a way no rule knows."""
+    from scrapers.article import CONTAINERS
+
+    record = GOLD[site]
+    html = page_html(record)
+    for name in (c[1:] for c in CONTAINERS if c[0] in ".#"):
+        html = re.sub(r'((?:class|id)\s*=\s*["\'][^"\']*?)\b' + re.escape(name) + r"\b", r"\1unknown-box", html)
+    return parse_article(html.replace("ZJEG_RSS", "UNKNOWN"), record["url"])
+
+
+def test_an_unknown_template_s_running_text_is_found_under_a_menu_left_loose_in_the_body():
+    # gz.gov.cn: the article sits in div.content_article; with that name unknown, <body> collected the
+    # credit of the header's loose spans (用户登录 市民网页 …) and the menu was taken as the text
+    body = read_with_unknown_containers("jchgz.gov.cn").body
+    assert body.startswith("“制造美丽”推动“美丽制造”转型升级") and "用户登录" not in body
+
+
+def test_the_tools_above_the_text_are_head_lines_not_the_tail_that_ends_it():
+    # wuhan.gov.cn: 来源：长江日报 / 发布日期：… / 【 打印 】 / 【 扫一扫 】 / 【 字体：大中小 】 then the text;
+    # 【 打印 】 read as the article's tail left nothing before it
+    page = read_with_unknown_containers("zxw1wuhan.gov.cn")
+    assert page.body.startswith("11月5日，第七届武汉设计双年展在洪山区武钢云谷·606产业园举行闭幕式。")
+
+
+def test_an_editor_s_nested_sections_are_one_text_not_one_group_of_paragraphs():
+    # beijing.gov.cn (教委): the text in div.xl_content, laid out by an editor as groups of paragraphs,
+    # each in unnamed <section>s nested three or four deep; read as an unknown template, the largest
+    # group alone was taken and the first paragraph lost
+    body = read_with_unknown_containers("yjybeijing.gov.cn").body
+    assert body.startswith("近日，由北京市教委组织的“组团式”教育援助专家团队抵达青海省")
+    assert body.endswith("助力玉树州教育质量的全面提升和跨越式发展。")
+
+
+def test_without_a_head_the_title_is_found_above_the_byline_nearest_the_text():
+    # The same pages without <title> either (as a crawler's dump of the body, or a saved fragment):
+    # the title block sits above the byline nearest the text; between them a source (防城港日报,
+    # 青岛政务网, 湖北日报客户端), the site's name and address, a counter ("20"); above the title a
+    # kicker (gxzf's h2 国务院150项重大水利工程之一), under it a subtitle (gov.cn baiyun's h2)
+    cases = {
+        "lfyfcgs.gov.cn": "广西防城港白龙核电项目一期工程建设动员大会举行",
+        "lszqingdao.gov.cn": "胶州市司法局胶莱司法所组织开展法治文化剪纸活动",
+        "qzhxiangtan.gov.cn": "“从齐白石故乡吹来的风”书画展亮相澳门",
+        "tgnews.hubeidaily.net": "这场音乐节，出圈的“地气”和“底气”!",
+        "lfygxzf.gov.cn": "下六甲灌区工程重要节点全面开工",
+        "wyxby.gov.cn": "潘志军主持召开互联网医疗座谈会",
+        "zxw1wuhan.gov.cn": "第七届武汉设计双年展闭幕",
+    }
+    for site, title in cases.items():
+        record = GOLD[site]
+        html = re.sub(r"<meta\b[^>]*\bname\s*=\s*[\"']?(?!viewport)[^>]*>", "", page_html(record), flags=re.I)
+        html = re.sub(r"<title>.*?</title>", "", html, flags=re.I | re.S)
+        assert parse_article(html, record["url"]).title == title, site
