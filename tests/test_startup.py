@@ -20,7 +20,16 @@ def test_the_cli_gives_the_temporary_server_time_to_start():
     assert int(os.environ[cli_module.STARTUP_TIMEOUT]) >= 60
 
 
-def test_a_server_that_fails_to_start_once_is_tried_again():
+@pytest.fixture
+def no_running_server(monkeypatch):
+    """As on a machine without a Prefect server: in the whole suite, Prefect's test harness sets PREFECT_API_URL,
+    and a flow run would report to it (and never start, or retry, a temporary server)."""
+    import flows.serve
+
+    monkeypatch.setattr(flows.serve, "api_for_flows", lambda db_path: None)
+
+
+def test_a_server_that_fails_to_start_once_is_tried_again(no_running_server):
     calls = []
 
     def flow(**parameters):
@@ -33,7 +42,7 @@ def test_a_server_that_fails_to_start_once_is_tried_again():
     assert calls == [{"week": "2026-W48"}, {"week": "2026-W48"}]
 
 
-def test_other_errors_are_not_retried():
+def test_other_errors_are_not_retried(no_running_server):
     calls = []
 
     def flow(**parameters):
