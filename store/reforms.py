@@ -334,7 +334,8 @@ def reform_list(
 
 def week_spread(db: sqlite_utils.Database, week: str) -> list[dict]:
     """Reforms that reached regions in `week` where they had not been seen before, seen in two regions or more
-    by the end of it: `name`, `new` and `new_regions` (the regions new this week), `regions` and `provinces`
+    by the end of it: `name`, `indicator`, `new` and `new_regions` (the regions new this week, and as `new_places`
+    a JSON list of [region, province]), `regions` and `provinces`
     (reached by the end of the week: a past week's digest counts what was known then), `first_region`, `first_date`."""
     rows = db.query(
         """
@@ -344,11 +345,12 @@ def week_spread(db: sqlite_utils.Database, week: str) -> list[dict]:
         ),
         upto as (
           select reform, count(*) as regions, count(distinct province) as provinces, sum(week = :week) as new,
-                 group_concat(case when week = :week then region end, '、') as new_regions
+                 group_concat(case when week = :week then region end, '、') as new_regions,
+                 json_group_array(json_array(region, province)) filter (where week = :week) as new_places
           from (select * from firsts where week <= :week order by reform, date, region)
           group by reform
         )
-        select r.id, r.name, r.indicator, r.first_region, r.first_date, u.new, u.new_regions, u.regions, u.provinces
+        select r.id, r.name, r.indicator, r.first_region, r.first_date, u.new, u.new_regions, u.new_places, u.regions, u.provinces
         from upto u join reforms r on r.id = u.reform
         where u.new > 0 and u.regions >= 2
         order by u.new desc, u.provinces desc, r.name

@@ -231,6 +231,22 @@ def test_the_digest_says_which_reforms_reached_new_regions_this_week(spread):
     assert "- ‘双创’ 本周新增 1 地（山西省长治市），累计 2 个省份，最早见于 北京市（2018-03-11）" in md
 
 
+def test_a_readers_digest_shows_the_reforms_that_reached_their_regions(spread):
+    import digests
+
+    db = store.open_db(spread / "cw.db")
+    whole = digests.build_digest(db, "2018-W12")
+    [shuangchuang] = whole.spread
+    assert shuangchuang.places == [("上海市", "上海市"), ("四川省成都市", "四川省"), ("甘肃省张掖市", "甘肃省")]
+    names = {i["slug"]: i["name"] for i in store.indicators(db)}
+    sichuan = digests.Reader("sichuan", ("sc@example.cn",), provinces=("四川省",), indicators=(shuangchuang.indicator,))
+    md = digests.render_markdown(digests.reader_digest(whole, sichuan, names))
+    assert "- ‘双创’ 本周新增 1 地（四川省成都市），累计 5 个省份，最早见于 北京市（2018-03-11）" in md
+    other = next(slug for slug in names if slug != shuangchuang.indicator)
+    for reader in (digests.Reader("beijing", ("bj@example.cn",), cities=("北京市",)), digests.Reader("x", ("x@example.cn",), indicators=(other,))):
+        assert "改革扩散" not in digests.render_markdown(digests.reader_digest(whole, reader, names))
+
+
 def get(path: Path, url: str, **params):
     async def fetch():
         return await datasette_app(path).client.get(url, params=params or None)
