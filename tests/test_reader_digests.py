@@ -209,6 +209,14 @@ def test_readers_are_sent_once_each_and_a_broken_address_fails_alone(week_store,
     assert "--reader tax --resend" in again["tax"].message
     assert len(handler.messages) == 3
     assert reports.delivery(db, "broken", WEEK)["attempts"] == 1  # the second try is recorded too
+    # `casewatch weeks` says which reader was sent the week and which was not.
+    listed = CliRunner().invoke(cli, ["weeks", "--config", str(config)])
+    assert listed.exit_code == 0, listed.output
+    day = rows["tax"]["sent_at"][:10]
+    assert listed.output.splitlines()[1:] == [
+        "          reader broken: failed", f"          reader noreview: sent {day}", f"          reader tax: sent {day}",
+        f"          reader zhejiang: sent {day}",
+    ]
 
 
 def test_the_cli_previews_and_sends_one_reader(week_store, mailroom, monkeypatch):
