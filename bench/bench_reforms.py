@@ -12,8 +12,8 @@ bench_backfill.py generates them: a title of the bundled samples drawn at random
 recur, as in real compilations) and a body of random clauses of the samples and corpus, to a real
 case's length; each gets one of the 18 indicators and a region at random, and a date in one of
 `--weeks` weeks. Printed: the seconds of the whole save_decisions calls and of the reform step
-inside them (and of its tokenising, `classify.reforms.signals`, a fixed cost a case), in all and for the last tenth of the batches (what a weekly run pays on a grown store),
-and the reforms found.
+inside them (and of its tokenising, `classify.reforms.signals`, a fixed cost a case), in all and
+for the last tenth of the batches (what a weekly run pays on a grown store), and the reforms found.
 """
 
 from __future__ import annotations

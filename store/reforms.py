@@ -282,7 +282,9 @@ def refresh_reform(db: sqlite_utils.Database, reform: str) -> None:
     ).fetchone()
     if named:
         article, position = named[2].split("\x1f")[1:]
-        spelt = db.execute("select json_extract(names, '$[' || ? || ']') from reform_signatures where article_id = ?", [int(position), article]).fetchone()[0]
+        spelt = db.execute(
+            "select json_extract(names, '$[' || ? || ']') from reform_signatures where article_id = ?", [int(position), article]
+        ).fetchone()[0]
     indicator = db.execute(
         f"select a.indicator, count(*) as n, min({order}) as earliest from reform_cases rc join articles a on a.id = rc.article_id "
         "where rc.reform = ? and a.indicator is not null and a.indicator != '' group by a.indicator order by n desc, earliest limit 1",
