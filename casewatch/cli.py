@@ -334,7 +334,7 @@ def digest(config_path, db, digest_dir, week, send, resend, reader) -> None:
 @config_option
 @db_option
 def weeks(config_path, db) -> None:
-    """List the weeks in the store, oldest first, with their case counts and whether their digest was sent."""
+    """List the weeks in the store, oldest first, with their case counts and whether their digest was sent (to each reader)."""
     from . import pipeline
 
     config = load_config(config_path, db=db)
@@ -344,6 +344,8 @@ def weeks(config_path, db) -> None:
     for row in rows:
         sent = f" {row['sent_at'][:10]}" if row["sent_at"] else ""
         click.echo(f"{row['week']}  {row['cases']:>6} case(s)  digest {row['digest']}{sent}")
+        for send in row["readers"]:
+            click.echo(f"          reader {send['reader']}: {send['status']}{' ' + send['sent_at'][:10] if send['sent_at'] else ''}")
 
 
 @cli.command()

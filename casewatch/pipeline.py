@@ -614,10 +614,15 @@ def stale_weeks(db_path: Path) -> list[str]:
 
 
 def weeks(db_path: Path) -> list[dict]:
-    """The weeks in the store, oldest first: `week`, `cases`, `digest` (none, written, sent), `sent_at`."""
+    """The weeks in the store, oldest first: `week`, `cases`, `digest` (none, written, sent), `sent_at`, and
+    `readers`: each reader's delivery of the week (`reader`, `status`, `sent_at`)."""
     if not Path(db_path).exists():
         raise FileNotFoundError(f"no database at {db_path}: run `casewatch run` first")
-    return reports.case_weeks(store.open_db(db_path))
+    db = store.open_db(db_path)
+    sends: dict[str, list[dict]] = {}
+    for row in reports.deliveries(db):
+        sends.setdefault(row["week"], []).append({k: row[k] for k in ("reader", "status", "sent_at")})
+    return [row | {"readers": sends.get(row["week"], [])} for row in reports.case_weeks(db)]
 
 
 def digest_basis(states: dict[str, str], week: str) -> str:

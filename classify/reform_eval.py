@@ -2,8 +2,9 @@
 
 The labels (data/eval/reform_groups.jsonl) name each case's reform, or none when no other labelled
 case shares it; every pair of labelled cases is then "same" or "different". Part `tuning` (the
-bundled samples' cases) chose `reforms.SAME_PRACTICE`; part `held_out` (cases from outside the
-seed files) did not.
+bundled samples' cases) chose `reforms.SAME_PRACTICE`; part `tuning2` (procurement and tendering
+reports, data/eval/procurement_cases.jsonl, labelled before any scoring) guided a later attempt at
+precision; part `held_out` (cases from outside the seed files) is scored, never tuned on.
 """
 
 from __future__ import annotations

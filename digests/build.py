@@ -9,6 +9,7 @@ a week (two compilations, two sites) is one entry with "另见".
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -137,6 +138,8 @@ class Spread:
     regions: int
     first_region: str | None
     first_date: str | None
+    indicator: str | None = None
+    places: list[tuple[str, str | None]] = field(default_factory=list)  # the new regions with their provinces
 
 
 @dataclass
@@ -461,5 +464,8 @@ def build_digest(
 def reform_spread(db: sqlite_utils.Database, week: str, simplified: bool = False) -> list[Spread]:
     """The reforms that reached regions this week where they had not been seen, seen in two regions or more."""
     script = to_simplified if simplified else (lambda text: text)
-    fields = ("new", "new_regions", "provinces", "regions", "first_region", "first_date")
-    return [Spread(script(r["name"] or ""), **{k: r[k] for k in fields}) for r in store.week_spread(db, week)]
+    fields = ("new", "new_regions", "provinces", "regions", "first_region", "first_date", "indicator")
+    return [
+        Spread(script(r["name"] or ""), **{k: r[k] for k in fields}, places=[tuple(p) for p in json.loads(r["new_places"] or "[]")])
+        for r in store.week_spread(db, week)
+    ]

@@ -2,15 +2,16 @@
 
 The week's digest is built once; a reader's part keeps the cases of their indicators (a case
 under review by the model's top guess), provinces and cities, at or above their confidence,
-and drops the sections they switched off (待复核, 改革扩散). A reader with no filters gets the
-whole digest.
+and drops the sections they switched off (待复核, 改革扩散). Of the reforms that spread, a reader
+sees those of their indicators, with only the new regions in their provinces and cities. A reader
+with no filters gets the whole digest.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .build import Digest, Entry
+from .build import Digest, Entry, Spread
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,22 @@ def row_wanted(reader: Reader, row: dict) -> bool:
     )  # fmt: skip
 
 
+def spread_wanted(reader: Reader, spread: list[Spread]) -> list[Spread]:
+    """The reforms of the reader's indicators that reached one of their provinces or cities this week, each
+    with only those new regions (the reform's provinces reached so far stay: they say how far it spread)."""
+    kept = []
+    for reform in spread:
+        if reader.indicators and reform.indicator not in reader.indicators:
+            continue
+        if reader.provinces or reader.cities:
+            places = [(region, province) for region, province in reform.places if in_region(reader, province, None, region)]
+            if not places:
+                continue
+            reform = replace(reform, new=len(places), new_regions="、".join(r for r, _ in places), places=places)
+        kept.append(reform)
+    return kept
+
+
 def describe_scope(reader: Reader, names: dict[str, str]) -> str:
     """The reader's filters in words, for the head of their digest (Chinese)."""
     parts = []
@@ -127,4 +144,5 @@ def reader_digest(
         scope=scope,
         show_review=reader.review,
         show_reforms=reader.reforms,
+        spread=spread_wanted(reader, digest.spread) if reader.reforms else [],
     )

@@ -128,6 +128,10 @@ def test_each_reader_gets_only_their_part_of_the_week(week_store):
     assert titles(written["noreview"]) == {"苏州市纳税缴费便利化"}
     markdown = written["noreview"].markdown
     assert "## 待复核" not in markdown and "为「noreview」定制：地区 苏州市；不含待复核；不含改革扩散。" in markdown
+    # Nor does its head line count cases to review ("待复核 0 个"): that reader does not review.
+    assert "已归入指标 1 个；" in markdown and "待复核 0 个" not in markdown
+    assert "已归入指标 1 个；" in written["noreview"].path.with_suffix(".html").read_text(encoding="utf-8")
+    assert "已归入指标 1 个，待复核 1 个；" in written["tax"].markdown
     assert written["noreview"].digest.show_reforms is False and written["tax"].digest.show_reforms is True
     assert "## 待复核（1）" in written["tax"].markdown  # the unclassified case
     tax = written["tax"].digest
@@ -151,6 +155,26 @@ def test_a_reader_without_filters_gets_the_whole_digest(tmp_path):
     [part] = digests.write_reader_digests(db, WEEK, [digests.Reader("all", ("a@example.cn",))], tmp_path / "out")
     assert part.digest.cases == whole.cases == 5 and part.digest.review == whole.review
     assert part.markdown.replace("> 为「all」定制：全部内容。\n\n", "") == digests.render_markdown(whole)
+
+
+def test_a_readers_reforms_are_of_their_indicators_with_only_their_regions():
+    from digests.build import Spread
+    from digests.readers import spread_wanted
+
+    jiaodi = Spread("交地即开工", 3, "浙江省杭州市、江苏省苏州市、四川省成都市", 5, 6, "安徽省合肥市", "2024-01-02", "construction_permits",
+                    [("浙江省杭州市", "浙江省"), ("江苏省苏州市", "江苏省"), ("四川省成都市", "四川省")])  # fmt: skip
+    xinyidai = Spread("信易贷", 1, "浙江省宁波市", 2, 2, "江苏省南京市", "2024-01-09", "getting_credit", [("浙江省宁波市", "浙江省")])
+    week = [jiaodi, xinyidai]
+    zhejiang = digests.Reader("zhejiang", ("zj@example.cn",), provinces=("浙江省",))
+    assert [(r.name, r.new, r.new_regions, r.provinces) for r in spread_wanted(zhejiang, week)] == [
+        ("交地即开工", 1, "浙江省杭州市", 5), ("信易贷", 1, "浙江省宁波市", 2)
+    ]
+    suzhou = digests.Reader("suzhou", ("sz@example.cn",), cities=("苏州市",), indicators=("construction_permits",))
+    assert [(r.name, r.new_regions, r.places) for r in spread_wanted(suzhou, week)] == [("交地即开工", "江苏省苏州市", [("江苏省苏州市", "江苏省")])]
+    credit = digests.Reader("credit", ("c@example.cn",), indicators=("getting_credit",))
+    assert spread_wanted(credit, week) == [xinyidai]  # no region filter: every new region of the reform
+    chengdu = digests.Reader("chengdu", ("cd@example.cn",), cities=("成都市",), indicators=("getting_credit",))
+    assert spread_wanted(chengdu, week) == []  # 成都 saw only a reform of another indicator
 
 
 def test_readers_are_sent_once_each_and_a_broken_address_fails_alone(week_store, mailroom, monkeypatch):
@@ -185,6 +209,14 @@ def test_readers_are_sent_once_each_and_a_broken_address_fails_alone(week_store,
     assert "--reader tax --resend" in again["tax"].message
     assert len(handler.messages) == 3
     assert reports.delivery(db, "broken", WEEK)["attempts"] == 1  # the second try is recorded too
+    # `casewatch weeks` says which reader was sent the week and which was not.
+    listed = CliRunner().invoke(cli, ["weeks", "--config", str(config)])
+    assert listed.exit_code == 0, listed.output
+    day = rows["tax"]["sent_at"][:10]
+    assert listed.output.splitlines()[1:] == [
+        "          reader broken: failed", f"          reader noreview: sent {day}", f"          reader tax: sent {day}",
+        f"          reader zhejiang: sent {day}",
+    ]
 
 
 def test_the_cli_previews_and_sends_one_reader(week_store, mailroom, monkeypatch):
