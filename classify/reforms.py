@@ -48,6 +48,13 @@ GENERIC_KEYS = frozenset({
 })  # fmt: skip
 # A slogan made of a count (“四办”, “五个一”, “1+3”, “三团两库”): a local label, not a practice others copy.
 COUNTED_RE = re.compile(r"^(?:[二三四五六七八九十两百\d]|[1-9]\d*[+＋])|^[\d+＋]+$|[二三四五六七八九十]个")
+# A quoted phrase names a practice only if it says what is done or where (办, 审批, 证, 贷, 开工, 窗口, 网 …);
+# (创: “双创”); without such a word it is a figure of speech (“一把手”, “蓄水池”, “牛鼻子”, “朋友圈”, “实打实”), not a reform.
+PRACTICE_RE = re.compile(
+    r"办|审|批|证|照|贷|许可|登记|开工|注销|报装|接电|用水|用气|服务|改革|机制|模式|制|通|联动|监管|监督|信用|码|平台|"
+    r"窗|网|在线|智|即享|秒|免|承诺|容缺|帮|管家|专员|特派员|热线|评价|执行|审判|诉|调解|破产|拍卖|质押|税|票|"
+    r"就业|招聘|创|融资|惠企|助企|营商|跑|站|标|采购|招投|交易|清单|备案|检|验|查|保|补|贴|金|租|地|房"
+)
 SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+")
 ACTION_RE = re.compile(
     r"推行|推出|推进|推广|实行|实施|实现|建立|构建|打造|开展|设立|探索|创新|试行|简化|压缩|取消|整合|搭建|开通|上线|"
@@ -120,7 +127,7 @@ def find_names(text: str, endings: bool = True, shortest: int = 2) -> list[Name]
                 found.append(whole)
         for quoted in QUOTED_RE.findall(clause):
             key = name_key(quoted)
-            if usable(key) and len(key) >= shortest:
+            if usable(key) and len(key) >= shortest and PRACTICE_RE.search(normalise(quoted)):
                 found.append(Name(quoted, key))
     unique: dict[str, Name] = {}
     for name in found:

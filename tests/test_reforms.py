@@ -336,3 +336,13 @@ def test_a_relabelled_case_leaves_a_reform_it_joined_by_practice_and_comes_back(
     assert [(r["cases"], r["regions"]) for r in db["reforms"].rows] == [(2, 2)]
     store.save_label(db, ids[2], "starting_business")
     assert [(r["cases"], r["regions"]) for r in db["reforms"].rows] == [(3, 3)]
+
+
+def test_a_quoted_figure_of_speech_names_no_reform():
+    from classify.reforms import find_names
+
+    # Real openings of two sample cases: “一把手” (the head of a body) and “蓄水池” (a talent pool) are
+    # figures of speech; the first run of the samples grouped cases of different practices under them.
+    assert "一把手" not in [n.key for n in find_names("由区委、区政府“一把手”亲自挂帅，43个部门开展政务服务体验员活动")]
+    assert [n.key for n in find_names("建立人才“蓄水池”，打出招才引智“组合拳”")] == []
+    assert [n.key for n in find_names("推行“拿地即开工”，实现“双创”示范")] == ["拿地即开工", "双创"]
