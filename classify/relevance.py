@@ -35,13 +35,17 @@ MAX_BODY_CHARS = 6_000  # paragraphs read from a page at most (its opening measu
 CHUNK_CHARS = 80  # paragraphs merged into chunks of at least this size
 MAX_CHUNKS = 60
 MAX_TITLE_CHARS = 300
+# A page's paragraphs speak for it at this quantile of their probabilities: a reform told as news
+# opens with a scene and a quote, and only its middle paragraphs say what changed; a meeting report
+# quotes a reform in one paragraph, which this quantile still passes over.
+BODY_QUANTILE = 0.75
 
 # The reason a non-case is given, from its title first and its opening lines next:
 # (reason, pattern), first match wins. Titles say what a page is far more reliably
 # than bodies, which quote meetings and figures in passing.
 REASONS: tuple[tuple[str, re.Pattern], ...] = (
-    ("统计公报", re.compile(r"统计公报|统计局.{0,6}发布|经济运行|运行情况|同比(增长|下降)|比上年(增长|下降)|[0-9一二三四五六七八九十]+[—-]?[0-9一二三四五六七八九十]*月份?.{0,12}(增长|下降)")),
-    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|没收违法所得|责令.{0,10}(改正|停止|退运)|立案查处|违法违规|党纪政务处分")),
+    ("统计公报", re.compile(r"统计公报|统计局.{0,6}发布|经济运行|运行情况|同比(增长|下降)|比上年(增长|下降)|(季度|半年|[0-9一二三四五六七八九十]月).{0,16}(增|降)[0-9.]+%|[0-9一二三四五六七八九十]+[—-]?[0-9一二三四五六七八九十]*月份?.{0,12}(增长|下降)")),
+    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|被罚|受到处罚|没收违法所得|责令.{0,10}(改正|停止|退运)|立案查处|违法违规|党纪政务处分|严重违纪|开除党籍|通报.{0,16}(问题|案件|案例)")),
     ("领导活动", re.compile(r"会见|会谈|考察|调研|视察|出席|致辞|致信|贺信|贺电|访问|通电话|慰问|看望|批示|指示|的讲话")),
     ("会议报道", re.compile(r"会议|座谈会|召开|举行|开幕|闭幕|论坛|峰会|发布会|大会|全会|研讨会|推进会|对接会")),
     ("通知公告", re.compile(r"通知|公告|公示|通报|批复|复函|答复|决定|的函|名单|启事|预案")),
@@ -58,12 +62,47 @@ REFORM_TITLE = re.compile(
 REFORM_FLOOR = 0.02  # below this the body reads like no case at all, whatever the title says
 
 
+# The kinds a title names beyond doubt: a statistics release, a penalty or discipline decision, a
+# leader's activity, a meeting. A page so titled is kept out whatever its probability: a meeting on
+# a reform reads like the reform ("韩正出席全国工程建设项目审批制度改革工作电视电话会议"), a penalty
+# decision names the rules it enforces. A notice's title is no such proof ("…通知" heads policies of
+# measures as well as holiday notices), so notices are left to the probability.
+STRONG_REASONS = ("统计公报", "行政处罚", "领导活动", "会议报道")
+# A press conference is no such proof either: a briefing that states a policy's measures is a case.
+BRIEFING = re.compile(r"(新闻)?发布会|吹风会")
+# What a page's body shows of its kind, whatever its title: a penalty decision's formal parts
+# (当事人, the facts, the decision) or a statistics release's run of growth figures.
+PENALTY_BODY = re.compile(r"当事人")
+PENALTY_PARTS = re.compile(r"违法事实|违法行为|处罚如下|行政处罚决定|罚款|责令")
+GROWTH = re.compile(r"(比上年|同比|比上月|环比)(增长|下降|上涨|提高|回落)|增长[0-9.]+%|下降[0-9.]+%")
+MIN_GROWTH_FIGURES = 8  # growth figures in a page's head from which it reads as a statistics release
+
+
+def _title_head(title: str | None) -> str:
+    """A title with the documents it names in 《》 blanked out."""
+    return re.sub(r"《[^》]*》", "《》", normalise((title or "")[:MAX_TITLE_CHARS]))
+
+
+def strong_reason(title: str | None, text: str = "") -> str | None:
+    """The kind of non-case a page is beyond doubt, from its title or its body's form, else None."""
+    head = _title_head(title)
+    for reason, pattern in REASONS:
+        if reason in STRONG_REASONS and head and pattern.search(BRIEFING.sub("", head)):
+            return reason
+    body = normalise((text or "")[:GATE_CHARS])
+    if PENALTY_BODY.search(body[:600]) and len(set(PENALTY_PARTS.findall(body))) >= 2:
+        return "行政处罚"
+    if len(GROWTH.findall(body)) >= MIN_GROWTH_FIGURES:
+        return "统计公报"
+    return None
+
+
 def title_names_other_news(title: str | None) -> bool:
     """Whether a title names a kind of page that is no case (a meeting, a visit, statistics …).
 
     A document's name in 《》 is not the page's kind: "国务院印发《关于…改革的通知》" reports a
     policy's measures, "国务院办公厅关于…的通知" is a notice."""
-    head = re.sub(r"《[^》]*》", "《》", normalise((title or "")[:MAX_TITLE_CHARS]))
+    head = _title_head(title)
     return bool(head) and any(pattern.search(head) for _, pattern in REASONS)
 
 
@@ -201,12 +240,12 @@ class RelevanceGate:
         return self.estimator.predict_proba(X)[:, list(self.estimator.classes_).index(True)]
 
     def probability(self, items: Sequence[tuple[str | None, str]]) -> np.ndarray:
-        """Probability that each (title, text) is a reform case: the mean of the head's and
-        the median paragraph's.
+        """Probability that each (title, text) is a reform case: the mean of the head's and the
+        `BODY_QUANTILE` quantile of its paragraphs'.
 
         An official document of measures opens like any notice (letterhead, addressees,
-        preamble) and shows what it is in its paragraphs; a meeting report quotes a reform in
-        one paragraph, not in most of them, so the median holds it out.
+        preamble) and shows what it is in its paragraphs; a reform told as news shows it in some
+        of them; a meeting report quotes a reform in one paragraph, not in a quarter of them.
         """
         if not items:
             return np.zeros(0)
@@ -217,13 +256,18 @@ class RelevanceGate:
                 owners.append(n), chunks.append(chunk)
         p = self._p(chunks) if chunks else np.zeros(0)
         owners_arr = np.asarray(owners, dtype=int)
-        median = np.array([np.median(p[owners_arr == n]) if (owners_arr == n).any() else head[n] for n in range(len(items))])
-        return (head + median) / 2
+        body = np.array([np.quantile(p[owners_arr == n], BODY_QUANTILE) if (owners_arr == n).any() else head[n]
+                         for n in range(len(items))])
+        return (head + body) / 2
 
-    def is_case(self, probability: float, title: str | None) -> bool:
-        """A case at or above the threshold; below it, unless the title names a meeting, a visit,
-        statistics, a penalty or a notice: in the uncertain band, or down to `REFORM_FLOOR` when
-        the title names a reform (a reform told as news)."""
+    def is_case(self, probability: float, title: str | None, text: str = "") -> bool:
+        """Never a case when the title names a statistics release, a penalty, a leader's activity or
+        a meeting, or the body has a penalty decision's or a statistics release's form
+        (`strong_reason`). Else a case at or above the threshold; below it, unless the title names
+        a notice or one of those: in the uncertain band, or down to `REFORM_FLOOR` when the title
+        names a reform (a reform told as news)."""
+        if strong_reason(title, text):
+            return False
         if probability >= self.threshold:
             return True
         if title_names_other_news(title):
@@ -235,8 +279,8 @@ class RelevanceGate:
         """(is it a case, probability, reason if not) for each (title, text)."""
         out = []
         for (title, text), q in zip(items, self.probability(items)):
-            case = self.is_case(float(q), title)
-            out.append((case, float(q), None if case else reason_for(title, text)))
+            case = self.is_case(float(q), title, text)
+            out.append((case, float(q), None if case else (strong_reason(title, text) or reason_for(title, text))))
         return out
 
 
