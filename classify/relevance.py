@@ -56,10 +56,20 @@ OTHER_NEWS = "其他新闻"
 # its probability can be low; below the uncertain band its title lets it through (`RelevanceGate.is_case`).
 # 发展改革委 is a body's name, not a reform; a 【series】 name says nothing of the item.
 REFORM_TITLE = re.compile(
-    r"优化.{0,6}营商环境|营商环境.{0,4}(改革|优化|提升)|打造.{0,12}营商环境|(?<!发展)改革(?!委)|放管服|简政放权|"
+    r"优化.{0,6}营商环境|营商环境.{0,4}(改革|优化|提升)|打造.{0,12}营商环境|"
+    r"(审批|商事|登记|税|通关|口岸|投融资|投资|准入|采购|招标|招投标|监管|执法|政务|证照|自贸)[^，。！？ ]{0,8}改革(?!开放)|"
+    r"改革.{0,6}(举措|措施)|放管服|简政放权|"
     r"一网通办|最多跑一次|办成一件事|证照分离|多证合一|压缩|压减|缩短|便利化|通关.{0,4}(提速|一体化|便利)|"
     r"一体化通关|一窗|跨省通办|承诺制|减税降费|(推出|出台|实施).{0,12}(举措|措施)|[0-9]+(项|条)(措施|举措|改革)")
 REFORM_FLOOR = 0.02  # below this the body reads like no case at all, whatever the title says
+# The words in which a page says what was changed and to what effect. In the uncertain band a page
+# passes only when they come at least `MIN_MEASURE_DENSITY` times per 1,000 characters of its head:
+# a culture event, a contest or a market report in the band names no measure at all.
+MEASURE_WORDS = re.compile(
+    r"改革|简化|压缩|精简|取消|下放|一网|一窗|一次办|最多跑|办理|审批|便利|优化|推行|实行|措施|举措|做法|成效|"
+    r"提速|缩短|减少|降低|时限|工作日|流程|窗口|网上|线上|全程|试点|机制|制度|建立|健全|出台|印发|规划|保护|担保|"
+    r"补偿|融资")
+MIN_MEASURE_DENSITY = 1.0
 
 
 # The kinds a title names beyond doubt: a statistics release, a penalty or discipline decision, a
@@ -79,8 +89,10 @@ MIN_GROWTH_FIGURES = 8  # growth figures in a page's head from which it reads as
 
 
 def _title_head(title: str | None) -> str:
-    """A title with the documents it names in 《》 blanked out."""
-    return re.sub(r"《[^》]*》", "《》", normalise((title or "")[:MAX_TITLE_CHARS]))
+    """A title with the documents it names in 《》 blanked out and its 【series】 name dropped
+    ("【坚持高质量发展调研行】辽宁：优化营商环境" is no leader's visit)."""
+    head = re.sub(r"《[^》]*》", "《》", normalise((title or "")[:MAX_TITLE_CHARS]))
+    return re.sub(r"【[^】]*】", "", head)
 
 
 def strong_reason(title: str | None, text: str = "") -> str | None:
@@ -104,6 +116,12 @@ def title_names_other_news(title: str | None) -> bool:
     policy's measures, "国务院办公厅关于…的通知" is a notice."""
     head = _title_head(title)
     return bool(head) and any(pattern.search(head) for _, pattern in REASONS)
+
+
+def names_measures(text: str) -> bool:
+    """Whether a page's head speaks of measures and their effect (`MEASURE_WORDS`, dense enough)."""
+    body = normalise((text or "")[:GATE_CHARS])
+    return len(MEASURE_WORDS.findall(body)) * 1000 >= MIN_MEASURE_DENSITY * max(1, len(body))
 
 
 def title_names_reform(title: str | None) -> bool:
@@ -264,16 +282,18 @@ class RelevanceGate:
         """Never a case when the title names a statistics release, a penalty, a leader's activity or
         a meeting, or the body has a penalty decision's or a statistics release's form
         (`strong_reason`). Else a case at or above the threshold; below it, unless the title names
-        a notice or one of those: in the uncertain band, or down to `REFORM_FLOOR` when the title
-        names a reform (a reform told as news)."""
+        a notice or one of those: down to `REFORM_FLOOR` when the title names a reform (a reform
+        told as news), and in the uncertain band when the page speaks of measures
+        (`names_measures`)."""
         if strong_reason(title, text):
             return False
         if probability >= self.threshold:
             return True
         if title_names_other_news(title):
             return False
-        return probability >= getattr(self, "band_low", self.threshold) or (
-            probability >= REFORM_FLOOR and title_names_reform(title))
+        if probability >= REFORM_FLOOR and title_names_reform(title):
+            return True
+        return probability >= getattr(self, "band_low", self.threshold) and names_measures(text)
 
     def judge(self, items: Sequence[tuple[str | None, str]]) -> list[tuple[bool, float, str | None]]:
         """(is it a case, probability, reason if not) for each (title, text)."""
