@@ -35,27 +35,83 @@ MAX_BODY_CHARS = 6_000  # paragraphs read from a page at most (its opening measu
 CHUNK_CHARS = 80  # paragraphs merged into chunks of at least this size
 MAX_CHUNKS = 60
 MAX_TITLE_CHARS = 300
+# A page's paragraphs speak for it at this quantile of their probabilities: a reform told as news
+# opens with a scene and a quote, and only its middle paragraphs say what changed; a meeting report
+# quotes a reform in one paragraph, which this quantile still passes over.
+BODY_QUANTILE = 0.75
 
 # The reason a non-case is given, from its title first and its opening lines next:
 # (reason, pattern), first match wins. Titles say what a page is far more reliably
 # than bodies, which quote meetings and figures in passing.
 REASONS: tuple[tuple[str, re.Pattern], ...] = (
-    ("统计公报", re.compile(r"统计公报|统计局.{0,6}发布|经济运行|运行情况|同比(增长|下降)|比上年(增长|下降)|[0-9一二三四五六七八九十]+[—-]?[0-9一二三四五六七八九十]*月份?.{0,12}(增长|下降)")),
-    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|没收违法所得|责令.{0,10}(改正|停止|退运)|立案查处|违法违规|党纪政务处分")),
+    ("统计公报", re.compile(r"统计公报|统计局.{0,6}发布|经济运行|运行情况|同比(增长|下降)|比上年(增长|下降)|(季度|半年|[0-9一二三四五六七八九十]月).{0,16}(增|降)[0-9.]+%|[0-9一二三四五六七八九十]+[—-]?[0-9一二三四五六七八九十]*月份?.{0,12}(增长|下降)")),
+    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|被罚|受到处罚|没收违法所得|责令.{0,10}(改正|停止|退运)|立案查处|违法违规|党纪政务处分|严重违纪|开除党籍|通报.{0,16}(问题|案件|案例)")),
     ("领导活动", re.compile(r"会见|会谈|考察|调研|视察|出席|致辞|致信|贺信|贺电|访问|通电话|慰问|看望|批示|指示|的讲话")),
-    ("会议报道", re.compile(r"会议|座谈会|召开|举行|开幕|闭幕|论坛|峰会|发布会|大会|全会|研讨会|推进会|对接会")),
+    ("会议报道", re.compile(r"会议|座谈会|召开|举行|开幕|闭幕|论坛|峰会|发布会|大会|全会|研讨会|推进会|对接会|集体学习|培训班|"
+                        r"宣传周|展会|博览会|大赛|比赛|征稿")),
     ("通知公告", re.compile(r"通知|公告|公示|通报|批复|复函|答复|决定|的函|名单|启事|预案")),
 )
 OTHER_NEWS = "其他新闻"
-# A news title that names a reform: what a reform told as news is headed with ("北京实施237项改革
-# 优化营商环境", "通关新政落地首日"). Such a page reads like news, not like the corpus's summaries, so
-# its probability can be low; below the uncertain band its title lets it through (`RelevanceGate.is_case`).
-# 发展改革委 is a body's name, not a reform; a 【series】 name says nothing of the item.
+# A news title that names a reform of the business environment, one of its measures or an effect in
+# time: what a reform told as news is headed with ("北京实施237项改革 优化营商环境", "我国全面取消制造业
+# 领域外资准入限制", "通关新政落地首日 排队不超半小时"). Such a page reads like news, not like the corpus's
+# summaries, so its probability can be low; below the uncertain band its title lets it through
+# (`RelevanceGate.is_case`). A bare 改革 is not enough (改革开放, 农业改革, 机构改革 are other news); a
+# 【series】 name says nothing of the item.
 REFORM_TITLE = re.compile(
-    r"优化.{0,6}营商环境|营商环境.{0,4}(改革|优化|提升)|打造.{0,12}营商环境|(?<!发展)改革(?!委)|放管服|简政放权|"
+    r"优化.{0,6}营商环境|营商环境.{0,4}(改革|优化|提升)|打造.{0,12}营商环境|"
+    r"(审批|商事|登记|税|通关|口岸|投融资|投资|准入|采购|招标|招投标|监管|执法|政务|证照|自贸)[^，。！？]{0,10}改革(?!开放)|"
+    r"改革.{0,6}(举措|措施)|放管服|简政放权|放宽.{0,10}(准入|限制)|取消.{0,12}(限制|审批|收费)|负面清单|"
+    r"(下调|降低).{0,8}税|减税|降费|减负|"
+    r"(不超过?|缩短[至到]?|压缩[至到]?|只需|仅需)[0-9一二两三四五六七八九十半]+(分钟|小时|天|日|个?工作日)|"
     r"一网通办|最多跑一次|办成一件事|证照分离|多证合一|压缩|压减|缩短|便利化|通关.{0,4}(提速|一体化|便利)|"
     r"一体化通关|一窗|跨省通办|承诺制|减税降费|(推出|出台|实施).{0,12}(举措|措施)|[0-9]+(项|条)(措施|举措|改革)")
 REFORM_FLOOR = 0.02  # below this the body reads like no case at all, whatever the title says
+# The words in which a page says what was changed and to what effect. In the uncertain band a page
+# passes only when they come at least `MIN_MEASURE_DENSITY` times per 1,000 characters of its head:
+# a culture event, a contest or a market report in the band names no measure at all.
+MEASURE_WORDS = re.compile(
+    r"改革|简化|压缩|精简|取消|下放|一网|一窗|一次办|最多跑|办理|审批|便利|优化|推行|实行|措施|举措|做法|成效|"
+    r"提速|缩短|减少|降低|时限|工作日|流程|窗口|网上|线上|全程|试点|机制|制度|建立|健全|出台|印发|规划|保护|担保|"
+    r"补偿|融资")
+MIN_MEASURE_DENSITY = 1.0
+
+
+# The kinds a title names beyond doubt: a statistics release, a penalty or discipline decision, a
+# leader's activity, a meeting. A page so titled is kept out whatever its probability: a meeting on
+# a reform reads like the reform ("韩正出席全国工程建设项目审批制度改革工作电视电话会议"), a penalty
+# decision names the rules it enforces. A notice's title is no such proof ("…通知" heads policies of
+# measures as well as holiday notices), so notices are left to the probability.
+STRONG_REASONS = ("统计公报", "行政处罚", "领导活动", "会议报道")
+# A press conference is no such proof either: a briefing that states a policy's measures is a case.
+BRIEFING = re.compile(r"(新闻)?发布会|吹风会")
+# What a page's body shows of its kind, whatever its title: a penalty decision's formal parts
+# (当事人, the facts, the decision) or a statistics release's run of growth figures.
+PENALTY_BODY = re.compile(r"当事人")
+PENALTY_PARTS = re.compile(r"违法事实|违法行为|处罚如下|行政处罚决定|罚款|责令")
+GROWTH = re.compile(r"(比上年|同比|比上月|环比)(增长|下降|上涨|提高|回落)|增长[0-9.]+%|下降[0-9.]+%")
+MIN_GROWTH_FIGURES = 8  # growth figures in a page's head from which it reads as a statistics release
+
+
+def _title_head(title: str | None) -> str:
+    """A title with the documents it names in 《》 blanked out and its 【series】 name dropped
+    ("【坚持高质量发展调研行】辽宁：优化营商环境" is no leader's visit)."""
+    head = re.sub(r"《[^》]*》", "《》", normalise((title or "")[:MAX_TITLE_CHARS]))
+    return re.sub(r"【[^】]*】", "", head)
+
+
+def strong_reason(title: str | None, text: str = "") -> str | None:
+    """The kind of non-case a page is beyond doubt, from its title or its body's form, else None."""
+    head = _title_head(title)
+    for reason, pattern in REASONS:
+        if reason in STRONG_REASONS and head and pattern.search(BRIEFING.sub("", head)):
+            return reason
+    body = normalise((text or "")[:GATE_CHARS])
+    if PENALTY_BODY.search(body[:600]) and len(set(PENALTY_PARTS.findall(body))) >= 2:
+        return "行政处罚"
+    if len(GROWTH.findall(body)) >= MIN_GROWTH_FIGURES:
+        return "统计公报"
+    return None
 
 
 def title_names_other_news(title: str | None) -> bool:
@@ -63,8 +119,14 @@ def title_names_other_news(title: str | None) -> bool:
 
     A document's name in 《》 is not the page's kind: "国务院印发《关于…改革的通知》" reports a
     policy's measures, "国务院办公厅关于…的通知" is a notice."""
-    head = re.sub(r"《[^》]*》", "《》", normalise((title or "")[:MAX_TITLE_CHARS]))
+    head = _title_head(title)
     return bool(head) and any(pattern.search(head) for _, pattern in REASONS)
+
+
+def names_measures(text: str) -> bool:
+    """Whether a page's head speaks of measures and their effect (`MEASURE_WORDS`, dense enough)."""
+    body = normalise((text or "")[:GATE_CHARS])
+    return len(MEASURE_WORDS.findall(body)) * 1000 >= MIN_MEASURE_DENSITY * max(1, len(body))
 
 
 def title_names_reform(title: str | None) -> bool:
@@ -201,12 +263,12 @@ class RelevanceGate:
         return self.estimator.predict_proba(X)[:, list(self.estimator.classes_).index(True)]
 
     def probability(self, items: Sequence[tuple[str | None, str]]) -> np.ndarray:
-        """Probability that each (title, text) is a reform case: the mean of the head's and
-        the median paragraph's.
+        """Probability that each (title, text) is a reform case: the mean of the head's and the
+        `BODY_QUANTILE` quantile of its paragraphs'.
 
         An official document of measures opens like any notice (letterhead, addressees,
-        preamble) and shows what it is in its paragraphs; a meeting report quotes a reform in
-        one paragraph, not in most of them, so the median holds it out.
+        preamble) and shows what it is in its paragraphs; a reform told as news shows it in some
+        of them; a meeting report quotes a reform in one paragraph, not in a quarter of them.
         """
         if not items:
             return np.zeros(0)
@@ -217,26 +279,33 @@ class RelevanceGate:
                 owners.append(n), chunks.append(chunk)
         p = self._p(chunks) if chunks else np.zeros(0)
         owners_arr = np.asarray(owners, dtype=int)
-        median = np.array([np.median(p[owners_arr == n]) if (owners_arr == n).any() else head[n] for n in range(len(items))])
-        return (head + median) / 2
+        body = np.array([np.quantile(p[owners_arr == n], BODY_QUANTILE) if (owners_arr == n).any() else head[n]
+                         for n in range(len(items))])
+        return (head + body) / 2
 
-    def is_case(self, probability: float, title: str | None) -> bool:
-        """A case at or above the threshold; below it, unless the title names a meeting, a visit,
-        statistics, a penalty or a notice: in the uncertain band, or down to `REFORM_FLOOR` when
-        the title names a reform (a reform told as news)."""
+    def is_case(self, probability: float, title: str | None, text: str = "") -> bool:
+        """Never a case when the title names a statistics release, a penalty, a leader's activity or
+        a meeting, or the body has a penalty decision's or a statistics release's form
+        (`strong_reason`). Else a case at or above the threshold; below it, unless the title names
+        a notice or one of those: down to `REFORM_FLOOR` when the title names a reform (a reform
+        told as news), and in the uncertain band when the page speaks of measures
+        (`names_measures`)."""
+        if strong_reason(title, text):
+            return False
         if probability >= self.threshold:
             return True
         if title_names_other_news(title):
             return False
-        return probability >= getattr(self, "band_low", self.threshold) or (
-            probability >= REFORM_FLOOR and title_names_reform(title))
+        if probability >= REFORM_FLOOR and title_names_reform(title):
+            return True
+        return probability >= getattr(self, "band_low", self.threshold) and names_measures(text)
 
     def judge(self, items: Sequence[tuple[str | None, str]]) -> list[tuple[bool, float, str | None]]:
         """(is it a case, probability, reason if not) for each (title, text)."""
         out = []
         for (title, text), q in zip(items, self.probability(items)):
-            case = self.is_case(float(q), title)
-            out.append((case, float(q), None if case else reason_for(title, text)))
+            case = self.is_case(float(q), title, text)
+            out.append((case, float(q), None if case else (strong_reason(title, text) or reason_for(title, text))))
         return out
 
 
