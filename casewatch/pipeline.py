@@ -21,6 +21,7 @@ from types import TracebackType
 import classify
 import digests
 import store
+from classify.features import shared_tokens
 from digests.build import previous_weeks
 from scrapers import Article, SourceResult, collect_file, collect_source
 from scrapers.feed import collect_feed
@@ -338,7 +339,8 @@ def classify_pending(
             time.sleep(poll)
             continue
         model = model or load_classifier(db_path, model_path)
-        decisions = model.predict_many([(row["title"], row["body"]) for row in batch])
+        with shared_tokens():  # the gate and the model cut each paragraph once between them
+            decisions = model.predict_many([(row["title"], row["body"]) for row in batch])
         store.save_decisions(
             db, {row["id"]: d.as_json(row["id"]) | {"confidence": d.confidence} for row, d in zip(batch, decisions)}, claimer
         )
@@ -356,6 +358,44 @@ def write_digest(
     path = digests.write_digest(db, week, digest_dir, simplified=simplified, tz=tz, base_url=base_url)
     reports.set_digest_basis(db, week, basis)
     return path
+
+
+DIGEST_WORKERS = 1  # worker processes writing digests beside the calling process (a backfill's second core)
+DIGESTS_FOR_A_WORKER = 8  # fewer weeks than this are written in-process: a worker's start-up would cost more
+
+
+def write_digests(
+    db_path: Path, weeks: Sequence[str], digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai",
+    base_url: str | None = None, workers: int = DIGEST_WORKERS,
+) -> list[Path]:
+    """Write the digests of these weeks (each as `write_digest` does); return their Markdown paths, in `weeks`' order.
+
+    A backfill writes a hundred or more: the calling process and `workers` worker processes take the
+    next week one at a time. A week's digest reads the store's cases and writes its own files and row
+    only, so the digests do not depend on which process writes them, nor in what order.
+    """
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    from scrapers.isolate import worker_context
+
+    weeks = list(weeks)
+    options = {"simplified": simplified, "tz": tz, "base_url": base_url}
+    if workers < 1 or len(weeks) < DIGESTS_FOR_A_WORKER:
+        return [write_digest(db_path, week, digest_dir, **options) for week in weeks]
+    paths: dict[str, Path] = {}
+    take = functools.partial(next, iter(weeks), None)  # next() of a list iterator is atomic under the GIL
+    with ProcessPoolExecutor(workers, mp_context=worker_context()) as pool, ThreadPoolExecutor(workers) as feeders:
+
+        def feed() -> None:
+            while (week := take()) is not None:
+                paths[week] = pool.submit(write_digest, db_path, week, digest_dir, **options).result()
+
+        fed = [feeders.submit(feed) for _ in range(workers)]
+        while (week := take()) is not None:
+            paths[week] = write_digest(db_path, week, digest_dir, **options)
+        for future in fed:
+            future.result()
+    return [paths[week] for week in weeks]
 
 
 def send_digest(db_path: Path, week: str, settings: digests.MailSettings, resend: bool = False) -> digests.SendOutcome:
