@@ -22,7 +22,6 @@ import classify
 import digests
 import store
 from classify.features import shared_tokens
-from digests.build import previous_weeks
 from scrapers import Article, SourceResult, collect_file, collect_source
 from scrapers.feed import collect_feed
 from scrapers.mailbox import collect_mailbox
@@ -38,6 +37,7 @@ from scrapers.site import Backfill, backfill_site, collect_site, start_backfill
 from store import reports
 
 from .config import HttpSettings
+from .week_digests import DIGEST_WORKERS, digest_basis, write_digest, write_digests
 
 # What the flows and the CLI need from the stages below, handed over here so that they import
 # nothing but this module (the one door): the records they pass between tasks and the helpers
@@ -349,55 +349,6 @@ def classify_pending(
             progress(scored, max(total, scored))
 
 
-def write_digest(
-    db_path: Path, week: str, digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai", base_url: str | None = None
-) -> Path:
-    """Write the week's Markdown and HTML digest, recording what it was written from; return the Markdown path."""
-    db = store.open_db(db_path)
-    basis = digest_basis(reports.week_states(db), week)  # before writing: a case added meanwhile makes it stale
-    path = digests.write_digest(db, week, digest_dir, simplified=simplified, tz=tz, base_url=base_url)
-    reports.set_digest_basis(db, week, basis)
-    return path
-
-
-DIGEST_WORKERS = 1  # worker processes writing digests beside the calling process (a backfill's second core)
-DIGESTS_FOR_A_WORKER = 8  # fewer weeks than this are written in-process: a worker's start-up would cost more
-
-
-def write_digests(
-    db_path: Path, weeks: Sequence[str], digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai",
-    base_url: str | None = None, workers: int = DIGEST_WORKERS,
-) -> list[Path]:
-    """Write the digests of these weeks (each as `write_digest` does); return their Markdown paths, in `weeks`' order.
-
-    A backfill writes a hundred or more: the calling process and `workers` worker processes take the
-    next week one at a time. A week's digest reads the store's cases and writes its own files and row
-    only, so the digests do not depend on which process writes them, nor in what order.
-    """
-    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-
-    from scrapers.isolate import worker_context
-
-    weeks = list(weeks)
-    options = {"simplified": simplified, "tz": tz, "base_url": base_url}
-    if workers < 1 or len(weeks) < DIGESTS_FOR_A_WORKER:
-        return [write_digest(db_path, week, digest_dir, **options) for week in weeks]
-    paths: dict[str, Path] = {}
-    take = functools.partial(next, iter(weeks), None)  # next() of a list iterator is atomic under the GIL
-    with ProcessPoolExecutor(workers, mp_context=worker_context()) as pool, ThreadPoolExecutor(workers) as feeders:
-
-        def feed() -> None:
-            while (week := take()) is not None:
-                paths[week] = pool.submit(write_digest, db_path, week, digest_dir, **options).result()
-
-        fed = [feeders.submit(feed) for _ in range(workers)]
-        while (week := take()) is not None:
-            paths[week] = write_digest(db_path, week, digest_dir, **options)
-        for future in fed:
-            future.result()
-    return [paths[week] for week in weeks]
-
-
 def send_digest(db_path: Path, week: str, settings: digests.MailSettings, resend: bool = False) -> digests.SendOutcome:
     """E-mail the week's stored digest once (it retries by itself; a failure is kept for the next run)."""
     return digests.send_digest(store.open_db(db_path), week, settings, resend=resend)
@@ -658,11 +609,6 @@ def weeks(db_path: Path) -> list[dict]:
     if not Path(db_path).exists():
         raise FileNotFoundError(f"no database at {db_path}: run `casewatch run` first")
     return reports.case_weeks(store.open_db(db_path))
-
-
-def digest_basis(states: dict[str, str], week: str) -> str:
-    """What a week's digest shows depends on: the state of its cases and of the four weeks' before it."""
-    return ";".join(f"{w}={states[w]}" for w in [week, *previous_weeks(week)] if w in states)
 
 
 class Run:
