@@ -7,6 +7,7 @@ and the CLI call them there.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import store
 from digests.build import previous_weeks
 from store import reports
 
-DIGEST_WORKERS = 1  # worker processes writing digests beside the calling process (a backfill's second core)
+DIGEST_WORKERS = 1  # worker processes writing digests beside the calling process (a backfill's second core), when a core is free
 DIGESTS_FOR_A_WORKER = 8  # fewer weeks than this are written in-process: a worker's start-up would cost more
 
 
@@ -37,20 +38,25 @@ def write_digest(
 
 def write_digests(
     db_path: Path, weeks: Sequence[str], digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai",
-    base_url: str | None = None, workers: int = DIGEST_WORKERS,
+    base_url: str | None = None, workers: int | None = None,
 ) -> list[Path]:
     """Write the digests of these weeks (each as `write_digest` does); return their Markdown paths, in `weeks`' order.
 
     A backfill writes a hundred or more: the calling process and `workers` worker processes (started
     fresh, importing this module only) take the next week one at a time. A week's digest reads the
     store's cases and writes its own files and row only, so the digests do not depend on which
-    process writes them, nor in what order.
+    process writes them, nor in what order. By default (`workers` None) a worker is started only when
+    a core is idle (the load average at least one below the CPUs): on 2 cores kept busy by other
+    jobs (load average 5), 83 weeks took 39-43 s with a worker against 33-39 s without
+    (bench/README.md), the worker's start-up and a process more to share the cores for nothing.
     """
     import functools
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
     weeks = list(weeks)
+    if workers is None:
+        workers = DIGEST_WORKERS if len(os.sched_getaffinity(0)) - os.getloadavg()[0] >= 1 else 0
     options = {"simplified": simplified, "tz": tz, "base_url": base_url}
     if workers < 1 or len(weeks) < DIGESTS_FOR_A_WORKER:
         return [write_digest(db_path, week, digest_dir, **options) for week in weeks]
