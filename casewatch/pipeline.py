@@ -448,6 +448,28 @@ def publication_weeks(fallback: str) -> Callable[[Article], str]:
     return functools.partial(publication_week, fallback=fallback)
 
 
+def return_free_memory() -> None:
+    """Give the memory freed by a saved batch back to the system (glibc's `malloc_trim`; elsewhere nothing).
+
+    A batch's transient peak (the classifier's arrays, SQLite's pages) is freed but kept by the
+    allocator, so a long backfill's resident memory crept up with each batch (bench/README.md).
+    """
+    import ctypes
+    import ctypes.util
+
+    global _trim
+    if _trim is None:
+        try:
+            _trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _trim = False
+    if _trim:
+        _trim(0)
+
+
+_trim = None
+
+
 def batches(items: Sequence, size: int) -> Iterator[list]:
     """`items` in lists of `size` (the last may be shorter)."""
     for start in range(0, len(items), max(1, size)):

@@ -135,6 +135,7 @@ def release(result: SourceResult) -> None:
     (`FlowRunContext.run_results`), which made the flow's memory grow with the backfill."""
     result.articles.clear()
     result.fetch_log.clear()
+    pipeline.return_free_memory()
 
 
 def backfill_site(run: pipeline.Run, source: dict, config, cursor: Backfill, pages: int) -> None:
