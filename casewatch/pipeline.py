@@ -37,7 +37,7 @@ from scrapers.site import Backfill, backfill_site, collect_site, start_backfill
 from store import reports
 
 from .config import HttpSettings
-from .week_digests import DIGEST_WORKERS, digest_basis, write_digest, write_digests
+from .week_digests import digest_basis, write_digest, write_digests
 
 # What the flows and the CLI need from the stages below, handed over here so that they import
 # nothing but this module (the one door): the records they pass between tasks and the helpers
