@@ -126,8 +126,7 @@ def backfill_plain(files: list[Path], folder: Path, batch: int, overlap: bool) -
             run.save(result, pipeline.BACKFILL_SOURCE, week=pipeline.publication_weeks(run.week))
             run.classify(MODEL)
         weeks = pipeline.stale_weeks(db_path)
-        for week in weeks:
-            pipeline.write_digest(db_path, week, digest_dir)
+        pipeline.write_digests(db_path, weeks, digest_dir)
     return {"seconds": time.perf_counter() - started, "articles": run.new_articles, "digests": len(weeks)}
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
+from collections.abc import Iterator
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -15,6 +18,39 @@ from .text import TOKENIZERS, is_filler
 _WHITESPACE = re.compile(r"\s+")
 _BITS = 21  # every Unicode code point fits in 21 bits
 _SEP = "\x00"  # joins texts; an n-gram containing it crosses a text boundary
+_shared = threading.local()  # the line → tokens memo of `shared_tokens()`, per thread
+
+
+@contextlib.contextmanager
+def shared_tokens() -> Iterator[None]:
+    """Within the block, every `Words` of this thread tokenises a line once: the indicator model and
+    the relevance gate read the same titles and paragraphs (cut into other chunks), and each
+    paragraph is cut by jieba once for both.
+
+    A text's words are its lines' words one after another (jieba never joins a word across a line
+    break, and line breaks are dropped as whitespace), so the counts are the same as without it.
+    The memo lives as long as the block: hold it around one batch.
+    """
+    previous = getattr(_shared, "lines", None)
+    _shared.lines = {} if previous is None else previous
+    try:
+        yield
+    finally:
+        _shared.lines = previous
+
+
+def _tokens(tokenize, name: str, text: str) -> list[str]:
+    """`tokenize(text)`, through the memo of `shared_tokens()` when one is open (for jieba words)."""
+    lines = getattr(_shared, "lines", None)
+    if lines is None or name != "jieba":
+        return tokenize(text)
+    out: list[str] = []
+    for line in text.split("\n"):
+        words = lines.get(line)
+        if words is None:
+            words = lines[line] = tokenize(line)
+        out += words
+    return out
 
 
 def char_codes(texts: Sequence[str], ngram_range: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +153,7 @@ class Words(TransformerMixin, BaseEstimator):
         vocab, cols, indptr = self.vocabulary_, [], [0]
         tokenize = TOKENIZERS[self.tokenizer]
         for text in texts:
-            cols.extend(j for j in map(vocab.get, tokenize(text)) if j is not None)
+            cols.extend(j for j in map(vocab.get, _tokens(tokenize, self.tokenizer, text)) if j is not None)
             indptr.append(len(cols))
         data = np.ones(len(cols), dtype=np.float64)
         matrix = sp.csr_matrix((data, np.asarray(cols, dtype=np.int64), np.asarray(indptr)),

@@ -62,10 +62,10 @@ def save(run: pipeline.Run, result: SourceResult, source: dict, model_path: Path
 def write_digests(run: pipeline.Run, digest_dir: Path, simplified: bool, tz: str, base_url: str | None = None) -> list[Path]:
     """Write the digest of every week whose cases changed since its digest was written; list them as an artifact."""
     logger = get_run_logger()
-    paths = []
-    for week in pipeline.stale_weeks(run.db_path):
-        paths.append(pipeline.write_digest(run.db_path, week, digest_dir, simplified=simplified, tz=tz, base_url=base_url))
-        logger.info("digest written to %s", paths[-1])
+    weeks = pipeline.stale_weeks(run.db_path)
+    paths = pipeline.write_digests(run.db_path, weeks, digest_dir, simplified=simplified, tz=tz, base_url=base_url)
+    for path in paths:
+        logger.info("digest written to %s", path)
     if paths:
         create_table_artifact(
             [{"week": path.stem, "digest": str(path)} for path in paths],
@@ -135,6 +135,7 @@ def release(result: SourceResult) -> None:
     (`FlowRunContext.run_results`), which made the flow's memory grow with the backfill."""
     result.articles.clear()
     result.fetch_log.clear()
+    pipeline.return_free_memory()
 
 
 def backfill_site(run: pipeline.Run, source: dict, config, cursor: Backfill, pages: int) -> None:

@@ -304,3 +304,26 @@ def test_a_case_added_within_the_second_its_digest_was_written_still_makes_the_d
     for week in pipeline.stale_weeks(db_path):
         pipeline.write_digest(db_path, week, tmp_path / "out")
     assert pipeline.stale_weeks(db_path) == []
+
+
+def test_digests_written_by_a_worker_are_those_written_in_process(tmp_path):
+    """`write_digests` shares the weeks with a worker process: the same files and the same store rows."""
+    import store
+
+    texts = [s.strip() for s in sample("001").read_text(encoding="utf-8").split("。") if len(s.strip()) > 20]
+    weeks = [f"2021-W{n:02d}" for n in range(30, 40)]
+    copies = []
+    for workers in (0, 1):
+        db_path = tmp_path / f"cw{workers}.db"
+        pipeline.prepare_store(db_path)
+        db = store.open_db(db_path)
+        for n, week in enumerate(weeks):
+            body = "。".join(texts[n * 3 : n * 3 + 6]) + "。"
+            article = Article(title=f"案例{n}", body=body, url=f"https://example.org/{n}", source="backfill")
+            store.save_articles(db, [article], week, "2026-11-29T08:00:00+00:00")
+        paths = pipeline.write_digests(db_path, weeks, tmp_path / f"out{workers}", workers=workers)
+        assert [p.stem for p in paths] == weeks
+        assert pipeline.stale_weeks(db_path) == []
+        copies.append({p.name: p.read_text(encoding="utf-8") for p in sorted((tmp_path / f"out{workers}").iterdir())})
+        copies.append(sorted((r["week"], r["markdown"], r["cases"]) for r in store.open_db(db_path)["digests"].rows))
+    assert copies[0] == copies[2] and copies[1] == copies[3]

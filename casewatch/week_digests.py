@@ -1,0 +1,78 @@
+"""Writing week digests, apart from the rest of the pipeline so that a worker process writing them
+imports the store and the digests only (55 MiB imported, 95-112 MiB while writing in a 20,000-case
+backfill), not the classifier (180 MiB imported).
+
+`casewatch.pipeline` hands these over (`write_digest`, `write_digests`, `digest_basis`); the flows
+and the CLI call them there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import digests
+import store
+from digests.build import previous_weeks
+from store import reports
+
+DIGEST_WORKERS = 1  # worker processes writing digests beside the calling process (a backfill's second core), when a core is free
+DIGESTS_FOR_A_WORKER = 8  # fewer weeks than this are written in-process: a worker's start-up would cost more
+
+
+def digest_basis(states: dict[str, str], week: str) -> str:
+    """What a week's digest shows depends on: the state of its cases and of the four weeks' before it."""
+    return ";".join(f"{w}={states[w]}" for w in [week, *previous_weeks(week)] if w in states)
+
+
+def write_digest(
+    db_path: Path, week: str, digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai", base_url: str | None = None
+) -> Path:
+    """Write the week's Markdown and HTML digest, recording what it was written from; return the Markdown path."""
+    db = store.open_db(db_path)
+    basis = digest_basis(reports.week_states(db), week)  # before writing: a case added meanwhile makes it stale
+    path = digests.write_digest(db, week, digest_dir, simplified=simplified, tz=tz, base_url=base_url)
+    reports.set_digest_basis(db, week, basis)
+    return path
+
+
+def write_digests(
+    db_path: Path, weeks: Sequence[str], digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai",
+    base_url: str | None = None, workers: int | None = None,
+) -> list[Path]:
+    """Write the digests of these weeks (each as `write_digest` does); return their Markdown paths, in `weeks`' order.
+
+    A backfill writes a hundred or more: the calling process and `workers` worker processes (started
+    fresh, importing this module only) take the next week one at a time. A week's digest reads the
+    store's cases and writes its own files and row only, so the digests do not depend on which
+    process writes them, nor in what order. By default (`workers` None) a worker is started only when
+    a core is idle (the load average at least one below the CPUs): on 2 cores kept busy by other
+    jobs (load average 5), 83 weeks took 39-43 s with a worker against 33-39 s without
+    (bench/README.md), the worker's start-up and a process more to share the cores for nothing.
+    """
+    import functools
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    weeks = list(weeks)
+    if workers is None:
+        workers = DIGEST_WORKERS if len(os.sched_getaffinity(0)) - os.getloadavg()[0] >= 1 else 0
+    options = {"simplified": simplified, "tz": tz, "base_url": base_url}
+    if workers < 1 or len(weeks) < DIGESTS_FOR_A_WORKER:
+        return [write_digest(db_path, week, digest_dir, **options) for week in weeks]
+    paths: dict[str, Path] = {}
+    take = functools.partial(next, iter(weeks), None)  # next() of a list iterator is atomic under the GIL
+    context = multiprocessing.get_context("spawn")  # not forked from a process holding the classifier and threads
+    with ProcessPoolExecutor(workers, mp_context=context) as pool, ThreadPoolExecutor(workers) as feeders:
+
+        def feed() -> None:
+            while (week := take()) is not None:
+                paths[week] = pool.submit(write_digest, db_path, week, digest_dir, **options).result()
+
+        fed = [feeders.submit(feed) for _ in range(workers)]
+        while (week := take()) is not None:
+            paths[week] = write_digest(db_path, week, digest_dir, **options)
+        for future in fed:
+            future.result()
+    return [paths[week] for week in weeks]
