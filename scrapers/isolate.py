@@ -196,15 +196,7 @@ def _serve(connection, memory: int | None) -> None:
             parse, args = connection.recv()
         except (EOFError, OSError):
             return
-        data, name, url, source, kind, _ = args
-        try:
-            articles, document = parse(*args)
-        except BaseException as exc:  # everything, even SystemExit from a library, is this document's failure
-            error, error_type = describe_failure(exc)
-            articles, document = [], _failed(data, name, url, source, kind, error, error_type)
-        if memory and document.error_type and (document.error_type == "MemoryError" or hit_the_limit(memory)):
-            document.error, document.error_type = f"ran out of memory (limit {describe_bytes(memory)})", "MemoryError"
-        connection.send((articles, document))
+        connection.send(_parse_here(parse, args, memory))
 
 
 def extract_document_isolated(data: bytes, name: str, limits: Limits | None = None) -> Extracted:
@@ -253,16 +245,21 @@ def _extract(sender, data: bytes, name: str, limits: Limits) -> None:
         answer = ("ok", extract_document(data, name, limits))
     except BaseException as exc:
         error, error_type = describe_failure(exc)
-        if limits.memory and (error_type == "MemoryError" or hit_the_limit(limits.memory)):
+        if ran_out_of_memory(limits.memory, error_type):
             error = f"ran out of memory (limit {describe_bytes(limits.memory)})"
         answer = ("failed", error)
     sender.send(answer)
     sender.close()
 
 
+def ran_out_of_memory(memory: int | None, error_type: str) -> bool:
+    """Whether a failure in a worker capped at `memory` came from the cap: a MemoryError, or any error once the
+    address space came within 64 MiB of it (libxml2 may report a failed allocation as "unknown error")."""
+    return bool(memory) and (error_type == "MemoryError" or hit_the_limit(memory))
+
+
 def hit_the_limit(memory: int, margin: int = 64 * 1024**2) -> bool:
-    """Whether this worker's address space came within `margin` of its limit: a library that fails to
-    allocate does not always raise MemoryError (libxml2 may report it as a syntax error, "unknown error")."""
+    """Whether this worker's address space came within `margin` of its limit."""
     try:
         with open("/proc/self/status") as status:
             peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmPeak:"))
@@ -282,18 +279,23 @@ def _work(sender, parse: Parser, args: tuple, memory: int | None) -> None:
     """The worker: cap the address space, parse, send back the result or the failure."""
     import resource
 
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    sender.send(_parse_here(parse, args, memory))
+    sender.close()
+
+
+def _parse_here(parse: Parser, args: tuple, memory: int | None) -> tuple[list[Article], Document]:
+    """Parse one document in this worker; any failure, even SystemExit from a library, is the document's."""
     data, name, url, source, kind, _ = args
     try:
-        if memory:
-            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         articles, document = parse(*args)
-    except BaseException as exc:  # everything, even SystemExit from a library, is this document's failure
+    except BaseException as exc:
         error, error_type = describe_failure(exc)
         articles, document = [], _failed(data, name, url, source, kind, error, error_type)
-    if memory and document.error_type and (document.error_type == "MemoryError" or hit_the_limit(memory)):
+    if document.error_type and ran_out_of_memory(memory, document.error_type):
         document.error, document.error_type = f"ran out of memory (limit {describe_bytes(memory)})", "MemoryError"
-    sender.send((articles, document))
-    sender.close()
+    return articles, document
 
 
 def _failed(data: bytes, name: str, url: str, source: str, kind: str, error: str, error_type: str) -> Document:
