@@ -76,12 +76,14 @@ def _decode_lines(data: bytes, problems: list[str]) -> tuple[str, list[str]]:
     """
     raws = data.split(b"\n")
     decoded: list[tuple[str | None, str | None]] = []
+    damaged = 0
     for raw in raws:
         as_utf8 = as_gb = None
         try:
             as_utf8 = raw.decode("utf-8")
         except UnicodeDecodeError:
-            pass
+            as_utf8 = _damaged_utf8(raw)
+            damaged += as_utf8 is not None
         try:
             as_gb = raw.decode("gb18030")
         except UnicodeDecodeError:
@@ -109,7 +111,19 @@ def _decode_lines(data: bytes, problems: list[str]) -> tuple[str, list[str]]:
         problems.append(f"mixed encodings: {gb} lines decoded as GB18030")
     if replaced:
         problems.append(f"undecodable bytes in {replaced} lines replaced with U+FFFD")
+    if damaged:
+        problems.append(f"invalid UTF-8 bytes in {damaged} otherwise UTF-8 lines replaced with U+FFFD")
     return "\n".join(lines), problems
+
+
+def _damaged_utf8(raw: bytes) -> str | None:
+    """A line of UTF-8 text with a few invalid bytes (a page cut off mid-character, a stray byte), decoded
+    with those replaced; None when the line is not mostly UTF-8. GB18030 would decode such a line too,
+    into nonsense (鍥藉姟闄…), and GB text read as UTF-8 gives a replacement for nearly every character."""
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    decoded = sum(1 for ch in text if ord(ch) > 127) - bad  # characters UTF-8 read whole
+    return text if decoded >= 20 * bad else None
 
 
 def _detect(data: bytes) -> str | None:

@@ -303,3 +303,21 @@ def test_without_a_head_the_title_is_found_above_the_byline_nearest_the_text():
         html = re.sub(r"<meta\b[^>]*\bname\s*=\s*[\"']?(?!viewport)[^>]*>", "", page_html(record), flags=re.I)
         html = re.sub(r"<title>.*?</title>", "", html, flags=re.I | re.S)
         assert parse_article(html, record["url"]).title == title, site
+
+
+def test_a_utf8_page_cut_off_with_stray_bytes_is_read_as_utf8_not_as_gb18030():
+    from pathlib import Path
+
+    from scrapers.http import decode_body
+
+    # A real gov.cn page (no charset declared) cut off mid-text with invalid bytes after it, as a
+    # dropped connection leaves it: GB18030 decodes such bytes too, into 鍥藉姟闄… nonsense.
+    raw = (Path(__file__).parent / "fixtures" / "real" / "pages" / "govcn-zhengce-5355822.html").read_bytes()
+    text = decode_body(raw[: len(raw) // 3] + b"\xc3\x28\xa0\xa1", "text/html")
+    page = parse_article(text, "https://www.gov.cn/zhengce/content/2019-01/09/content_5355822.htm")
+    assert page.title == "国务院关于2018年度国家科学技术奖励的决定"
+    assert page.body.startswith("各省、自治区、直辖市人民政府，国务院各部委、各直属机构") and "鍥" not in text
+    # GB18030 text is still read as GB18030, markup around it or not
+    assert decode_body('<td class="x">国务院关于2018年度国家科学技术奖励的决定</td>'.encode("gb18030")) == (
+        '<td class="x">国务院关于2018年度国家科学技术奖励的决定</td>'
+    )
