@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from model_files import install_model
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,10 +59,7 @@ def project(tmp_path, model_path):
     inbox.mkdir()
     for path in SAMPLES.glob("*.txt"):
         shutil.copy(path, inbox / path.name)
-    models = tmp_path / "models"
-    models.mkdir()
-    shutil.copy(model_path, models / "indicators.pkl")
-    shutil.copy(model_path.with_name(model_path.name + ".sha256"), models / "indicators.pkl.sha256")
+    install_model(model_path, tmp_path / "models")
     (tmp_path / "casewatch.toml").write_text(
         '[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n[classify]\nmodel = "models/indicators.pkl"\n'
         # Files are read once they have been left alone this long: the copies above are whole.

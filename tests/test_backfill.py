@@ -27,6 +27,7 @@ from casewatch import pipeline
 from casewatch.cli import cli
 from conftest import sample
 from digests import week_of
+from model_files import install_model
 from scrapers import Article
 from scrapers.http import Session
 from sites import FakeClock, FixtureServer, Reply, trs_routes
@@ -44,9 +45,7 @@ CONFIG = '[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n[classify]\nmodel = "mod
 
 def make_project(path: Path, model_path: Path, extra: str = "") -> Path:
     """A project folder with a trained model, a configuration and the dated compilations in `history/`."""
-    (path / "models").mkdir(parents=True)
-    for name in (model_path.name, model_path.name + ".sha256"):
-        shutil.copy(model_path.with_name(name), path / "models" / name)
+    install_model(model_path, path / "models")
     (path / "casewatch.toml").write_text(CONFIG + extra, encoding="utf-8")
     (path / "history").mkdir()
     for name, prefix in DATED.items():

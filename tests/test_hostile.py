@@ -10,7 +10,6 @@ import time
 import pytest
 import sqlite_utils
 
-from casewatch import pipeline
 from casewatch.config import ConfigError, load_config
 from processes import Command, environment
 from scrapers import deadlines

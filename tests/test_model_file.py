@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pickle
-import shutil
 import threading
 
 import classify
 from classify import train as train_module
 from classify.model import Classifier, hash_path
+from model_files import install_model
 
 
 class Boom:
@@ -21,15 +21,8 @@ class Boom:
         return (open, (str(self.marker), "w"))
 
 
-def copy_model(model_path, folder):
-    target = folder / "indicators.pkl"
-    shutil.copy(model_path, target)
-    shutil.copy(hash_path(model_path), hash_path(target))
-    return target
-
-
 def test_a_saved_model_loads_and_leaves_no_temporary_files(model_path, tmp_path):
-    target = copy_model(model_path, tmp_path)
+    target = install_model(model_path, tmp_path)
     model = Classifier.load(target)
     model.save(tmp_path / "again.pkl")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.pkl", "again.pkl.sha256", "indicators.pkl", "indicators.pkl.sha256"]
@@ -37,7 +30,7 @@ def test_a_saved_model_loads_and_leaves_no_temporary_files(model_path, tmp_path)
 
 
 def test_a_replaced_model_file_is_never_unpickled_and_is_rebuilt(model_path, tmp_path, monkeypatch):
-    target = copy_model(model_path, tmp_path)
+    target = install_model(model_path, tmp_path)
     marker = tmp_path / "code-ran"
     target.write_bytes(pickle.dumps(Boom(marker)))
     trained = []
@@ -48,7 +41,7 @@ def test_a_replaced_model_file_is_never_unpickled_and_is_rebuilt(model_path, tmp
 
 
 def test_a_model_without_its_recorded_hash_is_refused(model_path, tmp_path):
-    target = copy_model(model_path, tmp_path)
+    target = install_model(model_path, tmp_path)
     hash_path(target).unlink()
     try:
         Classifier.load(target)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import functools
 import logging
-import shutil
 import sqlite3
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlsplit
@@ -25,6 +24,7 @@ import store
 from casewatch import pipeline
 from casewatch.cli import cli
 from casewatch.logs import install_redaction
+from model_files import install_model
 from scrapers import Article, SourceResult
 from scrapers.documents import unread_key
 from scrapers.http import Session
@@ -210,9 +210,7 @@ def write_config(path, *sources: dict) -> None:
 @pytest.fixture
 def workdir(tmp_path, model_path, monkeypatch):
     """A project directory with a trained model, the run's session on a fake clock."""
-    (tmp_path / "models").mkdir()
-    for suffix in ("", ".sha256"):
-        shutil.copy(model_path.with_name(model_path.name + suffix), tmp_path / "models" / f"indicators.pkl{suffix}")
+    install_model(model_path, tmp_path / "models")
     monkeypatch.chdir(tmp_path)
     fake = FakeClock()
     monkeypatch.setattr(pipeline, "Session", functools.partial(Session, clock=fake.clock, sleep=fake.sleep))

@@ -15,6 +15,7 @@ import store
 from casewatch.cli import cli
 from classify.reform_eval import pair_score, read_labelled
 from classify.reforms import Case, case_names, find_names, group, name_key, signals
+from model_files import install_model
 from store.browse import datasette_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,12 +156,8 @@ WEEKS = {
 @pytest.fixture(scope="module")
 def spread(tmp_path_factory, model_path):
     """A project whose store holds the three weeks, each added with `casewatch ingest` (the real model classifies)."""
-    import shutil
-
     project = tmp_path_factory.mktemp("reforms")
-    (project / "models").mkdir()
-    shutil.copy(model_path, project / "models" / "indicators.pkl")
-    shutil.copy(model_path.with_name(model_path.name + ".sha256"), project / "models" / "indicators.pkl.sha256")
+    install_model(model_path, project / "models")
     (project / "casewatch.toml").write_text(
         '[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n[classify]\nmodel = "models/indicators.pkl"\n', encoding="utf-8"
     )

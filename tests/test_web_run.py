@@ -8,7 +8,6 @@ are the read timeouts of the one slow page.
 from __future__ import annotations
 
 import functools
-import shutil
 
 import pytest
 import sqlite_utils
@@ -16,6 +15,7 @@ from click.testing import CliRunner
 
 from casewatch import pipeline
 from casewatch.cli import cli
+from model_files import install_model
 from scrapers.http import Session
 from scrapers.urls import canonical_url
 from sites import FIXTURES, FakeClock, FixtureServer, Reply, hanweb_routes, plain_routes, sequence, trs_routes
@@ -51,8 +51,7 @@ class Project:
 @pytest.fixture
 def project(tmp_path, model_path, monkeypatch, clock) -> Project:
     """A project directory, the current directory for the test."""
-    (tmp_path / "models").mkdir()
-    shutil.copy(model_path, tmp_path / "models" / "indicators.pkl")
+    install_model(model_path, tmp_path / "models")
     monkeypatch.chdir(tmp_path)
     return Project(tmp_path)
 
