@@ -16,6 +16,7 @@ from classify.data import TrainingSet, text_keys
 from classify.examples import LABELS_DIR, read_label_files
 from classify.text import tokenize
 from classify.train import fit_on
+from model_files import install_model
 
 FIXTURES = Path(__file__).parent / "fixtures" / "classify"
 ELECTRICITY_TRAD = (
@@ -213,11 +214,11 @@ def test_unchanged_inputs_reuse_the_saved_model(model_path, clf):
 
 
 def test_a_correction_retrains_the_model_and_is_learned(model_path, tmp_path):
-    path = tmp_path / "model.joblib"
-    path.write_bytes(model_path.read_bytes())
+    path = install_model(model_path, tmp_path)  # with its hash file: `before` is the trained model, loaded
     text = "区残联推行残疾人就业帮扶“一件事”，为残疾人辅助器具适配提供上门评估服务。"
     correction = Example(text=text, title="残疾人辅具适配服务", primary="water_gas")
     before = load_model(path)
+    assert before.metadata["trained_at"] == Classifier.load(model_path).metadata["trained_at"]  # loaded, not retrained
     after = load_model(path, extra=[correction] * 5)
     assert after.metadata["extra_hash"] != before.metadata["extra_hash"]
     assert after.metadata["n_extra"] == 5
