@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,7 @@ def project(tmp_path, model_path):
 
 
 @pytest.fixture(scope="session")
-def prefect_harness():
+def prefect_harness(tmp_path_factory):
     """Prefect's test harness: a temporary API and database for the session's flow runs."""
     from prefect.testing.utilities import prefect_test_harness
 
@@ -81,4 +82,35 @@ def prefect_harness():
 
     # Its server starts in about 10 s alone, but past its default 30 s limit on a loaded 2-core machine.
     with prefect_test_harness(server_startup_timeout=180):
+        keep_empty_prefect_database(tmp_path_factory.mktemp("prefect-template") / "prefect.db")
         yield
+
+
+_EMPTY_PREFECT_DB: list[Path] = []
+
+
+def keep_empty_prefect_database(target: Path) -> None:
+    """Copy the harness's database, migrated and still empty, for the servers that tests start themselves."""
+    import sqlite3
+
+    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
+
+    source = PREFECT_SERVER_DATABASE_CONNECTION_URL.value().split(":///", 1)[1]
+    with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(target)) as copy:
+        live.backup(copy)
+    _EMPTY_PREFECT_DB.append(target)
+
+
+@pytest.fixture
+def migrated_prefect_home(prefect_harness):
+    """Put an empty Prefect database, already migrated, where a server the test starts will look for it.
+
+    A Prefect server on a fresh home first runs every schema migration: about 8 s a server
+    here, which the tests that start their own server (serve, the team path, a killed run)
+    would each pay. What they test happens after it; the harness's server paid it once.
+    """
+    def seed(folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(_EMPTY_PREFECT_DB[-1], folder / "prefect.db")
+
+    return seed

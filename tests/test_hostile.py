@@ -318,11 +318,12 @@ def children(pid: int) -> list[tuple[int, str]]:
 
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_a_killed_run_takes_prefects_temporary_server_with_it(project):
+def test_a_killed_run_takes_prefects_temporary_server_with_it(project, migrated_prefect_home):
     import os
 
     env = {k: v for k, v in environment().items() if not k.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(project / ".prefect-home")
+    migrated_prefect_home(project / ".prefect-home")
     command = Command(project, ["run", "--week", "2026-W48", "--no-send"], env, project / "run.log")
     try:
         assert command.wait_for("Beginning flow run", timeout=300), command.output()

@@ -92,13 +92,14 @@ async def scheduled_and_triggered(url: str, week: str):
         return deployment, [run.expected_start_time for run in runs], triggered.state
 
 
-def test_serve_gets_runs_from_its_cron_runs_a_triggered_run_into_its_db_and_stops_on_sigterm(project):
+def test_serve_gets_runs_from_its_cron_runs_a_triggered_run_into_its_db_and_stops_on_sigterm(project, migrated_prefect_home):
     import asyncio
 
     with open(project / "casewatch.toml", "a", encoding="utf-8") as config:
         config.write('[schedule]\ncron = "30 6 * * 1"\n')
     served_db = project / "elsewhere" / "served.db"
     served_db.parent.mkdir()
+    migrated_prefect_home(served_db.parent / ".casewatch" / "prefect")
     started = dt.datetime.now(dt.timezone.utc)
     process = subprocess.Popen(
         [sys.executable, "-m", "casewatch.cli", "serve", "--db", str(served_db)], cwd=project, env=serve_env(project),
@@ -190,9 +191,10 @@ async def flow_runs_of(url: str, name: str) -> list:
         return await client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[name])))
 
 
-def test_backfill_reports_to_a_running_serve_says_so_and_starts_no_server_of_its_own(project):
+def test_backfill_reports_to_a_running_serve_says_so_and_starts_no_server_of_its_own(project, migrated_prefect_home):
     import asyncio
 
+    migrated_prefect_home(project / ".casewatch" / "prefect")
     process = subprocess.Popen(
         [sys.executable, "-m", "casewatch.cli", "serve"], cwd=project, env=serve_env(project),
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,

@@ -37,10 +37,11 @@ def said(result: subprocess.CompletedProcess) -> str:
 
 
 @pytest.fixture
-def team(project, tmp_path_factory):
+def team(project, tmp_path_factory, migrated_prefect_home):
     """A Prefect server (`prefect server start`, scheduler on), a `casewatch` process pool and one worker
     whose $CASEWATCH_HOME is this checkout and whose $CASEWATCH_CONFIG is the test project's."""
     home = tmp_path_factory.mktemp("prefect-team")
+    migrated_prefect_home(home / "server")
     with local_server(home / "server") as url:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CASEWATCH_"))}
         env |= {
