@@ -53,7 +53,8 @@ def test_held_out_pages_meet_the_floor(clf, pages):
         assert kept / total >= FLOOR["non_case_kept_out_per_reason"], (reason, kept, total)
     for name, batches in (("all", ev.RELEVANCE_BATCHES), ("first_three", ("first", "confirmation", "holdout")),
                           ("tuning2", ("tuning2",)), ("holdout2", ("holdout2",)), ("holdout3", ("holdout3",)),
-                          ("holdout4", ("holdout4",)), ("holdout5", ("holdout5",))):
+                          ("holdout4", ("holdout4",)), ("holdout5", ("holdout5",)),
+                          ("holdout6", ("holdout6",))):
         chosen = ev.relevance_figures(clf.gate, [p for p in pages if (p.batch or "first") in batches])
         floor = FLOOR[name]
         assert chosen["case_recall"] >= floor["case_recall"], (name, chosen["errors"])
@@ -95,9 +96,11 @@ def test_the_gate_was_never_trained_on_the_evaluation_pages(clf, pages):
 def test_probabilities_are_calibrated_enough_to_read(clf, pages):
     """Confident answers are right: of the pages the gate is >= 0.9 sure about either way, few are wrong.
     It is sure about half the pages of the first two rounds; the later batches (government sites'
-    culture and meeting pages, CCTV items on reforms outside the business environment) are harder."""
+    culture and meeting pages, CCTV items on reforms outside the business environment, holdout6's
+    non-cases chosen to be hard: the gate is sure of 23 of its 102 pages) are harder."""
     probabilities = clf.gate.probability([(p.title, p.text) for p in pages])
-    for chosen, share in ((lambda p: (p.batch or "first") not in ("holdout3", "holdout4", "holdout5"), 0.5), (lambda p: True, 0.45)):
+    later = ("holdout3", "holdout4", "holdout5", "holdout6")
+    for chosen, share in ((lambda p: (p.batch or "first") not in later, 0.5), (lambda p: True, 0.42)):
         scored = [(p, q) for p, q in zip(pages, probabilities) if chosen(p)]
         sure = [(p.is_case, q >= 0.5) for p, q in scored if q >= 0.9 or q <= 0.1]
         assert len(sure) >= share * len(scored)
