@@ -45,7 +45,7 @@ BODY_QUANTILE = 0.75
 # than bodies, which quote meetings and figures in passing.
 REASONS: tuple[tuple[str, re.Pattern], ...] = (
     ("统计公报", re.compile(r"统计公报|统计局.{0,6}发布|经济运行|运行情况|同比(增长|下降)|比上年(增长|下降)|(季度|半年|[0-9一二三四五六七八九十]月).{0,16}(增|降)[0-9.]+%|[0-9一二三四五六七八九十]+[—-]?[0-9一二三四五六七八九十]*月份?.{0,12}(增长|下降)")),
-    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|被罚|受到处罚|没收违法所得|责令.{0,10}(改正|停止|退运)|立案查处|违法违规|党纪政务处分|严重违纪|开除党籍|通报.{0,16}(问题|案件|案例)")),
+    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|被罚|受到处罚|没收违法所得|查处|彻查|责令.{0,10}(改正|停止|退运)|违法违规|党纪政务处分|严重违纪|开除党籍|通报.{0,16}(问题|案件|案例)")),
     ("领导活动", re.compile(r"会见|会谈|考察|调研|视察|出席|致辞|致信|贺信|贺电|访问|通电话|慰问|看望|批示|指示|的讲话")),
     ("会议报道", re.compile(r"会议|座谈会|召开|举行|开幕|闭幕|论坛|峰会|发布会|大会|全会|研讨会|推进会|对接会|集体学习|培训班|"
                         r"宣传周|展会|博览会|大赛|比赛|征稿")),
@@ -75,6 +75,29 @@ MEASURE_WORDS = re.compile(
     r"提速|缩短|减少|降低|时限|工作日|流程|窗口|网上|线上|全程|试点|机制|制度|建立|健全|出台|印发|规划|保护|担保|"
     r"补偿|融资")
 MIN_MEASURE_DENSITY = 1.0
+# What a title is about when it is about something other than the business environment: health care,
+# household registration, the army, forestry and farming, schools, culture, the disabled, the elderly,
+# the courts' criminal work. A central document or a reform of these reads like a policy of measures
+# ("国务院办公厅印发《深化医药卫生体制改革2014年重点工作任务》", "中共中央、国务院印发《国有林场改革方案》")
+# and scores as high as one, so a title of such a topic keeps a page out whatever its probability,
+# unless the title names the business environment as well (`BUSINESS_TITLE`: "山东率先完成基本药物采购",
+# "优化审批服务 促进创业就业"). The names of documents in 《》 count: they are what the page is about.
+OTHER_TOPIC_TITLE = re.compile(
+    r"医|卫生|健康|计生|两孩|生育|户口|户籍|军|国防|林场|林区|林业|林权|农业|农村|涉农|高校|教育|学校|残疾|"
+    r"文化|文物|养老|扶贫|脱贫|生态|司法解释|刑事|童工|思想政治|妇联")
+BUSINESS_TITLE = re.compile(
+    r"营商|企业|市场主体|经营主体|商事|审批|许可|注册|税|费|通关|口岸|海关|准入|负面清单|采购|招标|投标|信用|监管|"
+    r"政务服务|放管服|简政|证照|执照|融资|贷款|外资|投资|自贸|知识产权|专利|商标|破产|产权|成果转化|创业")
+# Below the uncertain band a reform told as news whose title names no measure ("政策频出 为小微企业输“金”
+# 活“血”", "海南政府采购价格大幅下降 比市场价低24%") is still a case when its head is dense both in measure
+# words and in the business environment's words (firms, approvals, tax, procurement …), at least this
+# many times each per 1,000 characters: culture news and editorials on reform have the first without
+# the second, market and trade news the second without the first.
+BUSINESS_WORDS = re.compile(
+    r"营商环境|企业|市场主体|经营主体|商事|审批|许可|注册|纳税|办税|税收|税费|减税|降费|通关|口岸|海关|准入|"
+    r"负面清单|采购|招标|投标|信用|监管|政务服务|放管服|简政放权|证照|执照|融资|贷款|外资|投资|自贸|知识产权|"
+    r"专利|商标|破产|不动产")
+MIN_BODY_DENSITY = 20.0
 
 
 # The kinds a title names beyond doubt: a statistics release, a penalty or discipline decision, a
@@ -133,6 +156,22 @@ def title_names_reform(title: str | None) -> bool:
     """Whether a news title names a reform (its 【series】 name aside)."""
     head = re.sub(r"【[^】]*】", "", normalise((title or "")[:MAX_TITLE_CHARS]))
     return bool(REFORM_TITLE.search(head))
+
+
+def title_names_other_topic(title: str | None) -> bool:
+    """Whether a title is about a field outside the business environment (health care, household
+    registration, the army, forestry …) and names nothing of the business environment."""
+    head = re.sub(r"【[^】]*】", "", normalise((title or "")[:MAX_TITLE_CHARS]))
+    return bool(OTHER_TOPIC_TITLE.search(head)) and not BUSINESS_TITLE.search(head)
+
+
+def body_names_business_measures(text: str) -> bool:
+    """Whether a page's head is dense both in measure words and in the business environment's words
+    (`MEASURE_WORDS`, `BUSINESS_WORDS`, each `MIN_BODY_DENSITY` per 1,000 characters)."""
+    body = normalise((text or "")[:GATE_CHARS])
+    size = max(1, len(body))
+    return (len(MEASURE_WORDS.findall(body)) * 1000 >= MIN_BODY_DENSITY * size
+            and len(BUSINESS_WORDS.findall(body)) * 1000 >= MIN_BODY_DENSITY * size)
 
 
 def reason_for(title: str | None, text: str) -> str:
@@ -286,17 +325,18 @@ class RelevanceGate:
     def is_case(self, probability: float, title: str | None, text: str = "") -> bool:
         """Never a case when the title names a statistics release, a penalty, a leader's activity or
         a meeting, or the body has a penalty decision's or a statistics release's form
-        (`strong_reason`). Else a case at or above the threshold; below it, unless the title names
-        a notice or one of those: down to `REFORM_FLOOR` when the title names a reform (a reform
-        told as news), and in the uncertain band when the page speaks of measures
-        (`names_measures`)."""
-        if strong_reason(title, text):
+        (`strong_reason`), or the title is about a field outside the business environment
+        (`title_names_other_topic`). Else a case at or above the threshold; below it, unless the
+        title names a notice or one of those: down to `REFORM_FLOOR` when the title names a reform
+        or the head is dense in business measures (a reform told as news), and in the uncertain
+        band when the page speaks of measures (`names_measures`)."""
+        if strong_reason(title, text) or title_names_other_topic(title):
             return False
         if probability >= self.threshold:
             return True
         if title_names_other_news(title):
             return False
-        if probability >= REFORM_FLOOR and title_names_reform(title):
+        if probability >= REFORM_FLOOR and (title_names_reform(title) or body_names_business_measures(text)):
             return True
         return probability >= getattr(self, "band_low", self.threshold) and names_measures(text)
 
