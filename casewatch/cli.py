@@ -84,49 +84,40 @@ def echo_failures(failures: list) -> None:
         click.echo(f"failed: {shown(name)}: {shown(reason)}")
 
 
-def server_did_not_start(exc: BaseException) -> bool:
-    """Whether Prefect failed because its temporary API server did not answer in time."""
-    return isinstance(exc, RuntimeError) and "ephemeral Prefect API server" in str(exc)
-
-
-def stop_temporary_servers() -> None:
-    """Stop Prefect's temporary servers: one that timed out at start-up keeps running (Prefect 3.8
-    neither stops it nor reuses it), and would outlive casewatch."""
-    from prefect.server.api.server import SubprocessASGIServer
-
-    for server in list(SubprocessASGIServer._instances.values()):
-        if not server.running:  # the one that failed; a server that answers is left alone
-            server.stop()
-
-
 def run_flow(name, **parameters):
     """Call the flow `name` (weekly, backfill, retrain; or a flow itself): the one place the commands reach Prefect.
 
-    If Prefect's temporary server did not start in time, try once more, then say so in one line.
+    With no Prefect server to report to, start Prefect's temporary server first and import the flow
+    while it starts; if it does not answer in time, try once more, then say so in one line.
     """
     import importlib
 
-    from flows.serve import api_for_flows, tie_temporary_server
+    from flows.serve import ServerDidNotStart, TemporaryServer, api_for_flows
 
+    found = api_for_flows(Path(parameters["db"]) if parameters.get("db") else None)
+    server = None if found else TemporaryServer().start()
     flow = getattr(importlib.import_module(f"flows.{name}"), name) if isinstance(name, str) else name
     quiet_prefect_server_note()  # Prefect is imported and its logging configured by now
-    found = api_for_flows(Path(parameters["db"]) if parameters.get("db") else None)
-    if found:  # a running server: no temporary one to start
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 
+    if found:  # a running server: no temporary one to start
         click.echo(f"Prefect: using {found[1]} at {found[0]}", err=True)
         with temporary_settings({PREFECT_API_URL: found[0]}):
             return flow(**parameters)
-    tie_temporary_server()  # a killed casewatch takes its temporary server with it
+    timeout = float(os.environ[STARTUP_TIMEOUT])
     for attempt in (1, 2):
+        server = server or TemporaryServer().start()
         try:
-            return flow(**parameters)
-        except RuntimeError as exc:
-            if not server_did_not_start(exc):
-                raise
-            stop_temporary_servers()
+            url = server.wait(timeout)
+            # No UI, and gone when the command ends: no "View at" link to it.
+            with temporary_settings({PREFECT_API_URL: url, PREFECT_UI_URL: ""}):
+                return flow(**parameters)
+        except ServerDidNotStart:
             if attempt == 1:
                 click.echo("Prefect's temporary server did not start in time; trying once more", err=True)
+        finally:
+            server.stop()
+            server = None
     raise ConfigError(
         f"Prefect's temporary server did not start within {os.environ[STARTUP_TIMEOUT]} s, twice; "
         f"set {STARTUP_TIMEOUT} higher, or PREFECT_API_URL to a running Prefect server"

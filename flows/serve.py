@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import functools
 import json
 import os
 import signal
@@ -43,25 +42,64 @@ def die_with_parent() -> None:
         libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
 
 
-def tie_temporary_server() -> None:
-    """Make Prefect's temporary server (the one `casewatch run` starts when no server is configured)
-    die with this process: Prefect 3.8 starts it as a plain child, which a SIGKILL leaves running."""
-    from prefect.server.api import server
+class TemporaryServer:
+    """Prefect's temporary ("ephemeral") API server, started the way Prefect 3.8 starts it (uvicorn on
+    `create_app`, no UI, the ephemeral server's settings), but by casewatch:
 
-    original = server.SubprocessASGIServer._run_uvicorn_command
-    if getattr(original, "_casewatch", False) or not sys.platform.startswith("linux"):
-        return
+    - `start()` only launches it, so the caller imports the pipeline and its flow while the server
+      starts on the other core (Prefect's own start-up waits for it first, and imports Prefect's whole
+      server into this process for it: 4.8 s and 73 MiB for nothing but a child process);
+    - it dies with this process (Linux's PR_SET_PDEATHSIG; Prefect starts it as a plain child, which
+      a SIGKILL leaves running);
+    - `wait()` raises `ServerDidNotStart` after `timeout` s, and the server is stopped on `stop()`.
+    """
 
-    def run_uvicorn(self):  # type: ignore[no-untyped-def]
-        popen = server.subprocess.Popen
-        server.subprocess.Popen = functools.partial(popen, preexec_fn=die_with_parent)  # only for this call
-        try:
-            return original(self)
-        finally:
-            server.subprocess.Popen = popen
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self.process: subprocess.Popen | None = None
 
-    run_uvicorn._casewatch = True  # type: ignore[attr-defined]
-    server.SubprocessASGIServer._run_uvicorn_command = run_uvicorn
+    def start(self) -> TemporaryServer:
+        import prefect
+
+        note(f"Starting temporary server on http://127.0.0.1:{self.port}")
+        env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+        env |= {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        command = [
+            sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
+            "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+            "--log-level", "error", "--lifespan", "on",
+        ]
+        self.process = subprocess.Popen(
+            command, env=env, preexec_fn=die_with_parent if sys.platform.startswith("linux") else None
+        )
+        return self
+
+    def wait(self, timeout: float) -> str:
+        """The server's API URL once it answers its health check."""
+        wait_until_healthy(self.url, self.process, timeout, None)
+        return self.url
+
+    def stop(self) -> None:
+        """Send what Prefect still holds for the server (a run's last logs and events), then stop it:
+        a log sent to a stopped server is retried for a minute before Prefect gives it up."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                from prefect.events.worker import EventsWorker
+                from prefect.logging.handlers import APILogWorker
+
+                for service in (APILogWorker, EventsWorker):
+                    with contextlib.suppress(Exception):
+                        service.drain_all(timeout=10)
+            note(f"Stopping temporary server on http://127.0.0.1:{self.port}")
+            stop_process(self.process, grace=5)
+            self.process = None
+
+
+def note(message: str) -> None:
+    """A line on stderr in Prefect's log format, as Prefect's own note on its temporary server was."""
+    stamp = dt.datetime.now().strftime("%H:%M:%S.%f")[:-3]
+    print(f"{stamp} | INFO    | prefect - {message}", file=sys.stderr, flush=True)
 
 
 class ServerDidNotStart(RuntimeError):
@@ -109,19 +147,20 @@ def local_server(home: Path, timeout: float | None = None) -> Iterator[str]:
         stop_process(process)
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float, log_path: Path) -> None:
+def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float, log_path: Path | None) -> None:
     """Return once the server answers its health check; raise ServerDidNotStart if it exits or stays silent."""
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=5) as client:
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise ServerDidNotStart(f"the local Prefect server exited with code {process.returncode}; see {log_path}")
+                where = f"; see {log_path}" if log_path else " (its output is above)"
+                raise ServerDidNotStart(f"the local Prefect server exited with code {process.returncode}{where}")
             with contextlib.suppress(httpx.HTTPError):
                 if client.get(f"{url}/health").status_code == 200:
                     return
             time.sleep(0.2)
     raise ServerDidNotStart(
-        f"the local Prefect server did not start within {timeout:g} s (log: {log_path}); "
+        f"the local Prefect server did not start within {timeout:g} s{f' (log: {log_path})' if log_path else ''}; "
         f"set {STARTUP_TIMEOUT} higher, or PREFECT_API_URL to a running Prefect server"
     )
 

@@ -260,7 +260,7 @@ def test_label_import_checks_slugs_before_saving(project, samples_dir, monkeypat
 
 
 def test_weekly_deployment_runs_mondays_in_shanghai(project):
-    from flows import weekly_deployment
+    from flows.weekly import weekly_deployment
 
     deployment = weekly_deployment(project / "casewatch.toml")
     schedule = deployment.schedules[0].schedule

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from casewatch import cli as cli_module
 
 ROOT = Path(__file__).resolve().parent.parent
-MESSAGE = "ephemeral Prefect API server"
 
 
 def test_the_cli_gives_the_temporary_server_time_to_start():
@@ -29,20 +28,53 @@ def no_running_server(monkeypatch):
     monkeypatch.setattr(flows.serve, "api_for_flows", lambda db_path: None)
 
 
-def test_a_server_that_fails_to_start_once_is_tried_again(no_running_server):
+class FakeServer:
+    """Stands for `flows.serve.TemporaryServer`: the first `failures` of them never answer."""
+
+    started: list[FakeServer] = []
+    failures = 1
+
+    def start(self) -> FakeServer:
+        FakeServer.started.append(self)
+        self.stopped = False
+        return self
+
+    def wait(self, timeout: float) -> str:
+        import flows.serve
+
+        if len(FakeServer.started) <= FakeServer.failures:
+            raise flows.serve.ServerDidNotStart("did not answer")
+        return "http://127.0.0.1:9/api"
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+@pytest.fixture
+def fake_server(no_running_server, monkeypatch):
+    import flows.serve
+
+    monkeypatch.setattr(flows.serve, "TemporaryServer", FakeServer)
+    monkeypatch.setattr(FakeServer, "started", [])
+    return FakeServer
+
+
+def test_a_server_that_fails_to_start_once_is_tried_again(fake_server):
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
+
     calls = []
 
     def flow(**parameters):
-        calls.append(parameters)
-        if len(calls) == 1:
-            raise RuntimeError(f"Timed out while attempting to connect to {MESSAGE}.")
+        calls.append((parameters, PREFECT_API_URL.value(), PREFECT_UI_URL.value()))
         return "summary"
 
     assert cli_module.run_flow(flow, week="2026-W48") == "summary"
-    assert calls == [{"week": "2026-W48"}, {"week": "2026-W48"}]
+    assert calls == [({"week": "2026-W48"}, "http://127.0.0.1:9/api", "")]  # its own server, no link to a UI
+    assert len(fake_server.started) == 2 and all(server.stopped for server in fake_server.started)
 
 
-def test_other_errors_are_not_retried(no_running_server):
+def test_other_errors_are_not_retried_and_the_server_is_stopped(fake_server, monkeypatch):
+    monkeypatch.setattr(FakeServer, "failures", 0)
     calls = []
 
     def flow(**parameters):
@@ -52,6 +84,7 @@ def test_other_errors_are_not_retried(no_running_server):
     with pytest.raises(RuntimeError, match="something else"):
         cli_module.run_flow(flow)
     assert calls == [1]
+    assert len(fake_server.started) == 1 and fake_server.started[0].stopped
 
 
 @pytest.fixture(scope="module")
