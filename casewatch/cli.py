@@ -12,7 +12,7 @@ import click
 
 from .config import ConfigError, check_schedule, load_config
 from .errors import RunFailed
-from .logs import install_redaction, quiet_prefect_server_note, redact_text
+from .logs import install_redaction, redact_text
 
 # Offline, Prefect's telemetry logs an error at every start; opt out before it is imported.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -97,7 +97,6 @@ def run_flow(name, **parameters):
     found = api_for_flows(Path(parameters["db"]) if parameters.get("db") else None)
     server = None if found else TemporaryServer().start()
     flow = getattr(importlib.import_module(f"flows.{name}"), name) if isinstance(name, str) else name
-    quiet_prefect_server_note()  # Prefect is imported and its logging configured by now
     from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 
     if found:  # a running server: no temporary one to start

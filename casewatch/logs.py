@@ -45,21 +45,3 @@ def install_redaction() -> None:
     current = logging.getLogRecordFactory()
     if not getattr(current, "redacts", False):
         logging.setLogRecordFactory(redacted_record_factory(current))
-
-
-class PrefectServerNote(logging.Filter):
-    """Keep the first line of Prefect's note on starting its temporary server ("Starting temporary
-    server on …") and drop the second, which sends a casewatch user to Prefect's self-hosting docs;
-    the README says when and how to run a server."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and record.msg.startswith("Starting temporary server on"):
-            record.msg, record.args = record.getMessage().split("\n", 1)[0], ()
-        return True
-
-
-def quiet_prefect_server_note() -> None:
-    """Install `PrefectServerNote` on Prefect's logger (idempotent; after Prefect configured its logging)."""
-    logger = logging.getLogger("prefect")
-    if not any(isinstance(f, PrefectServerNote) for f in logger.filters):
-        logger.addFilter(PrefectServerNote())

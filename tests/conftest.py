@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from contextlib import closing
@@ -71,14 +72,22 @@ def project(tmp_path, model_path):
     return tmp_path
 
 
+class PrefectServerNote(logging.Filter):
+    """Keep the first line of Prefect's note on starting the harness's temporary server ("Starting
+    temporary server on …") and drop the second, a link to Prefect's self-hosting docs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Starting temporary server on"):
+            record.msg, record.args = record.getMessage().split("\n", 1)[0], ()
+        return True
+
+
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory):
     """Prefect's test harness: a temporary API and database for the session's flow runs."""
     from prefect.testing.utilities import prefect_test_harness
 
-    from casewatch.logs import quiet_prefect_server_note
-
-    quiet_prefect_server_note()  # its temporary server's note, without the link to Prefect's docs
+    logging.getLogger("prefect").addFilter(PrefectServerNote())  # its note, without the link to Prefect's docs
 
     # Its server starts in about 10 s alone, but past its default 30 s limit on a loaded 2-core machine.
     with prefect_test_harness(server_startup_timeout=180):
