@@ -47,8 +47,8 @@ REASONS: tuple[tuple[str, re.Pattern], ...] = (
     ("统计公报", re.compile(r"统计公报|统计局.{0,6}发布|经济运行|运行情况|同比(增长|下降)|比上年(增长|下降)|(季度|半年|[0-9一二三四五六七八九十]月).{0,16}(增|降)[0-9.]+%|[0-9一二三四五六七八九十]+[—-]?[0-9一二三四五六七八九十]*月份?.{0,12}(增长|下降)")),
     ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|被罚|受到处罚|没收违法所得|查处|彻查|责令.{0,10}(改正|停止|退运)|违法违规|党纪政务处分|严重违纪|开除党籍|通报.{0,16}(问题|案件|案例)")),
     ("领导活动", re.compile(r"会见|会谈|考察|调研|视察|出席|致辞|致信|贺信|贺电|访问|通电话|慰问|看望|批示|指示|的讲话")),
-    ("会议报道", re.compile(r"会议|座谈会|召开|举行|开幕|闭幕|论坛|峰会|发布会|大会|全会|研讨会|推进会|对接会|集体学习|培训班|"
-                        r"宣传周|展会|博览会|大赛|比赛|征稿")),
+    ("会议报道", re.compile(r"会议|座谈会|召开|举行|开幕|闭幕|论坛|峰会|发布会|大会|全会|研讨会|推进会|对接会|培训班|"
+                        r"宣传周|展会|博览会|大赛|比赛|征稿|(集体|专题)学习|专题询问")),
     ("通知公告", re.compile(r"通知|公告|公示|通报|批复|复函|答复|决定|的函|名单|启事|预案")),
 )
 OTHER_NEWS = "其他新闻"
@@ -62,7 +62,7 @@ REFORM_TITLE = re.compile(
     r"优化.{0,6}营商环境|营商环境.{0,4}(改革|优化|提升)|打造.{0,12}营商环境|"
     r"(审批|商事|登记|税|通关|口岸|投融资|投资|准入|采购|招标|招投标|监管|执法|政务|证照|自贸)[^，。！？]{0,10}改革(?!开放)|"
     r"改革.{0,6}(举措|措施)|放管服|简政放权|放宽.{0,10}(准入|限制)|取消.{0,12}(限制|审批|收费)|负面清单|"
-    r"(下调|降低).{0,8}税|减税|降费|减负|"
+    r"(下调|降低).{0,8}税|减税|降费|减负|(税费|税收)优惠|"
     r"(不超过?|缩短[至到]?|压缩[至到]?|只需|仅需)[0-9一二两三四五六七八九十半]+(分钟|小时|天|日|个?工作日)|"
     r"一网通办|最多跑一次|办成一件事|证照分离|多证合一|压缩|压减|缩短|便利化|通关.{0,4}(提速|一体化|便利)|"
     r"一体化通关|一窗|跨省通办|承诺制|减税降费|(推出|出台|实施).{0,12}(举措|措施)|[0-9]+(项|条)(措施|举措|改革)")
@@ -77,14 +77,16 @@ MEASURE_WORDS = re.compile(
 MIN_MEASURE_DENSITY = 1.0
 # What a title is about when it is about something other than the business environment: health care,
 # household registration, the army, forestry and farming, schools, culture, the disabled, the elderly,
-# the courts' criminal work. A central document or a reform of these reads like a policy of measures
+# the courts' criminal work, and the party's own work (inspection tours, conduct campaigns, the united
+# front, the reform of party and state institutions). A central document or a reform of these reads like a policy of measures
 # ("国务院办公厅印发《深化医药卫生体制改革2014年重点工作任务》", "中共中央、国务院印发《国有林场改革方案》")
 # and scores as high as one, so a title of such a topic keeps a page out whatever its probability,
 # unless the title names the business environment as well (`BUSINESS_TITLE`: "山东率先完成基本药物采购",
 # "优化审批服务 促进创业就业"). The names of documents in 《》 count: they are what the page is about.
 OTHER_TOPIC_TITLE = re.compile(
     r"医|卫生|健康|计生|两孩|生育|户口|户籍|军|国防|林场|林区|林业|林权|农业|农村|涉农|高校|教育|学校|残疾|"
-    r"文化|文物|养老|扶贫|脱贫|生态|司法解释|刑事|童工|思想政治|妇联")
+    r"文化|文物|养老|扶贫|脱贫|生态|司法解释|刑事|童工|思想政治|妇联|"
+    r"巡视|整风|民主生活会|三严三实|群众路线|主题教育|统战|党建|机构改革")
 BUSINESS_TITLE = re.compile(
     r"营商|企业|市场主体|经营主体|商事|审批|许可|注册|税|费|通关|口岸|海关|准入|负面清单|采购|招标|投标|信用|监管|"
     r"政务服务|放管服|简政|证照|执照|融资|贷款|外资|投资|自贸|知识产权|专利|商标|破产|产权|成果转化|创业")
@@ -98,6 +100,22 @@ BUSINESS_WORDS = re.compile(
     r"负面清单|采购|招标|投标|信用|监管|政务服务|放管服|简政放权|证照|执照|融资|贷款|外资|投资|自贸|知识产权|"
     r"专利|商标|破产|不动产")
 MIN_BODY_DENSITY = 20.0
+# In the uncertain band a page must also speak of the business environment: at least this many of its
+# words per 1,000 characters of the head. Transport plans, party campaigns, central documents of the
+# state's institutions and editorials on law name measures ("建立", "机制", "推行") but no firm,
+# approval, tax or market.
+MIN_BAND_BUSINESS_DENSITY = 5.0
+# A title about another country that names nothing of China: foreign news, whatever it says of
+# supervision or markets ("欧元区银行业单一监管机制今日启动"). China's reforms are the subject here.
+FOREIGN_TITLE = re.compile(r"欧元区|欧盟|欧洲|美国|美联储|日本|英国|法国|德国|俄罗斯|印度|韩国|朝鲜|联合国|非洲|中东|"
+                           r"乌克兰|伊朗|以色列|巴西|澳大利亚|加拿大")
+CHINA_TITLE = re.compile(r"中国|我国|华|国务院|中央|中[美欧日俄英法德韩非印]|两国|双边|[省县]")
+# An interview's opening: an official's or a scholar's account of what is to be done.
+INTERVIEW_OPENING = re.compile(r"权威访谈|接受[^，。]{0,10}专访|的专访")
+# A commentary's, an editorial's or an interview's title (its 【series】 name included): an opinion on a
+# reform, or an official's account of what is to be done, is not the reform ("【本台短评】行政审批改革倒逼
+# 政府职能转型", "【权威访谈】加大力度推进行政审批制度改革").
+EDITORIAL_TITLE = re.compile(r"【[^】]{0,6}(评论|短评|时评|社论|快评|锐评|访谈)】|评论员(文章)?[:：]|^(社论|短评|时评)[:：]|专访")
 
 
 # The kinds a title names beyond doubt: a statistics release, a penalty or discipline decision, a
@@ -129,6 +147,10 @@ def strong_reason(title: str | None, text: str = "") -> str | None:
     for reason, pattern in REASONS:
         if reason in STRONG_REASONS and head and pattern.search(BRIEFING.sub("", head)):
             return reason
+    whole = normalise((title or "")[:MAX_TITLE_CHARS])
+    if (EDITORIAL_TITLE.search(whole) or (FOREIGN_TITLE.search(head) and not CHINA_TITLE.search(head))
+            or INTERVIEW_OPENING.search(normalise((text or "")[:150]))):
+        return OTHER_NEWS
     body = normalise((text or "")[:GATE_CHARS])
     if PENALTY_BODY.search(body[:600]) and len(set(PENALTY_PARTS.findall(body))) >= 2:
         return "行政处罚"
@@ -163,6 +185,13 @@ def title_names_other_topic(title: str | None) -> bool:
     registration, the army, forestry …) and names nothing of the business environment."""
     head = re.sub(r"【[^】]*】", "", normalise((title or "")[:MAX_TITLE_CHARS]))
     return bool(OTHER_TOPIC_TITLE.search(head)) and not BUSINESS_TITLE.search(head)
+
+
+def names_business(text: str) -> bool:
+    """Whether a page's head speaks of the business environment (`BUSINESS_WORDS`, at least
+    `MIN_BAND_BUSINESS_DENSITY` per 1,000 characters)."""
+    body = normalise((text or "")[:GATE_CHARS])
+    return len(BUSINESS_WORDS.findall(body)) * 1000 >= MIN_BAND_BUSINESS_DENSITY * max(1, len(body))
 
 
 def body_names_business_measures(text: str) -> bool:
@@ -329,7 +358,8 @@ class RelevanceGate:
         (`title_names_other_topic`). Else a case at or above the threshold; below it, unless the
         title names a notice or one of those: down to `REFORM_FLOOR` when the title names a reform
         or the head is dense in business measures (a reform told as news), and in the uncertain
-        band when the page speaks of measures (`names_measures`)."""
+        band when the page speaks of measures and of the business environment (`names_measures`,
+        `names_business`). An editorial's title keeps a page out (`strong_reason`)."""
         if strong_reason(title, text) or title_names_other_topic(title):
             return False
         if probability >= self.threshold:
@@ -338,7 +368,8 @@ class RelevanceGate:
             return False
         if probability >= REFORM_FLOOR and (title_names_reform(title) or body_names_business_measures(text)):
             return True
-        return probability >= getattr(self, "band_low", self.threshold) and names_measures(text)
+        return (probability >= getattr(self, "band_low", self.threshold) and names_measures(text)
+                and names_business(text))
 
     def judge(self, items: Sequence[tuple[str | None, str]]) -> list[tuple[bool, float, str | None]]:
         """(is it a case, probability, reason if not) for each (title, text)."""
