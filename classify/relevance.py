@@ -45,7 +45,7 @@ BODY_QUANTILE = 0.75
 # than bodies, which quote meetings and figures in passing.
 REASONS: tuple[tuple[str, re.Pattern], ...] = (
     ("统计公报", re.compile(r"统计公报|统计局.{0,6}发布|经济运行|运行情况|同比(增长|下降)|比上年(增长|下降)|(季度|半年|[0-9一二三四五六七八九十]月).{0,16}(增|降)[0-9.]+%|[0-9一二三四五六七八九十]+[—-]?[0-9一二三四五六七八九十]*月份?.{0,12}(增长|下降)")),
-    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|被罚|受到处罚|没收违法所得|查处|彻查|责令.{0,10}(改正|停止|退运)|违法违规|党纪政务处分|严重违纪|开除党籍|通报.{0,16}(问题|案件|案例)")),
+    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|被罚|受到处罚|没收违法所得|查处|彻查|违法案件|违反.{0,8}规定精神|责令.{0,10}(改正|停止|退运)|违法违规|党纪政务处分|严重违纪|开除党籍|通报.{0,16}(问题|案件|案例)")),
     ("领导活动", re.compile(r"会见|会谈|考察|调研|视察|出席|致辞|致信|贺信|贺电|访问|通电话|慰问|看望|批示|指示|的讲话")),
     ("会议报道", re.compile(r"会议|座谈会|召开|举行|开幕|闭幕|论坛|峰会|发布会|大会|全会|研讨会|推进会|对接会|培训班|"
                         r"宣传周|展会|博览会|大赛|比赛|征稿|(集体|专题)学习|专题询问")),
@@ -62,10 +62,11 @@ REFORM_TITLE = re.compile(
     r"优化.{0,6}营商环境|营商环境.{0,4}(改革|优化|提升)|打造.{0,12}营商环境|"
     r"(审批|商事|登记|税|通关|口岸|投融资|投资|准入|采购|招标|招投标|监管|执法|政务|证照|自贸)[^，。！？]{0,10}改革(?!开放)|"
     r"改革.{0,6}(举措|措施)|放管服|简政放权|放宽.{0,10}(准入|限制)|取消.{0,12}(限制|审批|收费)|负面清单|"
-    r"(下调|降低).{0,8}税|减税|降费|减负|(税费|税收)优惠|"
+    r"(下调|降低).{0,8}税|减税|降费|(企业|纳税人|经营主体|市场主体|小微).{0,6}减负|减负.{0,4}(企业|纳税人)|(税费|税收)优惠|"
     r"(不超过?|缩短[至到]?|压缩[至到]?|只需|仅需)[0-9一二两三四五六七八九十半]+(分钟|小时|天|日|个?工作日)|"
     r"一网通办|最多跑一次|办成一件事|证照分离|多证合一|压缩|压减|缩短|便利化|通关.{0,4}(提速|一体化|便利)|"
-    r"一体化通关|一窗|跨省通办|承诺制|减税降费|(推出|出台|实施).{0,12}(举措|措施)|[0-9]+(项|条)(措施|举措|改革)")
+    r"一体化通关|一窗|跨省通办|承诺制|减税降费|(推出|出台|实施).{0,12}(举措|措施)|"
+    r"[0-9一二三四五六七八九十百]+多?(项|条)新?(措施|举措|改革)|营改增|政策.{0,2}组合拳|改革试点")
 REFORM_FLOOR = 0.02  # below this the body reads like no case at all, whatever the title says
 # The words in which a page says what was changed and to what effect. In the uncertain band a page
 # passes only when they come at least `MIN_MEASURE_DENSITY` times per 1,000 characters of its head:
@@ -78,7 +79,8 @@ MIN_MEASURE_DENSITY = 1.0
 # What a title is about when it is about something other than the business environment: health care,
 # household registration, the army, forestry and farming, schools, culture, the disabled, the elderly,
 # the courts' criminal work, and the party's own work (inspection tours, conduct campaigns, the united
-# front, the reform of party and state institutions). A central document or a reform of these reads like a policy of measures
+# front, the reform of party and state institutions, formalism), social assistance and environmental
+# monitoring. A central document or a reform of these reads like a policy of measures
 # ("国务院办公厅印发《深化医药卫生体制改革2014年重点工作任务》", "中共中央、国务院印发《国有林场改革方案》")
 # and scores as high as one, so a title of such a topic keeps a page out whatever its probability,
 # unless the title names the business environment as well (`BUSINESS_TITLE`: "山东率先完成基本药物采购",
@@ -86,10 +88,11 @@ MIN_MEASURE_DENSITY = 1.0
 OTHER_TOPIC_TITLE = re.compile(
     r"医|卫生|健康|计生|两孩|生育|户口|户籍|军|国防|林场|林区|林业|林权|农业|农村|涉农|高校|教育|学校|残疾|"
     r"文化|文物|养老|扶贫|脱贫|生态|司法解释|刑事|童工|思想政治|妇联|"
-    r"巡视|整风|民主生活会|三严三实|群众路线|主题教育|统战|党建|机构改革")
+    r"巡视|整风|民主生活会|三严三实|群众路线|主题教育|统战|党建|机构改革|形式主义|救助|低保|环境监测|环保")
 BUSINESS_TITLE = re.compile(
     r"营商|企业|市场主体|经营主体|商事|审批|许可|注册|税|费|通关|口岸|海关|准入|负面清单|采购|招标|投标|信用|监管|"
-    r"政务服务|放管服|简政|证照|执照|融资|贷款|外资|投资|自贸|知识产权|专利|商标|破产|产权|成果转化|创业")
+    r"政务服务|放管服|简政|证照|执照|融资|贷款|外资|投资|自贸|知识产权|专利|商标|破产|产权|成果转化|创业|"
+    r"证明事项|减证|统一大市场|公平竞争")
 # Below the uncertain band a reform told as news whose title names no measure ("政策频出 为小微企业输“金”
 # 活“血”", "海南政府采购价格大幅下降 比市场价低24%") is still a case when its head is dense both in measure
 # words and in the business environment's words (firms, approvals, tax, procurement …), at least this
@@ -97,7 +100,7 @@ BUSINESS_TITLE = re.compile(
 # the second, market and trade news the second without the first.
 BUSINESS_WORDS = re.compile(
     r"营商环境|企业|市场主体|经营主体|商事|审批|许可|注册|纳税|办税|税收|税费|减税|降费|通关|口岸|海关|准入|"
-    r"负面清单|采购|招标|投标|信用|监管|政务服务|放管服|简政放权|证照|执照|融资|贷款|外资|投资|自贸|知识产权|"
+    r"负面清单|采购|招标|投标|信用|监管|政务服务|放管服|简政放权|证照|执照|融资|贷款|外资|投资|自贸|知识产权|收费|"
     r"专利|商标|破产|不动产")
 MIN_BODY_DENSITY = 20.0
 # In the uncertain band a page must also speak of the business environment: at least this many of its
@@ -112,10 +115,18 @@ FOREIGN_TITLE = re.compile(r"欧元区|欧盟|欧洲|美国|美联储|日本|英
 CHINA_TITLE = re.compile(r"中国|我国|华|国务院|中央|中[美欧日俄英法德韩非印]|两国|双边|[省县]")
 # An interview's opening: an official's or a scholar's account of what is to be done.
 INTERVIEW_OPENING = re.compile(r"权威访谈|接受[^，。]{0,10}专访|的专访")
+# A title that announces a policy document: a document's name in 《》 of the kinds that set out measures,
+# "关于…的意见", "若干措施", a State Council decree signed. Such a document on the business environment
+# (`BUSINESS_TITLE`) is a policy of measures, a case, though told as news it scores below the band
+# ("国务院办公厅印发《关于进一步规范行业协会商会收费的通知》", "李克强签署国务院令 公布《中华人民共和国政府采购法
+# 实施条例》"); one of another field is kept out by its topic (`OTHER_TOPIC_TITLE`) or its probability.
+POLICY_TITLE = re.compile(r"《[^》]*(意见|通知|决定|办法|措施|方案|规定|条例|目录|纲要|规划)[^》]*》|"
+                          r"关于.{2,60}的(意见|通知|决定)|若干(措施|意见)|签署.{0,8}令")
 # A commentary's, an editorial's or an interview's title (its 【series】 name included): an opinion on a
 # reform, or an official's account of what is to be done, is not the reform ("【本台短评】行政审批改革倒逼
 # 政府职能转型", "【权威访谈】加大力度推进行政审批制度改革").
-EDITORIAL_TITLE = re.compile(r"【[^】]{0,6}(评论|短评|时评|社论|快评|锐评|访谈)】|评论员(文章)?[:：]|^(社论|短评|时评)[:：]|专访")
+EDITORIAL_TITLE = re.compile(r"【[^】]{0,6}(评论|短评|时评|社论|快评|锐评|访谈)】|评论员(文章)?[:：]|"
+                             r"^[^：:]{0,6}(社论|短评|时评|快评|锐评|述评)[:：]|专访")
 
 
 # The kinds a title names beyond doubt: a statistics release, a penalty or discipline decision, a
@@ -192,6 +203,13 @@ def names_business(text: str) -> bool:
     `MIN_BAND_BUSINESS_DENSITY` per 1,000 characters)."""
     body = normalise((text or "")[:GATE_CHARS])
     return len(BUSINESS_WORDS.findall(body)) * 1000 >= MIN_BAND_BUSINESS_DENSITY * max(1, len(body))
+
+
+def title_names_business_policy(title: str | None) -> bool:
+    """Whether a title announces a policy document on the business environment (`POLICY_TITLE` and
+    `BUSINESS_TITLE`, the document's name included)."""
+    head = re.sub(r"【[^】]*】", "", normalise((title or "")[:MAX_TITLE_CHARS]))
+    return bool(POLICY_TITLE.search(head)) and bool(BUSINESS_TITLE.search(head))
 
 
 def body_names_business_measures(text: str) -> bool:
@@ -366,7 +384,8 @@ class RelevanceGate:
             return True
         if title_names_other_news(title):
             return False
-        if probability >= REFORM_FLOOR and (title_names_reform(title) or body_names_business_measures(text)):
+        if probability >= REFORM_FLOOR and (title_names_reform(title) or body_names_business_measures(text)
+                                            or title_names_business_policy(title)):
             return True
         return (probability >= getattr(self, "band_low", self.threshold) and names_measures(text)
                 and names_business(text))
