@@ -45,10 +45,10 @@ BODY_QUANTILE = 0.75
 # than bodies, which quote meetings and figures in passing.
 REASONS: tuple[tuple[str, re.Pattern], ...] = (
     ("统计公报", re.compile(r"统计公报|统计局.{0,6}发布|经济运行|运行情况|同比(增长|下降)|比上年(增长|下降)|(季度|半年|[0-9一二三四五六七八九十]月).{0,16}(增|降)[0-9.]+%|[0-9一二三四五六七八九十]+[—-]?[0-9一二三四五六七八九十]*月份?.{0,12}(增长|下降)")),
-    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|被罚|受到处罚|没收违法所得|查处|彻查|违法案件|违反.{0,8}规定精神|责令.{0,10}(改正|停止|退运)|违法违规|党纪政务处分|严重违纪|开除党籍|通报.{0,16}(问题|案件|案例)")),
+    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|被罚|受到处罚|没收违法所得|查处|彻查|违法案件|违反.{0,8}规定精神|罚单|案件处理结果|责令.{0,10}(改正|停止|退运)|违法违规|党纪政务处分|严重违纪|开除党籍|通报.{0,16}(问题|案件|案例)")),
     ("领导活动", re.compile(r"会见|会谈|考察|调研|视察|出席|致辞|致信|贺信|贺电|访问|通电话|慰问|看望|批示|指示|的讲话")),
     ("会议报道", re.compile(r"会议|座谈会|召开|举行|开幕|闭幕|论坛|峰会|发布会|大会|全会|研讨会|推进会|对接会|培训班|"
-                        r"宣传周|展会|博览会|大赛|比赛|征稿|(集体|专题)学习|专题询问")),
+                        r"宣传周|展会|博览会|大赛|比赛|征稿|(集体|专题)学习|专题询问|执法检查")),
     ("通知公告", re.compile(r"通知|公告|公示|通报|批复|复函|答复|决定|的函|名单|启事|预案")),
 )
 OTHER_NEWS = "其他新闻"
@@ -62,7 +62,7 @@ REFORM_TITLE = re.compile(
     r"优化.{0,6}营商环境|营商环境.{0,4}(改革|优化|提升)|打造.{0,12}营商环境|"
     r"(审批|商事|登记|税|通关|口岸|投融资|投资|准入|采购|招标|招投标|监管|执法|政务|证照|自贸)[^，。！？]{0,10}改革(?!开放)|"
     r"改革.{0,6}(举措|措施)|放管服|简政放权|放宽.{0,10}(准入|限制)|取消.{0,12}(限制|审批|收费)|负面清单|"
-    r"(下调|降低).{0,8}税|减税|降费|(企业|纳税人|经营主体|市场主体|小微).{0,6}减负|减负.{0,4}(企业|纳税人)|(税费|税收)优惠|"
+    r"(下调|降低|减免|免征).{0,8}(税|费)|(税|费)[^，。]{0,6}(下调|降低|减免)|减税|降费|扩大.{0,10}开放|(企业|纳税人|经营主体|市场主体|小微).{0,6}减负|减负.{0,4}(企业|纳税人)|(税费|税收)优惠|"
     r"(不超过?|缩短[至到]?|压缩[至到]?|只需|仅需)[0-9一二两三四五六七八九十半]+(分钟|小时|天|日|个?工作日)|"
     r"一网通办|最多跑一次|办成一件事|证照分离|多证合一|压缩|压减|缩短|便利化|通关.{0,4}(提速|一体化|便利)|"
     r"一体化通关|一窗|跨省通办|承诺制|减税降费|(推出|出台|实施).{0,12}(举措|措施)|"
@@ -86,11 +86,12 @@ MIN_MEASURE_DENSITY = 1.0
 # unless the title names the business environment as well (`BUSINESS_TITLE`: "山东率先完成基本药物采购",
 # "优化审批服务 促进创业就业"). The names of documents in 《》 count: they are what the page is about.
 OTHER_TOPIC_TITLE = re.compile(
-    r"医|卫生|健康|计生|两孩|生育|户口|户籍|军|国防|林场|林区|林业|林权|农业|农村|涉农|高校|教育|学校|残疾|"
+    r"医|卫生|健康(?!发展)|计生|两孩|生育|户口|户籍|军|国防|林场|林区|林业|林权|农业|农村|涉农|高校|教育|学校|残疾|"
     r"文化|文物|养老|扶贫|脱贫|生态|司法解释|刑事|童工|思想政治|妇联|"
-    r"巡视|整风|民主生活会|三严三实|群众路线|主题教育|统战|党建|机构改革|形式主义|救助|低保|环境监测|环保")
+    r"巡视|整风|民主生活会|三严三实|群众路线|主题教育|统战|党建|机构改革|形式主义|救助|低保|环境监测|环保|"
+    r"老年|基本公共服务|个人所得税|个税")
 BUSINESS_TITLE = re.compile(
-    r"营商|企业|市场主体|经营主体|商事|审批|许可|注册|税|费|通关|口岸|海关|准入|负面清单|采购|招标|投标|信用|监管|"
+    r"营商|企业|市场主体|经营主体|商事|审批|许可|注册|(?<!个人所得)税|费|通关|口岸|海关|准入|负面清单|采购|招标|投标|信用|监管|"
     r"政务服务|放管服|简政|证照|执照|融资|贷款|外资|投资|自贸|知识产权|专利|商标|破产|产权|成果转化|创业|"
     r"证明事项|减证|统一大市场|公平竞争")
 # Below the uncertain band a reform told as news whose title names no measure ("政策频出 为小微企业输“金”
@@ -122,6 +123,9 @@ INTERVIEW_OPENING = re.compile(r"权威访谈|接受[^，。]{0,10}专访|的专
 # 实施条例》"); one of another field is kept out by its topic (`OTHER_TOPIC_TITLE`) or its probability.
 POLICY_TITLE = re.compile(r"《[^》]*(意见|通知|决定|办法|措施|方案|规定|条例|目录|纲要|规划)[^》]*》|"
                           r"关于.{2,60}的(意见|通知|决定)|若干(措施|意见)|签署.{0,8}令")
+# A title about a rule on penalties rather than a penalty: their records made public
+# ("假冒伪劣和侵权行政处罚案件信息将纳入各级政府信息公开内容").
+PENALTY_POLICY = re.compile(r"(处罚|案件)信息.{0,10}(公开|纳入)|公开.{0,8}(处罚|案件)信息")
 # A commentary's, an editorial's or an interview's title (its 【series】 name included): an opinion on a
 # reform, or an official's account of what is to be done, is not the reform ("【本台短评】行政审批改革倒逼
 # 政府职能转型", "【权威访谈】加大力度推进行政审批制度改革").
@@ -157,6 +161,8 @@ def strong_reason(title: str | None, text: str = "") -> str | None:
     head = _title_head(title)
     for reason, pattern in REASONS:
         if reason in STRONG_REASONS and head and pattern.search(BRIEFING.sub("", head)):
+            if reason == "行政处罚" and PENALTY_POLICY.search(head):
+                continue  # a rule about penalties, not a penalty
             return reason
     whole = normalise((title or "")[:MAX_TITLE_CHARS])
     if (EDITORIAL_TITLE.search(whole) or (FOREIGN_TITLE.search(head) and not CHINA_TITLE.search(head))
