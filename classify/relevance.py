@@ -93,7 +93,7 @@ OTHER_TOPIC_TITLE = re.compile(
 BUSINESS_TITLE = re.compile(
     r"营商|企业|市场主体|经营主体|商事|审批|许可|注册|(?<!个人所得)税|费|通关|口岸|海关|准入|负面清单|采购|招标|投标|信用|监管|"
     r"政务服务|放管服|简政|证照|执照|融资|贷款|外资|投资|自贸|知识产权|专利|商标|破产|产权|成果转化|创业|"
-    r"证明事项|减证|统一大市场|公平竞争")
+    r"证明事项|减证|统一大市场|公平竞争|自由贸易|涉企|不动产|外贸|诚信|失信|公共资源")
 # Below the uncertain band a reform told as news whose title names no measure ("政策频出 为小微企业输“金”
 # 活“血”", "海南政府采购价格大幅下降 比市场价低24%") is still a case when its head is dense both in measure
 # words and in the business environment's words (firms, approvals, tax, procurement …), at least this
