@@ -88,12 +88,12 @@ MIN_MEASURE_DENSITY = 1.0
 OTHER_TOPIC_TITLE = re.compile(
     r"医|卫生|健康(?!发展)|计生|两孩|生育|户口|户籍|军|国防|林场|林区|林业|林权|农业|农村|涉农|高校|教育|学校|残疾|"
     r"文化|文物|养老|扶贫|脱贫|生态|司法解释|刑事|童工|思想政治|妇联|"
-    r"巡视|整风|民主生活会|三严三实|群众路线|主题教育|统战|党建|机构改革|形式主义|救助|低保|环境监测|环保|"
+    r"巡视|整风|民主生活会|三严三实|群众路线|主题教育|统战|党建|机构改革|形式主义|救助|低保|环境监测|环保|应诉|诉讼|表彰|评比|"
     r"老年|基本公共服务|个人所得税|个税")
 BUSINESS_TITLE = re.compile(
     r"营商|企业|市场主体|经营主体|商事|审批|许可|注册|(?<!个人所得)税|费|通关|口岸|海关|准入|负面清单|采购|招标|投标|信用|监管|"
     r"政务服务|放管服|简政|证照|执照|融资|贷款|外资|投资|自贸|知识产权|专利|商标|破产|产权|成果转化|创业|"
-    r"证明事项|减证|统一大市场|公平竞争|自由贸易|涉企|不动产|外贸|诚信|失信|公共资源")
+    r"证明事项|减证|统一大市场|公平竞争|自由贸易|涉企|不动产|外贸|诚信|失信|公共资源|个体工商户|担保")
 # Below the uncertain band a reform told as news whose title names no measure ("政策频出 为小微企业输“金”
 # 活“血”", "海南政府采购价格大幅下降 比市场价低24%") is still a case when its head is dense both in measure
 # words and in the business environment's words (firms, approvals, tax, procurement …), at least this
@@ -114,6 +114,12 @@ MIN_BAND_BUSINESS_DENSITY = 5.0
 FOREIGN_TITLE = re.compile(r"欧元区|欧盟|欧洲|美国|美联储|日本|英国|法国|德国|俄罗斯|印度|韩国|朝鲜|联合国|非洲|中东|"
                            r"乌克兰|伊朗|以色列|巴西|澳大利亚|加拿大")
 CHINA_TITLE = re.compile(r"中国|我国|华|国务院|中央|中[美欧日俄英法德韩非印]|两国|双边|[省县]")
+# An inspection tour's report (督查, 督察, 督导: in its title, its 【series】 name or its opening's 督查组)
+# says what inspectors looked at, not what was changed; the State Council's circulars praising the
+# practices an inspection found (表扬, 典型经验做法) are cases.
+INSPECTION = re.compile(r"督查|督察|督导")
+INSPECTION_OPENING = re.compile(r"督查组|督察组")
+INSPECTION_PRAISE = re.compile(r"表扬|经验做法|典型经验")
 # An interview's opening: an official's or a scholar's account of what is to be done.
 INTERVIEW_OPENING = re.compile(r"权威访谈|接受[^，。]{0,10}专访|的专访")
 # A title that announces a policy document: a document's name in 《》 of the kinds that set out measures,
@@ -129,7 +135,7 @@ PENALTY_POLICY = re.compile(r"(处罚|案件)信息.{0,10}(公开|纳入)|公开
 # A commentary's, an editorial's or an interview's title (its 【series】 name included): an opinion on a
 # reform, or an official's account of what is to be done, is not the reform ("【本台短评】行政审批改革倒逼
 # 政府职能转型", "【权威访谈】加大力度推进行政审批制度改革").
-EDITORIAL_TITLE = re.compile(r"【[^】]{0,6}(评论|短评|时评|社论|快评|锐评|访谈)】|评论员(文章)?[:：]|"
+EDITORIAL_TITLE = re.compile(r"【[^】]{0,6}(评论|短评|时评|社论|快评|锐评|访谈|议国是|建言)】|评论员(文章)?[:：]|"
                              r"^[^：:]{0,6}(社论|短评|时评|快评|锐评|述评)[:：]|专访")
 
 
@@ -165,8 +171,11 @@ def strong_reason(title: str | None, text: str = "") -> str | None:
                 continue  # a rule about penalties, not a penalty
             return reason
     whole = normalise((title or "")[:MAX_TITLE_CHARS])
+    opening = normalise((text or "")[:150])
     if (EDITORIAL_TITLE.search(whole) or (FOREIGN_TITLE.search(head) and not CHINA_TITLE.search(head))
-            or INTERVIEW_OPENING.search(normalise((text or "")[:150]))):
+            or INTERVIEW_OPENING.search(opening)):
+        return OTHER_NEWS
+    if (INSPECTION.search(whole) or INSPECTION_OPENING.search(opening)) and not INSPECTION_PRAISE.search(whole):
         return OTHER_NEWS
     body = normalise((text or "")[:GATE_CHARS])
     if PENALTY_BODY.search(body[:600]) and len(set(PENALTY_PARTS.findall(body))) >= 2:
