@@ -45,7 +45,7 @@ BODY_QUANTILE = 0.75
 # than bodies, which quote meetings and figures in passing.
 REASONS: tuple[tuple[str, re.Pattern], ...] = (
     ("统计公报", re.compile(r"统计公报|统计局.{0,6}发布|经济运行|运行情况|同比(增长|下降)|比上年(增长|下降)|(季度|半年|[0-9一二三四五六七八九十]月).{0,16}(增|降)[0-9.]+%|[0-9一二三四五六七八九十]+[—-]?[0-9一二三四五六七八九十]*月份?.{0,12}(增长|下降)")),
-    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|被罚|受到处罚|没收违法所得|查处|彻查|违法案件|违反.{0,8}规定精神|罚单|案件处理结果|责令.{0,10}(改正|停止|退运)|违法违规|党纪政务处分|严重违纪|开除党籍|通报.{0,16}(问题|案件|案例)")),
+    ("行政处罚", re.compile(r"行政处罚|处罚决定|罚款|被罚|受到处罚|没收违法所得|查处|彻查|违法案件|骗税|偷税|逃税|违反.{0,8}规定精神|罚单|案件处理结果|责令.{0,10}(改正|停止|退运)|违法违规|党纪政务处分|严重违纪|开除党籍|通报.{0,16}(问题|案件|案例)")),
     ("领导活动", re.compile(r"会见|会谈|考察|调研|视察|出席|致辞|致信|贺信|贺电|访问|通电话|慰问|看望|批示|指示|的讲话")),
     ("会议报道", re.compile(r"会议|座谈会|召开|举行|开幕|闭幕|论坛|峰会|发布会|大会|全会|研讨会|推进会|对接会|培训班|"
                         r"宣传周|展会|博览会|大赛|比赛|征稿|(集体|专题)学习|专题询问|执法检查")),
@@ -66,7 +66,7 @@ REFORM_TITLE = re.compile(
     r"(不超过?|缩短[至到]?|压缩[至到]?|只需|仅需)[0-9一二两三四五六七八九十半]+(分钟|小时|天|日|个?工作日)|"
     r"一网通办|最多跑一次|办成一件事|证照分离|多证合一|压缩|压减|缩短|便利化|通关.{0,4}(提速|一体化|便利)|"
     r"一体化通关|一窗|跨省通办|承诺制|减税降费|(推出|出台|实施).{0,12}(举措|措施)|"
-    r"[0-9一二三四五六七八九十百]+多?(项|条)新?(措施|举措|改革)|营改增|政策.{0,2}组合拳|改革试点")
+    r"[0-9一二三四五六七八九十百]+多?(项|条)新?(措施|举措|改革)|营改增|政策.{0,2}组合拳|改革试点|降成本|降低.{0,6}成本")
 REFORM_FLOOR = 0.02  # below this the body reads like no case at all, whatever the title says
 # The words in which a page says what was changed and to what effect. In the uncertain band a page
 # passes only when they come at least `MIN_MEASURE_DENSITY` times per 1,000 characters of its head:
@@ -88,12 +88,16 @@ MIN_MEASURE_DENSITY = 1.0
 OTHER_TOPIC_TITLE = re.compile(
     r"医|卫生|健康(?!发展)|计生|两孩|生育|户口|户籍|军|国防|林场|林区|林业|林权|农业|农村|涉农|高校|教育|学校|残疾|"
     r"文化|文物|养老|扶贫|脱贫|生态|司法解释|刑事|童工|思想政治|妇联|"
-    r"巡视|整风|民主生活会|三严三实|群众路线|主题教育|统战|党建|机构改革|形式主义|救助|低保|环境监测|环保|应诉|诉讼|表彰|评比|"
+    r"巡视|整风|民主生活会|三严三实|群众路线|主题教育|统战|党建|机构改革|形式主义|救助|低保|环境监测|环保|应诉|诉讼|表彰|评比|人才评价|成果评价|项目评审|"
     r"老年|基本公共服务|个人所得税|个税")
+# Fields a title is about whatever business word it also names: a pollution permit or an environmental tax
+# is the environment's ("国务院办公厅印发《控制污染物排放许可制实施方案》"), police law enforcement and
+# graduates' jobs are not the business environment ("多举措鼓励中小微企业吸纳毕业生").
+DOMINANT_TOPIC_TITLE = re.compile(r"污染|排污|减排|环境保护|公安|警察|毕业生|大学生")
 BUSINESS_TITLE = re.compile(
     r"营商|企业|市场主体|经营主体|商事|审批|许可|注册|(?<!个人所得)税|费|通关|口岸|海关|准入|负面清单|采购|招标|投标|信用|监管|"
     r"政务服务|放管服|简政|证照|执照|融资|贷款|外资|投资|自贸|知识产权|专利|商标|破产|产权|成果转化|创业|"
-    r"证明事项|减证|统一大市场|公平竞争|自由贸易|涉企|不动产|外贸|诚信|失信|公共资源|个体工商户|担保")
+    r"证明事项|减证|统一大市场|公平竞争|自由贸易|涉企|不动产|外贸|诚信|失信|公共资源|个体工商户|担保|经营者")
 # Below the uncertain band a reform told as news whose title names no measure ("政策频出 为小微企业输“金”
 # 活“血”", "海南政府采购价格大幅下降 比市场价低24%") is still a case when its head is dense both in measure
 # words and in the business environment's words (firms, approvals, tax, procurement …), at least this
@@ -170,6 +174,9 @@ def strong_reason(title: str | None, text: str = "") -> str | None:
             if reason == "行政处罚" and PENALTY_POLICY.search(head):
                 continue  # a rule about penalties, not a penalty
             return reason
+    series = "".join(re.findall(r"【([^】]*)】", normalise((title or "")[:MAX_TITLE_CHARS])))
+    if series and dict(REASONS)["行政处罚"].search(series):
+        return "行政处罚"  # "【环保部公布2014减排核查处罚结果】四市两集团被限批"
     whole = normalise((title or "")[:MAX_TITLE_CHARS])
     opening = normalise((text or "")[:150])
     if (EDITORIAL_TITLE.search(whole) or (FOREIGN_TITLE.search(head) and not CHINA_TITLE.search(head))
@@ -210,7 +217,7 @@ def title_names_other_topic(title: str | None) -> bool:
     """Whether a title is about a field outside the business environment (health care, household
     registration, the army, forestry …) and names nothing of the business environment."""
     head = re.sub(r"【[^】]*】", "", normalise((title or "")[:MAX_TITLE_CHARS]))
-    return bool(OTHER_TOPIC_TITLE.search(head)) and not BUSINESS_TITLE.search(head)
+    return bool(DOMINANT_TOPIC_TITLE.search(head)) or (bool(OTHER_TOPIC_TITLE.search(head)) and not BUSINESS_TITLE.search(head))
 
 
 def names_business(text: str) -> bool:
