@@ -394,7 +394,7 @@ PAIR_CASES = EVAL_DIR / "pair_cases.jsonl"  # the issue's two untested pairs: jo
 # The evaluation pages' batches, in the order they were gathered (data/eval/README.md says what each is).
 RELEVANCE_BATCHES = ("first", "confirmation", "holdout", "tuning2", "holdout2", "holdout3", "holdout4", "holdout5",
                      "holdout6", "holdout7", "holdout8", "holdout9",
-                     "holdout10", "holdout11")
+                     "holdout10", "holdout11", "holdout12")
 
 
 def relevance_figures(gate: Any, pages: Sequence[Any]) -> dict[str, Any]:
