@@ -152,6 +152,28 @@ def test_figures_that_matter_are_found_measured_and_highlighted():
     assert find_figures("壓縮至三個工作日")[0].value == 3.0
 
 
+def test_figure_searches_skipped_by_their_prefilter_would_have_found_nothing():
+    """`FIGURE_NEEDS` only skips searches: on every sentence of the samples and corpus, and on texts
+    made to hold each pattern's matches, every pattern finds what it finds without the prefilter."""
+    from pathlib import Path
+
+    from digests.summary import FIGURE_NEEDS, FIGURE_RES, figure_count, find_figures, split_sentences
+    from zhtext import to_simplified
+
+    root = Path(__file__).resolve().parent.parent / "data"
+    texts = [s for path in sorted(root.glob("samples/*.txt")) + sorted(root.glob("corpus/*.txt")) for s in split_sentences(path.read_text(encoding="utf-8"))]
+    texts += ["由原来的3个环节整合为1个环节", "只需1个工作日", "仅2天", "全程免费", "零跑动", "压缩了约40%", "三个工作日内办结", "半天即可拿证"]
+    found = [0] * len(FIGURE_RES)
+    assert len(FIGURE_NEEDS) == len(FIGURE_RES)
+    for text in map(to_simplified, texts):
+        for k, (pattern, needs) in enumerate(zip(FIGURE_RES, FIGURE_NEEDS)):
+            matches = [m.span() for m in pattern.finditer(text)]
+            found[k] += len(matches)
+            assert needs.search(text) or not matches, (pattern.pattern, text)
+        assert figure_count(text) == len(find_figures(text))
+    assert all(found) and sum(found) > 60, found  # figures of every kind: each prefilter was put to the test
+
+
 def test_figures_sit_beside_the_corpus_best_figure_of_the_same_measure(db):
     add_cases(db, [{"title": "企业开办提速", "body": BODY}])
     digest = build_digest(db, WEEK)
