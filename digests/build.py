@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, time, timedelta
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
@@ -209,6 +210,9 @@ class Digest:
         return len(self.unclassified) + len(self.doubtful) + len(self.held)
 
 
+# Each week's digest looks up every earlier week's titles (a case seen before): remembered, each
+# title is reduced once per process, not once per later week (86,000 times for 80 weeks of 2,000 cases).
+@lru_cache(maxsize=1 << 16)
 def title_key(title: str) -> str:
     """A title reduced to compare sightings: Simplified, no "省份：" prefix, no punctuation or spaces."""
     simple = to_simplified(title or "")
