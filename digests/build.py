@@ -24,7 +24,7 @@ from store import reports
 from zhtext import garbled, to_simplified
 
 from .errors import explain_error
-from .summary import Figure, Summary, best_figures, comparable, find_figures, summarise
+from .summary import Figure, Summary, best_figures, comparable, find_figures, summarise, summarise_all
 from .weeks import parse_week, week_range
 
 # Classified cases below this confidence are listed for review too (they stay in their indicator).
@@ -297,11 +297,15 @@ def article_link(base_url: str | None, key: str) -> str | None:
 
 
 def make_entry(
-    row: dict, names: dict[str, str], covers: dict[str, list[dict]], simplified: bool = False, base_url: str | None = None
+    row: dict, names: dict[str, str], covers: dict[str, list[dict]], simplified: bool = False, base_url: str | None = None,
+    summary: Summary | None = None,
 ) -> Entry:
-    """An article row as a digest entry: summary, figures against the best, top guesses, id and link."""
+    """An article row as a digest entry: summary, figures against the best, top guesses, id and link.
+
+    `summary` is the row's `summarise` when already made (`build_digest` makes a week's together).
+    """
     script = to_simplified if simplified else (lambda text: text)
-    summary = summarise(row["body"] or "", row["title"] or "")
+    summary = summarise(row["body"] or "", row["title"] or "") if summary is None else summary
     if simplified:
         summary = Summary(tuple((to_simplified(text), figure) for text, figure in summary.parts))
     scores = sorted((row.get("scores") or {}).items(), key=lambda item: -item[1])[:3]
@@ -418,7 +422,10 @@ def build_digest(
     # Not reform cases (meetings, statistics, notices …): stored, counted in one line, never listed.
     rows = [r for r in every if r.get("is_case") != 0]
     covers = reports.document_covers(db, sorted({r["document"] for r in rows if r["document"]}))
-    entries = fold_duplicates([_own_compilation(make_entry(r, names, covers, simplified, base_url)) for r in rows], rows)
+    summaries = summarise_all([(r["body"] or "", r["title"] or "") for r in rows])
+    entries = fold_duplicates(
+        [_own_compilation(make_entry(r, names, covers, simplified, base_url, s)) for r, s in zip(rows, summaries)], rows
+    )
     ids = short_ids([e.id for e in entries])
     for entry in entries:
         entry.short_id = ids[entry.id]

@@ -174,6 +174,55 @@ def test_figure_searches_skipped_by_their_prefilter_would_have_found_nothing():
     assert all(found) and sum(found) > 60, found  # figures of every kind: each prefilter was put to the test
 
 
+def _loop_centrality(sentences: list[str], iterations: int = 30, damping: float = 0.85) -> list[float]:
+    """TextRank as it was written before it was batched: a Python loop over each two sentences' bigram sets."""
+    import math
+    import re
+
+    import numpy as np
+
+    grams = [(lambda bare: {bare[i : i + 2] for i in range(len(bare) - 1)})(re.sub(r"[\s\W_]+", "", s)) for s in sentences]
+    n = len(grams)
+    weights = np.zeros((n, n))
+    logs = [math.log(len(g)) if len(g) > 1 else None for g in grams]
+    for i in range(n):
+        for j in range(i + 1, n):
+            if logs[i] is not None and logs[j] is not None and (shared := len(grams[i] & grams[j])):
+                weights[i, j] = weights[j, i] = shared / (logs[i] + logs[j])
+    totals = np.zeros(n)
+    for j in range(n):
+        totals += weights[:, j]
+    totals[totals == 0.0] = 1.0
+    scores = np.ones(n)
+    for _ in range(iterations):
+        scores = (1 - damping) + damping * np.add.reduce(weights * scores[:, None] / totals[:, None], axis=0)
+    top = max(scores.tolist(), default=1.0) or 1.0
+    return [s / top for s in scores.tolist()]
+
+
+def test_sentences_ranked_together_get_the_same_floats_as_ranked_one_case_at_a_time():
+    """The batched TextRank (bigrams as numbers, a week's cases in one array) gives each case the
+    scores of a loop over its sentences, bit for bit; so does summarise_all the summaries of summarise."""
+    import random
+    from pathlib import Path
+
+    from digests.summary import _bigram_codes, _centralities, centrality, split_sentences, summarise, summarise_all
+
+    rng = random.Random(7)
+    root = Path(__file__).resolve().parent.parent / "data"
+    sentences = [s for path in sorted(root.glob("samples/*.txt"))[:6] for s in split_sentences(path.read_text(encoding="utf-8"))]
+    # Cases of 0 to 80 sentences: real ones, and short ones of few characters that share many bigrams or none.
+    groups = [rng.sample(sentences, rng.choice([1, 2, 5, 19, 40, 80])) for _ in range(12)]
+    groups += [["".join(rng.choice("甲乙丙丁，") for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 12))] for _ in range(300)]
+    owner, bigram = _bigram_codes([s for group in groups for s in group])
+    together = _centralities(owner, bigram, [len(group) for group in groups])
+    assert together == [_loop_centrality(group) for group in groups]
+    assert centrality(groups[0]) == _loop_centrality(groups[0]) and centrality([]) == []
+    assert any(0 < score < 1 for ranks in together for score in ranks)  # not all ones: the weights were put to the test
+    cases = [("".join(group), rng.choice(["", "企业开办", group[0][:12]])) for group in groups[:12]] + [("", ""), ("一、标题", "")]
+    assert summarise_all(cases) == [summarise(body, title) for body, title in cases]
+
+
 def test_figures_sit_beside_the_corpus_best_figure_of_the_same_measure(db):
     add_cases(db, [{"title": "企业开办提速", "body": BODY}])
     digest = build_digest(db, WEEK)
