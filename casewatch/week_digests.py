@@ -30,18 +30,19 @@ def digest_basis(states: dict[str, str], week: str) -> str:
 
 def write_digest(
     db_path: Path, week: str, digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai", base_url: str | None = None,
-    db: sqlite_utils.Database | None = None, states: dict[str, str] | None = None,
+    db: sqlite_utils.Database | None = None, states: dict[str, str] | None = None, earlier: digests.EarlierCases | None = None,
 ) -> Path:
     """Write the week's Markdown and HTML digest, recording what it was written from; return the Markdown path.
 
     `db` is the store at `db_path` already open, and `states` its `reports.week_states` read before
     this call: `write_digests` reads them once for all its weeks (opening the store, with its schema
-    check, and reading every week's state took 19 ms a week under the profiler: 1.5 s for 80 weeks).
+    check, and reading every week's state took 19 ms a week under the profiler: 1.5 s for 80 weeks);
+    `earlier` the store's cases, read once (`digests.EarlierCases`).
     """
     db = store.open_db(db_path) if db is None else db
     # Read before writing: a case added meanwhile makes the digest stale.
     basis = digest_basis(reports.week_states(db) if states is None else states, week)
-    path = digests.write_digest(db, week, digest_dir, simplified=simplified, tz=tz, base_url=base_url)
+    path = digests.write_digest(db, week, digest_dir, simplified=simplified, tz=tz, base_url=base_url, earlier=earlier)
     reports.set_digest_basis(db, week, basis)
     return path
 
@@ -74,6 +75,7 @@ def write_digests(
     # is written, the states are as old as write_digest's own would be, or older (then stale, not wrong).
     db = store.open_db(db_path)
     mine = {**options, "db": db, "states": reports.week_states(db)}
+    mine["earlier"] = digests.EarlierCases(db)  # read after the states: a case stored between is in it, its digest stale
     if workers < 1 or len(weeks) < DIGESTS_FOR_A_WORKER:
         return [write_digest(db_path, week, digest_dir, **mine) for week in weeks]
     paths: dict[str, Path] = {}

@@ -254,6 +254,22 @@ def test_a_case_listed_in_an_earlier_week_points_to_that_digest(db):
     assert "另见：[往期周报 2026-W47（省营商办网站）]" in text
 
 
+def test_earlier_cases_read_once_give_each_week_the_digest_its_own_reads_give(db):
+    """`EarlierCases` (the store's cases read once for many weeks' digests) points to the same earlier
+    digests as each week's own query, the weeks taken in order, backwards or repeated."""
+    from digests import EarlierCases
+
+    for number, week in enumerate(["2026-W44", "2026-W45", "2026-W46", "2026-W47"]):
+        add_cases(db, [{"title": f"企业开办一日办结{'' if number % 2 else '（续）'}"}, {"title": f"第{number}周的另一个案例"}],
+                  source=f"s{number}", title=f"第{number}个网站", week=week)  # fmt: skip
+    add_cases(db, [{"title": "陕西省：企业开办一日办结"}, {"title": "浙江省：企业开办一日办结（续）"}], source="other", title="丙汇编")
+    earlier = EarlierCases(db)
+    weeks = ["2026-W45", "2026-W47", WEEK, "2026-W46", WEEK, "2026-W44"]
+    texts = [render_markdown(build_digest(db, week, earlier=earlier)) for week in weeks]
+    assert texts == [render_markdown(build_digest(db, week)) for week in weeks]
+    assert texts[2].count("往期周报") >= 2  # the week's cases were seen before: the earlier cases were put to the test
+
+
 def test_review_lists_unclassified_cases_with_top_three_guesses_and_low_confidence_ones(db):
     add_cases(db, [
         {"title": "说不清的案例", "indicator": None, "confidence": 0.38},
