@@ -47,6 +47,19 @@ def write_digest(
     return path
 
 
+# A worker process's store, weeks' states and cases, read at its first week (the pool lives for one
+# write_digests call, so they are as old as the calling process's own, or younger).
+_WORKER: dict = {}
+
+
+def _write_in_worker(db_path: Path, week: str, digest_dir: Path, **options) -> Path:
+    """`write_digest` in a worker process, the store opened and read once for all the weeks it writes."""
+    if _WORKER.get("path") != db_path:
+        db = store.open_db(db_path)
+        _WORKER.update(path=db_path, db=db, states=reports.week_states(db), earlier=digests.EarlierCases(db))
+    return write_digest(db_path, week, digest_dir, **options, db=_WORKER["db"], states=_WORKER["states"], earlier=_WORKER["earlier"])
+
+
 def write_digests(
     db_path: Path, weeks: Sequence[str], digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai",
     base_url: str | None = None, workers: int | None = None,
@@ -85,7 +98,7 @@ def write_digests(
 
         def feed() -> None:
             while (week := take()) is not None:
-                paths[week] = pool.submit(write_digest, db_path, week, digest_dir, **options).result()
+                paths[week] = pool.submit(_write_in_worker, db_path, week, digest_dir, **options).result()
 
         fed = [feeders.submit(feed) for _ in range(workers)]
         while (week := take()) is not None:
