@@ -18,7 +18,7 @@ import sqlite_utils
 import store
 from store import reports
 
-from .build import Digest, Entry, FailedDocument, Section, SourceStatus, build_digest, previous_weeks
+from .build import Digest, EarlierCases, Entry, FailedDocument, Section, SourceStatus, build_digest, previous_weeks
 from .errors import explain_error
 from .mail import MailConfigError, MailSettings, SendOutcome, mail_settings, send_digest, send_reader_digest
 from .readers import Reader, reader_digest, row_wanted
@@ -28,6 +28,7 @@ from .weeks import parse_week, week_of, week_range
 
 __all__ = [
     "Digest",
+    "EarlierCases",
     "Entry",
     "FailedDocument",
     "MailConfigError",
@@ -81,13 +82,15 @@ def write_digest(
     simplified: bool = False,
     tz: str = "Asia/Shanghai",
     base_url: str | None = None,
+    earlier: EarlierCases | None = None,
 ) -> Path:
     """Build the digest of a week from the store, write its Markdown and HTML files; return the Markdown path.
 
     The HTML file is beside it (`path.with_suffix(".html")`). Safe to call again: an
     unchanged digest changes nothing, and a digest already e-mailed stays marked sent.
+    `earlier` is the store's cases read once for many weeks' digests (see `build_digest`).
     """
-    return save_digest(db, build_digest(db, week, simplified=simplified, tz=tz, base_url=base_url), directory)
+    return save_digest(db, build_digest(db, week, simplified=simplified, tz=tz, base_url=base_url, earlier=earlier), directory)
 
 
 @dataclass

@@ -152,6 +152,77 @@ def test_figures_that_matter_are_found_measured_and_highlighted():
     assert find_figures("壓縮至三個工作日")[0].value == 3.0
 
 
+def test_figure_searches_skipped_by_their_prefilter_would_have_found_nothing():
+    """`FIGURE_NEEDS` only skips searches: on every sentence of the samples and corpus, and on texts
+    made to hold each pattern's matches, every pattern finds what it finds without the prefilter."""
+    from pathlib import Path
+
+    from digests.summary import FIGURE_NEEDS, FIGURE_RES, figure_count, find_figures, split_sentences
+    from zhtext import to_simplified
+
+    root = Path(__file__).resolve().parent.parent / "data"
+    texts = [s for path in sorted(root.glob("samples/*.txt")) + sorted(root.glob("corpus/*.txt")) for s in split_sentences(path.read_text(encoding="utf-8"))]
+    texts += ["由原来的3个环节整合为1个环节", "只需1个工作日", "仅2天", "全程免费", "零跑动", "压缩了约40%", "三个工作日内办结", "半天即可拿证"]
+    found = [0] * len(FIGURE_RES)
+    assert len(FIGURE_NEEDS) == len(FIGURE_RES)
+    for text in map(to_simplified, texts):
+        for k, (pattern, needs) in enumerate(zip(FIGURE_RES, FIGURE_NEEDS)):
+            matches = [m.span() for m in pattern.finditer(text)]
+            found[k] += len(matches)
+            assert needs.search(text) or not matches, (pattern.pattern, text)
+        assert figure_count(text) == len(find_figures(text))
+    assert all(found) and sum(found) > 60, found  # figures of every kind: each prefilter was put to the test
+
+
+def _loop_centrality(sentences: list[str], iterations: int = 30, damping: float = 0.85) -> list[float]:
+    """TextRank as it was written before it was batched: a Python loop over each two sentences' bigram sets."""
+    import math
+    import re
+
+    import numpy as np
+
+    grams = [(lambda bare: {bare[i : i + 2] for i in range(len(bare) - 1)})(re.sub(r"[\s\W_]+", "", s)) for s in sentences]
+    n = len(grams)
+    weights = np.zeros((n, n))
+    logs = [math.log(len(g)) if len(g) > 1 else None for g in grams]
+    for i in range(n):
+        for j in range(i + 1, n):
+            if logs[i] is not None and logs[j] is not None and (shared := len(grams[i] & grams[j])):
+                weights[i, j] = weights[j, i] = shared / (logs[i] + logs[j])
+    totals = np.zeros(n)
+    for j in range(n):
+        totals += weights[:, j]
+    totals[totals == 0.0] = 1.0
+    scores = np.ones(n)
+    for _ in range(iterations):
+        scores = (1 - damping) + damping * np.add.reduce(weights * scores[:, None] / totals[:, None], axis=0)
+    top = max(scores.tolist(), default=1.0) or 1.0
+    return [s / top for s in scores.tolist()]
+
+
+def test_sentences_ranked_together_get_the_same_floats_as_ranked_one_case_at_a_time():
+    """The batched TextRank (bigrams as numbers, a week's cases in one array) gives each case the
+    scores of a loop over its sentences, bit for bit; so does summarise_all the summaries of summarise."""
+    import random
+    from pathlib import Path
+
+    from digests.summary import _bigram_codes, _centralities, centrality, split_sentences, summarise, summarise_all
+
+    rng = random.Random(7)
+    root = Path(__file__).resolve().parent.parent / "data"
+    sentences = [s for path in sorted(root.glob("samples/*.txt"))[:6] for s in split_sentences(path.read_text(encoding="utf-8"))]
+    # Cases of 0 to 80 sentences: real ones, and short ones of few characters that share many bigrams or none.
+    groups = [rng.sample(sentences, rng.choice([1, 2, 5, 19, 40, 80])) for _ in range(12)]
+    groups += [["".join(rng.choice("甲乙丙丁，") for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 12))] for _ in range(300)]
+    owner, bigram = _bigram_codes([s for group in groups for s in group])
+    together = _centralities(owner, bigram, [len(group) for group in groups])
+    assert together == [_loop_centrality(group) for group in groups]
+    assert centrality(groups[0]) == _loop_centrality(groups[0]) and centrality([]) == []
+    assert any(0 < score < 1 for ranks in together for score in ranks)  # not all ones: the weights were put to the test
+    cases = [("".join(group), rng.choice(["", "企业开办", group[0][:12]])) for group in groups[:12]] + [("", ""), ("一、标题", "")]
+    assert summarise_all(cases) == [summarise(body, title) for body, title in cases]
+
+
 def test_figures_sit_beside_the_corpus_best_figure_of_the_same_measure(db):
     add_cases(db, [{"title": "企业开办提速", "body": BODY}])
     digest = build_digest(db, WEEK)
@@ -181,6 +252,22 @@ def test_a_case_listed_in_an_earlier_week_points_to_that_digest(db):
     add_cases(db, [{"title": "陕西省：企业开办一日办结", "body": "另一份汇编里的同一个案例。企业开办压缩至1天。"}], source="other", title="丙汇编")
     text = render_markdown(build_digest(db, WEEK))
     assert "另见：[往期周报 2026-W47（省营商办网站）]" in text
+
+
+def test_earlier_cases_read_once_give_each_week_the_digest_its_own_reads_give(db):
+    """`EarlierCases` (the store's cases read once for many weeks' digests) points to the same earlier
+    digests as each week's own query, the weeks taken in order, backwards or repeated."""
+    from digests import EarlierCases
+
+    for number, week in enumerate(["2026-W44", "2026-W45", "2026-W46", "2026-W47"]):
+        add_cases(db, [{"title": f"企业开办一日办结{'' if number % 2 else '（续）'}"}, {"title": f"第{number}周的另一个案例"}],
+                  source=f"s{number}", title=f"第{number}个网站", week=week)  # fmt: skip
+    add_cases(db, [{"title": "陕西省：企业开办一日办结"}, {"title": "浙江省：企业开办一日办结（续）"}], source="other", title="丙汇编")
+    earlier = EarlierCases(db)
+    weeks = ["2026-W45", "2026-W47", WEEK, "2026-W46", WEEK, "2026-W44"]
+    texts = [render_markdown(build_digest(db, week, earlier=earlier)) for week in weeks]
+    assert texts == [render_markdown(build_digest(db, week)) for week in weeks]
+    assert texts[2].count("往期周报") >= 2  # the week's cases were seen before: the earlier cases were put to the test
 
 
 def test_review_lists_unclassified_cases_with_top_three_guesses_and_low_confidence_ones(db):
