@@ -106,7 +106,9 @@ def test_a_run_killed_at_random_points_ends_as_one_uninterrupted_run(project, pr
 
         killed = kill_at_random_points(project, env, logs, random.Random(SEED), duration, save_time, handler)
         final = Command(project, ["run", "--week", WEEK], env, logs / "final.log")
-        assert final.finish() == 0, final.output()
+        code = final.finish()
+        # 0, or 1 when a kill fell while the digest was being handed to the server (checked below).
+        assert code == 0 or (code == 1 and "may have been sent" in final.output()), final.output()
     finally:
         controller.stop()
 
@@ -125,13 +127,14 @@ def test_a_run_killed_at_random_points_ends_as_one_uninterrupted_run(project, pr
     assert {int(r["owner"].split(":")[1]) for r in interrupted} <= set(killed)
     assert runs[-1]["status"] == "ok"
     # The digest was e-mailed once. (A kill in the few milliseconds between recording the
-    # hand-over and the server's reply would leave it unsent and flagged, never sent twice.)
+    # hand-over and the server's reply would leave it unsent and flagged, never sent twice; the
+    # last run then says so and exits 1, as a configured send that did not succeed does.)
     sent = db["digests"].get(WEEK)
     if sent["sent_at"]:
-        assert len(handler.messages) == 1
+        assert code == 0 and len(handler.messages) == 1
         assert email.message_from_bytes(handler.messages[0][1], policy=policy.default)["Subject"] == expected["digest"][0][1]
     else:
-        assert sent["handed_over"] and len(handler.messages) <= 1 and "may have been sent" in final.output()
+        assert code == 1 and sent["handed_over"] and len(handler.messages) <= 1 and "may have been sent" in final.output()
 
 
 class Holding(Recorder):
