@@ -53,6 +53,7 @@ REASONS: tuple[tuple[str, re.Pattern], ...] = (
     ("通知公告", re.compile(r"通知|公告|公示|通报|批复|复函|答复|决定|的函|名单|启事|预案")),
 )
 OTHER_NEWS = "其他新闻"
+PENALTY_TITLE = dict(REASONS)["行政处罚"]
 # A news title that names a reform of the business environment, one of its measures or an effect in
 # time: what a reform told as news is headed with ("北京实施237项改革 优化营商环境", "我国全面取消制造业
 # 领域外资准入限制", "通关新政落地首日 排队不超半小时"). Such a page reads like news, not like the corpus's
@@ -160,11 +161,26 @@ GROWTH = re.compile(r"(比上年|同比|比上月|环比)(增长|下降|上涨|�
 MIN_GROWTH_FIGURES = 8  # growth figures in a page's head from which it reads as a statistics release
 
 
+def _title(title: str | None) -> str:
+    """A title normalised, at most `MAX_TITLE_CHARS` of it."""
+    return normalise((title or "")[:MAX_TITLE_CHARS])
+
+
+def _title_unseries(title: str | None) -> str:
+    """A normalised title without its 【series】 name ("【坚持高质量发展调研行】辽宁：优化营商环境" is no
+    leader's visit)."""
+    return re.sub(r"【[^】]*】", "", _title(title))
+
+
 def _title_head(title: str | None) -> str:
-    """A title with the documents it names in 《》 blanked out and its 【series】 name dropped
-    ("【坚持高质量发展调研行】辽宁：优化营商环境" is no leader's visit)."""
-    head = re.sub(r"《[^》]*》", "《》", normalise((title or "")[:MAX_TITLE_CHARS]))
-    return re.sub(r"【[^】]*】", "", head)
+    """A normalised title with the documents it names in 《》 blanked out and its 【series】 name dropped."""
+    return re.sub(r"《[^》]*》", "《》", _title_unseries(title))
+
+
+def _density(pattern: re.Pattern, text: str) -> float:
+    """Matches of `pattern` per 1,000 characters of a page's normalised head."""
+    body = normalise((text or "")[:GATE_CHARS])
+    return len(pattern.findall(body)) * 1000 / max(1, len(body))
 
 
 def strong_reason(title: str | None, text: str = "") -> str | None:
@@ -175,10 +191,10 @@ def strong_reason(title: str | None, text: str = "") -> str | None:
             if reason == "行政处罚" and PENALTY_POLICY.search(head):
                 continue  # a rule about penalties, not a penalty
             return reason
-    series = "".join(re.findall(r"【([^】]*)】", normalise((title or "")[:MAX_TITLE_CHARS])))
-    if series and dict(REASONS)["行政处罚"].search(series):
+    whole = _title(title)
+    series = "".join(re.findall(r"【([^】]*)】", whole))
+    if series and PENALTY_TITLE.search(series):
         return "行政处罚"  # "【环保部公布2014减排核查处罚结果】四市两集团被限批"
-    whole = normalise((title or "")[:MAX_TITLE_CHARS])
     opening = normalise((text or "")[:150])
     if (EDITORIAL_TITLE.search(whole) or (FOREIGN_TITLE.search(head) and not CHINA_TITLE.search(head))
             or INTERVIEW_OPENING.search(opening)):
@@ -204,49 +220,44 @@ def title_names_other_news(title: str | None) -> bool:
 
 def names_measures(text: str) -> bool:
     """Whether a page's head speaks of measures and their effect (`MEASURE_WORDS`, dense enough)."""
-    body = normalise((text or "")[:GATE_CHARS])
-    return len(MEASURE_WORDS.findall(body)) * 1000 >= MIN_MEASURE_DENSITY * max(1, len(body))
+    return _density(MEASURE_WORDS, text) >= MIN_MEASURE_DENSITY
 
 
 def title_names_reform(title: str | None) -> bool:
     """Whether a news title names a reform (its 【series】 name aside)."""
-    head = re.sub(r"【[^】]*】", "", normalise((title or "")[:MAX_TITLE_CHARS]))
+    head = _title_unseries(title)
     return bool(REFORM_TITLE.search(head))
 
 
 def title_names_other_topic(title: str | None) -> bool:
     """Whether a title is about a field outside the business environment (health care, household
     registration, the army, forestry …) and names nothing of the business environment."""
-    head = re.sub(r"【[^】]*】", "", normalise((title or "")[:MAX_TITLE_CHARS]))
+    head = _title_unseries(title)
     return bool(DOMINANT_TOPIC_TITLE.search(head)) or (bool(OTHER_TOPIC_TITLE.search(head)) and not BUSINESS_TITLE.search(head))
 
 
 def names_business(text: str) -> bool:
     """Whether a page's head speaks of the business environment (`BUSINESS_WORDS`, at least
     `MIN_BAND_BUSINESS_DENSITY` per 1,000 characters)."""
-    body = normalise((text or "")[:GATE_CHARS])
-    return len(BUSINESS_WORDS.findall(body)) * 1000 >= MIN_BAND_BUSINESS_DENSITY * max(1, len(body))
+    return _density(BUSINESS_WORDS, text) >= MIN_BAND_BUSINESS_DENSITY
 
 
 def title_names_business_policy(title: str | None) -> bool:
     """Whether a title announces a policy document on the business environment (`POLICY_TITLE` and
     `BUSINESS_TITLE`, the document's name included)."""
-    head = re.sub(r"【[^】]*】", "", normalise((title or "")[:MAX_TITLE_CHARS]))
+    head = _title_unseries(title)
     return bool(POLICY_TITLE.search(head)) and bool(BUSINESS_TITLE.search(head))
 
 
 def body_names_business_measures(text: str) -> bool:
     """Whether a page's head is dense both in measure words and in the business environment's words
     (`MEASURE_WORDS`, `BUSINESS_WORDS`, each `MIN_BODY_DENSITY` per 1,000 characters)."""
-    body = normalise((text or "")[:GATE_CHARS])
-    size = max(1, len(body))
-    return (len(MEASURE_WORDS.findall(body)) * 1000 >= MIN_BODY_DENSITY * size
-            and len(BUSINESS_WORDS.findall(body)) * 1000 >= MIN_BODY_DENSITY * size)
+    return _density(MEASURE_WORDS, text) >= MIN_BODY_DENSITY and _density(BUSINESS_WORDS, text) >= MIN_BODY_DENSITY
 
 
 def reason_for(title: str | None, text: str) -> str:
     """The kind of non-case page, in a few words ("会议报道", "统计公报" …)."""
-    head = normalise((title or "")[:MAX_TITLE_CHARS])
+    head = _title(title)
     opening = normalise((text or "")[:200])
     for where in (head, opening):
         for reason, pattern in REASONS:
@@ -299,7 +310,7 @@ def policy_texts(folder: Path = POLICY_SAMPLE) -> list[str]:
 
 def gate_text(title: str | None, text: str) -> str:
     """Normalised title and the head of the body: what the gate reads of a page."""
-    title = normalise((title or "")[:MAX_TITLE_CHARS])
+    title = _title(title)
     body = normalise((text or "")[:GATE_CHARS])
     return f"{title}\n{body}" if title else body
 

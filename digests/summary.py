@@ -331,25 +331,32 @@ def mark_figures(text: str) -> Summary:
     return Summary(tuple(parts))
 
 
-def figure_count(text: str) -> int:
-    """How many figures `find_figures` finds in `text` (without measuring them)."""
+def _distinct_figures(text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """`text` in Simplified, and the (start, end, words as shown) of its figures, in order, once each."""
     simple = to_simplified(text)
     original = text if len(text) == len(simple) else simple
-    return len({" ".join(original[start:end].split()) for start, end in _spans(simple)})
-
-
-def find_figures(text: str) -> list[Figure]:
-    """The benchmark figures a text states ("压缩至0.5个工作日", "零费用", "1天办结"), in order, once each."""
-    simple = to_simplified(text)
-    original = text if len(text) == len(simple) else simple
-    seen, figures = set(), []
+    seen, found = set(), []
     for start, end in _spans(simple):
         shown = " ".join(original[start:end].split())
         if shown not in seen:
             seen.add(shown)
-            opening = max(simple.rfind(mark, 0, start) for mark in "。！？；!?;\n") + 1
-            context = simple[max(opening, start - CONTEXT) : start]
-            figures.append(replace(measure(simple[start:end]), text=shown, context=context))
+            found.append((start, end, shown))
+    return simple, found
+
+
+def figure_count(text: str) -> int:
+    """How many figures `find_figures` finds in `text` (without measuring them)."""
+    return len(_distinct_figures(text)[1])
+
+
+def find_figures(text: str) -> list[Figure]:
+    """The benchmark figures a text states ("压缩至0.5个工作日", "零费用", "1天办结"), in order, once each."""
+    simple, found = _distinct_figures(text)
+    figures = []
+    for start, end, shown in found:
+        opening = max(simple.rfind(mark, 0, start) for mark in "。！？；!?;\n") + 1
+        context = simple[max(opening, start - CONTEXT) : start]
+        figures.append(replace(measure(simple[start:end]), text=shown, context=context))
     return figures
 
 
