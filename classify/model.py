@@ -18,7 +18,7 @@ import sklearn
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from .features import Features
+from .features import Features, shared_tokens
 from .taxonomy import SLUGS
 from .text import normalise
 
@@ -227,6 +227,7 @@ class Classifier:
         # float32 halves the artefact; the explanations read the same array.
         base.coef_ = np.asarray(base.coef_, dtype=np.float32)
         self._explaining = self.features.explaining_words()
+        self._names = self._mean_coef = None  # caches of the previous fit
         return self
 
     # -- prediction ----------------------------------------------------------
@@ -248,8 +249,17 @@ class Classifier:
         A non-case keeps its scores (for whoever looks into it) but gets no primary or
         secondary indicator.
         """
+        with shared_tokens():  # the gate and the model cut and normalise each text once between them
+            return self._predict_many(items)
+
+    def _predict_many(self, items: Sequence[tuple[str | None, str]]) -> list[Decision]:
+        """`predict_many` inside one `shared_tokens()` block."""
         scores, shares, X = self.score_many(items)
-        decisions = [self.decide(scores[i], shares[i], X[i]) for i in range(len(scores))]
+        X = X.tocsr() if X is not None else X
+        decisions = [
+            self._decide(scores[i], shares[i], X.indices[X.indptr[i] : X.indptr[i + 1]], X.data[X.indptr[i] : X.indptr[i + 1]])
+            for i in range(len(scores))
+        ]
         if getattr(self, "gate", None) is not None and decisions:
             bounded = [(title, bounded_text(text or "", self.settings)) for title, text in items]
             for d, (is_case, p, reason) in zip(decisions, self.gate.judge(bounded)):
@@ -305,6 +315,11 @@ class Classifier:
 
     def decide(self, scores: np.ndarray, share: np.ndarray, x: Any) -> Decision:
         """Turn combined scores into primary, secondary, abstention and terms."""
+        x = x.tocsr()
+        return self._decide(scores, share, x.indices, x.data)
+
+    def _decide(self, scores: np.ndarray, share: np.ndarray, indices: np.ndarray, values: np.ndarray) -> Decision:
+        """`decide` on an article's vector given as its column indices and values."""
         s = self.settings
         top = int(scores.argmax())
         confidence = float(scores[top])
@@ -315,7 +330,7 @@ class Classifier:
             confidence=confidence,
             scores={slug: float(v) for slug, v in zip(SLUGS, scores)},
             secondary=secondary,
-            terms=self.explain(x, top),
+            terms=self._explain(indices, values, top),
         )
 
     def _weights(self, row: int) -> np.ndarray:
@@ -333,23 +348,32 @@ class Classifier:
         words and place names are never shown.
         """
         x = x.tocsr()
+        return self._explain(x.indices, x.data, row)
+
+    def _explain(self, indices: np.ndarray, values: np.ndarray, row: int) -> list[str]:
+        """`explain` on an article's vector given as its column indices and values."""
         n = self.features.n_words
-        idx = x.indices[x.indices < n]
-        idx = idx[self._explaining[idx]]
+        keep = indices < n
+        keep[keep] = self._explaining[indices[keep]]
+        idx, vals = indices[keep], values[keep]
         if not len(idx):
             return []
-        coef = self._linear().coef_[:, :n]
-        vals = x[0, idx].toarray().ravel()
-        contrib = vals * (self._weights(row)[idx] - coef[:, idx].mean(axis=0))
+        contrib = vals * (self._weights(row)[idx] - self._mean_weights()[idx])
         names = self._word_names()
         terms: list[str] = []
-        for k in np.argsort(-contrib):
+        for k in np.argsort(-contrib, kind="stable"):  # ties by column (by word)
             if contrib[k] <= 0 or len(terms) >= self.settings.max_terms:
                 break
             name = names[idx[k]]
             if not any(name in t or t in name for t in terms):
                 terms.append(name)
         return terms
+
+    def _mean_weights(self) -> np.ndarray:
+        """Every indicator's mean weight of each word column (computed once per process, not pickled)."""
+        if getattr(self, "_mean_coef", None) is None:
+            self._mean_coef = self._linear().coef_[:, : self.features.n_words].mean(axis=0)
+        return self._mean_coef
 
     def _word_names(self) -> list[str]:
         """Word of each word column (built once per process, not pickled)."""
@@ -377,6 +401,7 @@ class Classifier:
         state = dict(self.__dict__)
         state.pop("out_of_fold", None)
         state.pop("_names", None)
+        state.pop("_mean_coef", None)
         return state
 
     def save(self, path: str | Path) -> None:

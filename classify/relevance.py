@@ -378,9 +378,18 @@ class RelevanceGate:
         return float(min(0.5, ranked[k] - 1e-9))
 
     def _p(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated probability of "case" for gate texts."""
+        """Calibrated probability of "case" for gate texts: `self.estimator.predict_proba(X)[:, True]`
+        with the folds' margins taken in one product (the mean of each fold's calibrated
+        probability, as scikit-learn takes it)."""
         X = self.features.transform(texts)
-        return self.estimator.predict_proba(X)[:, list(self.estimator.classes_).index(True)]
+        folds = self.estimator.calibrated_classifiers_
+        if list(self.estimator.classes_) != [False, True] or any(f.method != "sigmoid" for f in folds):
+            return self.estimator.predict_proba(X)[:, list(self.estimator.classes_).index(True)]
+        margins = X @ np.vstack([f.estimator.coef_ for f in folds]).T + np.concatenate([f.estimator.intercept_ for f in folds])
+        p = np.zeros(X.shape[0])
+        for k, fold in enumerate(folds):
+            p += fold.calibrators[0].predict(margins[:, k])
+        return p / len(folds)
 
     def probability(self, items: Sequence[tuple[str | None, str]]) -> np.ndarray:
         """Probability that each (title, text) is a reform case: the mean of the head's and the

@@ -76,3 +76,73 @@ def test_predict_many_on_nothing_and_on_empty_texts(clf):
     decisions = clf.predict_many([(None, ""), ("", "   "), ("获得电力", "")])
     assert [d.primary for d in decisions[:2]] == [None, None]
     assert all(len(d.scores) == 18 for d in decisions)
+
+
+# -- the fast paths give the slow paths' answers (issue 23) -----------------------------------
+
+
+def test_nfkc_folds_as_unicodedata_does_on_every_bmp_character_and_real_text():
+    import random
+    import unicodedata
+
+    from classify.text import nfkc
+
+    every = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF)
+    tricky = ["Ａ\u0301ｂ\u0308", "\u1100\u1161\u11a8", "ｶﾞﾊﾟ", "e\u0301①…（）", "\uff21\u0327\u0301", "㍿㈱℡", ""]
+    rng = random.Random(23)
+    noise = ["".join(chr(rng.choice([rng.randrange(0x3000, 0x3400), rng.randrange(0xFF00, 0xFFF0),
+                                     rng.randrange(0x300, 0x370), rng.randrange(0x1100, 0x11FF)])) for _ in range(12))
+             for _ in range(2000)]
+    from pathlib import Path
+
+    real = [p.read_text(encoding="utf-8") for p in sorted(Path("data/samples").glob("*.txt"))]
+    for text in [every, *tricky, *noise, *real]:
+        assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_normalise_remembers_within_a_block_and_answers_the_same():
+    from classify.text import _normalise, normalise, remembering
+
+    text = "營商環境（第二期）：企業開辦　１個工作日…"
+    with remembering():
+        first = normalise(text)
+        assert normalise(text) is first  # from memory
+    assert normalise(text) == first == _normalise(text)
+    assert normalise(text) is not first  # the memo ends with its block
+
+
+def test_weighing_counts_in_place_equals_each_block_weighted_apart(clf):
+    import scipy.sparse as sp
+
+    from classify.features import tfidf
+
+    features = clf.features
+    texts = ["一网通办企业开办，全程网办", "", "不动产登记一窗受理" * 3, "纳税缴费一次办，电子税务局"]
+    counts = features.counts(texts)
+    apart = sp.hstack([tfidf(counts[:, : features.n_words], features.words.idf_),
+                       tfidf(counts[:, features.n_words :], features.chars.idf_)], format="csr")
+    np.testing.assert_allclose(features.weigh(counts).toarray(), apart.toarray(), rtol=1e-12, atol=1e-15)
+    assert (features.weigh(counts)[1].nnz, counts.nnz > 0) == (0, True)
+
+
+def test_counting_words_skips_the_filter_and_counts_what_the_filter_keeps(clf):
+    from classify.text import tokenize
+
+    words = clf.features.words
+    texts = ["2024年，企业开办1天办结；A级纳税人 100%网办。", "", "一网通办"]
+    expected = np.zeros((len(texts), len(words.vocabulary_)))
+    for row, text in enumerate(texts):
+        for word in tokenize(text):
+            if word in words.vocabulary_:
+                expected[row, words.vocabulary_[word]] += 1
+    np.testing.assert_array_equal(words.counts(texts).toarray(), expected)
+
+
+def test_the_gates_probability_in_one_product_is_scikit_learns(clf):
+    from classify.relevance import gate_text
+
+    items = [("优化营商环境 企业开办一日办结", "某市推行企业开办“一网通办”，办理时间压减至1个工作日。"),
+             ("国务院常务会议", "会议听取了关于…的汇报。"), (None, "")]
+    texts = [gate_text(t, x) for t, x in items]
+    X = clf.gate.features.transform(texts)
+    np.testing.assert_array_equal(clf.gate._p(texts), clf.gate.estimator.predict_proba(X)[:, 1])
