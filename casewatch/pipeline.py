@@ -21,7 +21,7 @@ from types import TracebackType
 import classify
 import digests
 import store
-from classify.features import shared_tokens
+from classify.text import remembering
 from scrapers import Article, SourceResult, collect_file, collect_source
 from scrapers.feed import collect_feed
 from scrapers.mailbox import collect_mailbox
@@ -344,12 +344,12 @@ def classify_pending(
             continue
         model = model or load_classifier(db_path, model_path)
         decisions = []
-        for start in range(0, len(batch), PREDICT_PART):
-            with shared_tokens():  # the gate and the model cut each paragraph once between them
+        with remembering():  # a body normalised for the model is not normalised again for its reform's signals
+            for start in range(0, len(batch), PREDICT_PART):
                 decisions += model.predict_many([(row["title"], row["body"]) for row in batch[start : start + PREDICT_PART]])
-        store.save_decisions(
-            db, {row["id"]: d.as_json(row["id"]) | {"confidence": d.confidence} for row, d in zip(batch, decisions)}, claimer
-        )
+            store.save_decisions(
+                db, {row["id"]: d.as_json(row["id"]) | {"confidence": d.confidence} for row, d in zip(batch, decisions)}, claimer
+            )
         scored += len(batch)  # scored, even if someone wrote a decision first: the count shows double work
         if progress:
             progress(scored, max(total, scored))
