@@ -159,6 +159,29 @@ PENALTY_BODY = re.compile(r"当事人")
 PENALTY_PARTS = re.compile(r"违法事实|违法行为|处罚如下|行政处罚决定|罚款|责令")
 GROWTH = re.compile(r"(比上年|同比|比上月|环比)(增长|下降|上涨|提高|回落)|增长[0-9.]+%|下降[0-9.]+%")
 MIN_GROWTH_FIGURES = 8  # growth figures in a page's head from which it reads as a statistics release
+# A listing (列表页): a column's index, a portal's home page, a list of links read as if it were an article.
+# Where the HTML is gone its shape still shows: line after line of short link texts, each with its date
+# ("[招标动态] 衢州出台招投标投诉处理办法 2011-09-27", "2017-10-14区域品牌化 浙江绍兴…", or the date on a line
+# of its own under the title), a title cut short ("笔记本电脑采购项目成交通...07-22"),
+# and next to no sentence. An article has sentences; a compilation's table of contents or a list of
+# measures ("●“一窗通办”再提速(推出即审即办方式…);", the corpus's bullets) has no dates or cut titles
+# on its lines, and cases with sentences under it.
+LISTING = "列表页"
+SENTENCE = re.compile(r"[。；]")  # a question or an exclamation can be a link's title ("如何寻找供应商？")
+LISTING_DATE = (r"(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?|[\[(（]?\d{1,2}[-/.]\d{1,2}[\])）]?"
+                r"|[\[(（](?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?[\])）])")
+LISTING_ITEM = re.compile(
+    LISTING_DATE + r"\s*$"  # a date after the title
+    r"|^[\[(（]?(?:(?:19|20)\d{2}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}日?[\])）]?"  # a date before it
+    r"|(?:…|\.{3})$|^\[[^\]]{2,10}\]"  # a title cut short, a [column] tag (a bullet is no mark: measures have them)
+)
+BARE_DATE = re.compile(r"^\s*" + LISTING_DATE + r"\s*$")  # a link's date on the line under it
+TEXT_LINE = re.compile(r"[\u4e00-\u9fff].*[\u4e00-\u9fff]")  # a line of words (not a bare date, not markup)
+MAX_ITEM_CHARS = 60  # a link's text is a title: longer lines are prose
+MIN_LISTING_LINES = 8  # lines of words in a page's head, at least
+MIN_LISTING_ITEMS = 5
+MIN_LISTING_SHARE = 0.3  # of a page's lines of words that are marked items
+MAX_LISTING_PROSE = 0.2  # of the characters of those lines in sentences
 
 
 def _title(title: str | None) -> str:
@@ -183,8 +206,31 @@ def _density(pattern: re.Pattern, text: str) -> float:
     return len(pattern.findall(body)) * 1000 / max(1, len(body))
 
 
+def is_listing(text: str) -> bool:
+    """Whether a page's head is a list of links (a column's index, a home page) rather than an article.
+
+    Of its lines of words (a table's cells, tab-separated, count as lines), at least `MIN_LISTING_ITEMS`
+    and `MIN_LISTING_SHARE` are short items marked as a list's (a date before or after or on the next
+    line, a title cut short, a [column] tag), and under `MAX_LISTING_PROSE` of their text is
+    in sentences."""
+    lines = [line.strip() for line in re.split(r"[\n\t]", (text or "")[:GATE_CHARS]) if line.strip()]
+    words = [i for i, line in enumerate(lines) if TEXT_LINE.search(line)]
+    if len(words) < MIN_LISTING_LINES:
+        return False
+    if sum(len(lines[i]) for i in words if SENTENCE.search(lines[i])) > MAX_LISTING_PROSE * sum(len(lines[i]) for i in words):
+        return False
+    items = sum(
+        1 for i in words
+        if len(lines[i]) <= MAX_ITEM_CHARS and not SENTENCE.search(lines[i])
+        and (LISTING_ITEM.search(lines[i]) or (i + 1 < len(lines) and BARE_DATE.match(lines[i + 1])))
+    )
+    return items >= MIN_LISTING_ITEMS and items >= MIN_LISTING_SHARE * len(words)
+
+
 def strong_reason(title: str | None, text: str = "") -> str | None:
     """The kind of non-case a page is beyond doubt, from its title or its body's form, else None."""
+    if is_listing(text):
+        return LISTING  # first: a listing's link texts name meetings and penalties of the articles it lists
     head = _title_head(title)
     for reason, pattern in REASONS:
         if reason in STRONG_REASONS and head and pattern.search(BRIEFING.sub("", head)):

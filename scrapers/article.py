@@ -14,6 +14,7 @@ from datetime import date
 from .dates import date_from_url, parse_date, parse_shown_date
 from .html import fragment as html_fragment
 from .html import tree as html_tree
+from .text import breadcrumb_tail, is_breadcrumb
 from .urls import absolute_url, attachment_type
 
 TITLE_METAS = ("articletitle", "title", "og:title")
@@ -168,6 +169,10 @@ def parse_article(
         title = title or (headings[0] if headings else None)
     if not title:
         title = _title_from_head(_clean(root.findtext(".//title") or ""), page_text) or (listing_title or "")
+    if is_breadcrumb(title):
+        # A breadcrumb is never a title: the <title> without the site's name, else the trail's last segment.
+        shown = _title_from_head(_clean(root.findtext(".//title") or ""), page_text)
+        title = next((t for t in (metas.get("title"), shown, listing_title) if t and not is_breadcrumb(t)), breadcrumb_tail(title))
 
     # The date shown with the title is what the publisher means; the meta tag is often the
     # time of a later republication (SOURCES.md), so it only fills in.

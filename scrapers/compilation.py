@@ -25,7 +25,7 @@ from zhtext import NUMERAL_CHARS, chinese_numeral, is_heading, to_simplified
 
 from .records import Case, Furniture, Split
 from .regions import find_region
-from .text import TERMINAL, Lines, Unit, find_date, find_tail, render_body, split_units
+from .text import TERMINAL, Lines, Unit, breadcrumb_tail, find_date, find_tail, is_breadcrumb, render_body, split_units
 
 TOC_TITLE_RE = re.compile(r"^目\s*录$")
 TOC_ENTRY_RE = re.compile(r"^(?P<title>.*?\S)(?:\s*[.．…·]{2,}\s*|\s+)(?P<page>\d{1,4})$")
@@ -240,13 +240,18 @@ class Splitter:
     def single(self, searched: bool = False) -> Split:
         """The whole text as one article: the first line is its title if it looks like one."""
         units = self.units
+        # A saved page's breadcrumb ("首页 > 新闻动态 > 地方工作"), above its title or under it, is
+        # furniture, never the title; its last segment names the page when no line does.
+        crumbs = self.breadcrumbs(units, keep=1)
+        units = units[len(crumbs):]
         if not units:
             return self.finish()
         head = units[0].text
         title_like = len(head) <= 80 and head[-1] not in "。；;"
         # Without a title line, the first words of the text stand for one (a copy, not a move).
-        title = head if title_like else head[:40]
+        title = head if title_like else (breadcrumb_tail(crumbs[-1].text) if crumbs else "") or head[:40]
         rest = units[1:] if title_like else units
+        rest = rest[len(self.breadcrumbs(rest)):]
         header, issuer, published = [], None, None
         while rest and len(header) < 3 and (credit := SOURCE_LINE_RE.match(rest[0].text) or _date_line(rest[0].text)):
             header.append(rest[0].text)
@@ -258,6 +263,14 @@ class Splitter:
         self.add_case(title, rest, header, issuer=issuer, published=published, derived_title=not title_like)
         problems = ["no case headings found: the document is kept as one case"] if searched and len(rest) > 3 else []
         return self.finish(problems)
+
+    def breadcrumbs(self, units: list[Unit], keep: int = 0) -> list[Unit]:
+        """The breadcrumb lines (at most three) that open `units`, recorded as furniture; `keep` units stay."""
+        count = 0
+        while count < min(3, len(units) - keep) and is_breadcrumb(units[count].text):
+            count += 1
+        self.furnish("boilerplate", units[:count])
+        return units[:count]
 
     def numbered_are_cases(self, starts: list[int]) -> bool:
         """Whether "一、…" headings title cases of a compilation, not sections of one text.

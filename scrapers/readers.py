@@ -309,10 +309,31 @@ def extract_html(data: bytes) -> Extracted:
     for element in roots:
         _render(element, lines)
         lines.flush()
+    title = shown_title(title, lines.lines)
+    compact = ["".join(line.split()) for line in lines.lines[:5]]
     compact_title = "".join(title.split())
-    if title and compact_title not in ("".join(line.split()) for line in lines.lines[:5]):
+    if title and compact_title not in compact:
         lines.lines.insert(0, title)
+    elif title and compact.index(compact_title) > 0:
+        # the splitter takes the first line for the title: the lines above it (a breadcrumb, a column's
+        # name, a site's name, a date) follow it instead, none dropped (a breadcrumb is never a title)
+        lines.lines.insert(0, lines.lines.pop(compact.index(compact_title)))
     return Extracted("\n".join(lines.lines), "blocks", problems)
+
+
+# What separates a page's title from the site's and the column's names in a <title>.
+TITLE_PARTS_RE = re.compile(r"\s*(?:[_|｜]|\s[-—–]+\s|-{1,3}|—{1,2})\s*")
+
+
+def shown_title(title: str, lines: list[str]) -> str:
+    """A <title>'s own part ("标题 - 栏目 - 站名", "站名-栏目-标题"): the longest part the page shows as a
+    line of its own near the top; the title as it is when it is shown whole, or no part is."""
+    compact = {"".join(line.split()) for line in lines[:15]}
+    if not title or "".join(title.split()) in compact:
+        return title
+    parts = [part for part in TITLE_PARTS_RE.split(title) if len(part) >= 4]
+    shown = [part for part in parts if "".join(part.split()) in compact]
+    return max(shown, key=len) if len(parts) > 1 and shown else title
 
 
 # The text a browser would show, read from the source without a parser: comments, scripts and

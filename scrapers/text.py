@@ -58,6 +58,13 @@ ADVERT_WINDOW = 15
 BOOK_TITLE_RE = re.compile(r"^《[^》]+》$")
 DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 SPACES_RE = re.compile(r"[ \t\u3000\u00a0\u200b\ufeff]+")
+# A breadcrumb: "当前位置：首页 > 新闻动态 > 地方工作", "首页 > 新闻动态 > …", "网站首页 >> 政务公开 >> 综合信息".
+# It names where a page sits, never what it says: it is no title.
+CRUMB_SEPARATOR = r"(?:>>?|＞＞?|»|›|→)"
+BREADCRUMB_RE = re.compile(
+    r"^(?:(?:当前|您的|您现在的|您当前所在的?|您当前的|所在)位置\s*[:：]?|(?:网站)?首页\s*" + CRUMB_SEPARATOR + r"|"
+    r"[^>＞»›→。，]{1,16}\s*" + CRUMB_SEPARATOR + r"\s*[^>＞»›→。，]{1,16}\s*" + CRUMB_SEPARATOR + r")"
+)
 
 
 @dataclass
@@ -85,6 +92,19 @@ class Lines:
 def clean_line(line: str) -> str:
     """Collapse runs of spaces and strip the line."""
     return SPACES_RE.sub(" ", line).strip()
+
+
+def is_breadcrumb(line: str) -> bool:
+    """Whether a line is a breadcrumb (当前位置：首页 > 栏目 > …), the trail to a page rather than its title."""
+    line = clean_line(line)
+    return 0 < len(line) <= 100 and bool(BREADCRUMB_RE.match(line))
+
+
+def breadcrumb_tail(line: str) -> str:
+    """The last segment of a breadcrumb: the column a page sits in ("首页 > 新闻动态 > 地方工作" → "地方工作")."""
+    line = re.sub(r"^(?:(?:当前|您的|您现在的|您当前所在的?|您当前的|所在)位置\s*[:：]?)", "", clean_line(line))
+    parts = [part.strip() for part in re.split(CRUMB_SEPARATOR, line) if part.strip()]
+    return parts[-1] if parts else ""
 
 
 def _is_page_marker(line: str) -> bool:
