@@ -18,6 +18,7 @@ from .text import COUNTERS, TOKENIZERS, is_filler, remembering
 
 _WHITESPACE = re.compile(r"\s+")
 _BITS = 21  # every Unicode code point fits in 21 bits
+_BMP = 1 << 16  # code points of the Basic Multilingual Plane
 _SEP = "\x00"  # joins texts; an n-gram containing it crosses a text boundary
 _shared = threading.local()  # the line → tokens memo of `shared_tokens()`, per thread
 
@@ -62,11 +63,23 @@ def char_codes(texts: Sequence[str], ngram_range: tuple[int, int]) -> tuple[np.n
     lengths cannot collide, because no code point is 0 (the separator). Whitespace runs
     count as one space, as in scikit-learn's char analyzer.
     """
+    blocks = char_code_blocks(texts, ngram_range)
+    if not blocks:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate([codes for _, codes, _ in blocks]), np.concatenate([owners for _, _, owners in blocks])
+
+
+def char_code_blocks(texts: Sequence[str], ngram_range: tuple[int, int]) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """`char_codes` one n-gram length at a time: (n, codes, text indices) for each n present.
+
+    The codes of length n lie in [2**(21(n-1)), 2**(21n)): a sorted vocabulary holds each
+    length's codes in one run of its own.
+    """
     joined = _WHITESPACE.sub(" ", _SEP.join(t.replace(_SEP, " ") for t in texts)) + _SEP
     cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     owner = np.cumsum(cps == 0)
     lo, hi = ngram_range
-    codes, owners = [], []
+    blocks = []
     for n in range(lo, hi + 1):
         if len(cps) < n:
             continue
@@ -77,11 +90,8 @@ def char_codes(texts: Sequence[str], ngram_range: tuple[int, int]) -> tuple[np.n
             nxt = cps[k : k + size]
             code = (code << _BITS) | nxt
             ok &= nxt != 0
-        codes.append(code[ok])
-        owners.append(owner[:size][ok])
-    if not codes:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(codes), np.concatenate(owners)
+        blocks.append((n, code[ok], owner[:size][ok]))
+    return blocks
 
 
 def decode(code: int) -> str:
@@ -112,13 +122,49 @@ class CharNgrams(TransformerMixin, BaseEstimator):
 
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Raw n-gram counts of `texts` over the fitted vocabulary."""
-        codes, owners = char_codes(texts, tuple(self.ngram_range))
-        col = np.searchsorted(self.vocabulary_, codes)
-        col[col == len(self.vocabulary_)] = 0
-        hit = self.vocabulary_[col] == codes
-        data = np.ones(int(hit.sum()), dtype=np.float64)
-        shape = (len(texts), len(self.vocabulary_))
-        return sp.csr_matrix((data, (owners[hit], col[hit])), shape=shape)
+        vocabulary, columns, rows = self.vocabulary_, [], []
+        for n, codes, owners in char_code_blocks(texts, tuple(self.ngram_range)):
+            if n == 1:  # a character's column straight from a table of the BMP's code points
+                col = self._characters()[np.minimum(codes, _BMP - 1)]
+                astral = codes >= _BMP
+                if astral.any():
+                    col[astral] = self._search(vocabulary, codes[astral])
+            else:  # a binary search in the run of n-grams of this length only
+                start, end = np.searchsorted(vocabulary, [1 << (_BITS * (n - 1)), 1 << (_BITS * n)])
+                col = self._search(vocabulary[start:end], codes)
+                col[col >= 0] += start
+            hit = col >= 0
+            columns.append(col[hit])
+            rows.append(owners[hit])
+        col = np.concatenate(columns) if columns else np.zeros(0, np.int64)
+        row = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        shape = (len(texts), len(vocabulary))
+        return sp.csr_matrix((np.ones(len(col), dtype=np.float64), (row, col)), shape=shape)
+
+    @staticmethod
+    def _search(vocabulary: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Column of each code in a sorted vocabulary, -1 where it is not there."""
+        if not len(vocabulary):
+            return np.full(len(codes), -1, dtype=np.int64)
+        col = np.searchsorted(vocabulary, codes)
+        col[col == len(vocabulary)] = 0
+        return np.where(vocabulary[col] == codes, col, -1)
+
+    def _characters(self) -> np.ndarray:
+        """Column of each BMP code point's 1-gram, -1 where none (built once per process, not pickled)."""
+        if getattr(self, "_bmp", None) is None:
+            bmp = np.full(_BMP, -1, dtype=np.int64)
+            single = np.flatnonzero(self.vocabulary_ < _BMP)
+            bmp[self.vocabulary_[single]] = single
+            bmp[0] = -1  # the separator (code point 0) is never a character of a text
+            self._bmp = bmp
+        return self._bmp
+
+    def __getstate__(self) -> dict:
+        """Pickled without the character table."""
+        state = super().__getstate__()
+        state.pop("_bmp", None)
+        return state
 
     def fit(self, texts: Sequence[str], y: Iterable | None = None) -> "CharNgrams":
         """Learn the vocabulary and the smoothed IDF."""
@@ -129,6 +175,7 @@ class CharNgrams(TransformerMixin, BaseEstimator):
         df = np.bincount(pairs % len(vocabulary), minlength=len(vocabulary))
         keep = df >= self.min_df
         self.vocabulary_ = vocabulary[keep]
+        self._bmp = None  # the character table of `counts`, built on first use
         self.idf_ = np.log((1 + len(texts)) / (1 + df[keep])) + 1.0
         return self
 

@@ -146,3 +146,19 @@ def test_the_gates_probability_in_one_product_is_scikit_learns(clf):
     texts = [gate_text(t, x) for t, x in items]
     X = clf.gate.features.transform(texts)
     np.testing.assert_array_equal(clf.gate._p(texts), clf.gate.estimator.predict_proba(X)[:, 1])
+
+
+def test_char_ngram_counts_by_length_equal_one_search_over_the_whole_vocabulary():
+    from classify.features import CharNgrams, char_codes
+
+    train = ["一网通办企业开办𠀋𠀋", "不动产登记一窗受理，ＡＢ", "企业开办全程网办 一网通办", "\U0002a6a5纳税"]
+    texts = train + ["𠀋一网通办\U0002a6a5税", "", "未见过的字：龘靐", "a b\tc"]
+    ours = CharNgrams((1, 3)).fit(train)
+    codes, owners = char_codes(texts, (1, 3))
+    col = np.searchsorted(ours.vocabulary_, codes)
+    col[col == len(ours.vocabulary_)] = 0
+    hit = ours.vocabulary_[col] == codes
+    expected = np.zeros((len(texts), len(ours.vocabulary_)))
+    np.add.at(expected, (owners[hit], col[hit]), 1)
+    assert expected[4].sum() > 0 and (expected[:, ours.vocabulary_ >= 1 << 16].sum() > 0)  # astral characters counted
+    np.testing.assert_array_equal(ours.counts(texts).toarray(), expected)
