@@ -261,6 +261,8 @@ CONTAINERS = [
     ("class", "content"),
     ("tag", "article"),
 ]
+# Of those, the names any widget may carry (<article> too): they count only when they hold prose.
+GENERIC_CONTAINERS = {"mainText", "articleContent", "article-content", "content"}
 # Elements that are never article text. <form> is kept: ASP.NET pages wrap everything in one.
 DROPPED_TAGS = {
     "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "head",
@@ -385,7 +387,9 @@ def join_wrapped_title(title: str, lines: list[str]) -> None:
 # The text a browser would show, read from the source without a parser: comments, scripts and
 # styles out, then every tag; "<" not followed by a tag's first character is text in HTML.
 SOURCE_HIDDEN_RE = re.compile(r"<!--.*?(?:-->|$)|<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.S | re.I)
-SOURCE_TAG_RE = re.compile(r"<[A-Za-z/!?][^>]*>?")
+# A tag ends at the first ">" outside its quoted attribute values: onclick="…indexOf(x)>=0?…",
+# v-if="list.length>2" hold one.
+SOURCE_TAG_RE = re.compile(r"""<[A-Za-z/!?](?:=\s*"[^"]*"|=\s*'[^']*'|[^>])*>?""")
 # Characters the parser may lose before a document fails: a few for markup it had to repair
 # (an entity it reads otherwise, a stray "<"), never a paragraph.
 LOST_TEXT_ALLOWED = 50
@@ -445,10 +449,18 @@ def content_roots(root) -> list:
         else:
             found = root.xpath("//*[contains(concat(' ', normalize-space(@class), ' '), $name)]", name=f" {name} ")
         outermost = [e for e in found if not any(a in found for a in e.iterancestors())]
+        if kind == "tag" or name in GENERIC_CONTAINERS:
+            # a name any widget may carry (a login box's .content): it counts only when it holds prose
+            outermost = [e for e in outermost if _is_prose(e.text_content())]
         if any(e.text_content().strip() for e in outermost):
             return outermost
     body = root.find("body")
     return [body if body is not None else root]
+
+
+def _is_prose(text: str) -> bool:
+    """Whether a container's text reads as an article: two sentences or 200 characters (as `parse_article`)."""
+    return text.count("。") >= 2 or len("".join(text.split())) >= 200
 
 
 def _drop_furniture(root) -> None:

@@ -98,9 +98,9 @@ def read_with_casewatch(html: str, url: str):
     return page.title, page.published, page.issuer, page.body, getattr(page, "no_text", False)
 
 
-def ingested_titles() -> list[tuple[dict, str | None]]:
+def ingested_pages() -> list[tuple[dict, list]]:
     """Each article page of the corpus ingested as a saved file (`parse_document`, the inbox's and
-    `casewatch ingest`'s path), with the title of its first article (None when no article came out)."""
+    `casewatch ingest`'s path), with the articles that came out of it."""
     from scrapers.documents import parse_document
 
     found = []
@@ -109,8 +109,14 @@ def ingested_titles() -> list[tuple[dict, str | None]]:
             continue
         path = REAL / record["file"]
         articles, _ = parse_document(path.read_bytes(), path.name, f"file:{path.name}", "files")
-        found.append((record, articles[0].title if articles else None))
+        found.append((record, articles))
     return found
+
+
+def ingested_titles() -> list[tuple[dict, str | None]]:
+    """Each article page of the corpus ingested as a saved file, with the title of its first article
+    (None when no article came out)."""
+    return [(record, articles[0].title if articles else None) for record, articles in ingested_pages()]
 
 
 def title_is_gold(record: dict, title: str | None) -> bool:
