@@ -449,9 +449,8 @@ def content_roots(root) -> list:
         else:
             found = root.xpath("//*[contains(concat(' ', normalize-space(@class), ' '), $name)]", name=f" {name} ")
         outermost = [e for e in found if not any(a in found for a in e.iterancestors())]
-        if kind == "tag" or name in GENERIC_CONTAINERS:
-            # a name any widget may carry (a login box's .content): it counts only when it holds prose
-            outermost = [e for e in outermost if _is_prose(e.text_content())]
+        if (kind == "tag" or name in GENERIC_CONTAINERS) and not any(_is_prose(e.text_content()) for e in outermost):
+            continue  # a name any widget may carry (a login box's .content): it counts only when one holds prose
         if any(e.text_content().strip() for e in outermost):
             return outermost
     body = root.find("body")

@@ -60,6 +60,10 @@ def test_a_login_box_named_content_is_not_the_article():
             "<div class='main'><h1>某市优化营商环境</h1><p>近日，某市推行企业开办一网通办。平均半天办结。</p></div></body></html>")
     lines = extract_document(page.encode(), "page.html").text.split("\n")
     assert "近日，某市推行企业开办一网通办。平均半天办结。" in lines and "没有账户，请先注册" in lines
+    # beside a .content that holds prose, a short one is kept: every .content is the article's
+    page = page.replace("<div class='main'>", "<div class='content'>")
+    lines = extract_document(page.encode(), "page.html").text.split("\n")
+    assert lines == ["某市优化营商环境", "没有账户，请先注册", "已有账户，马上登录", "近日，某市推行企业开办一网通办。平均半天办结。"]
 
 
 @pytest.mark.parametrize("number", WRAPPED)
