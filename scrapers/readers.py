@@ -15,6 +15,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from .article import block_text, labelled_title
 from .limits import DEFAULT_LIMITS, Limits, describe_bytes
 from .records import Extracted, LimitExceeded, ScrapeError
 
@@ -260,6 +261,8 @@ CONTAINERS = [
     ("class", "content"),
     ("tag", "article"),
 ]
+# Of those, the names any widget may carry (<article> too): they count only when they hold prose.
+GENERIC_CONTAINERS = {"mainText", "articleContent", "article-content", "content"}
 # Elements that are never article text. <form> is kept: ASP.NET pages wrap everything in one.
 DROPPED_TAGS = {
     "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "head",
@@ -310,7 +313,8 @@ def extract_html(data: bytes) -> Extracted:
         _render(element, lines)
         lines.flush()
     title = shown_title(title, lines.lines)
-    compact = ["".join(line.split()) for line in lines.lines[:5]]
+    join_wrapped_title(title, lines.lines)
+    compact = ["".join(line.split()) for line in lines.lines[:10]]
     compact_title = "".join(title.split())
     if title and compact_title not in compact:
         lines.lines.insert(0, title)
@@ -323,23 +327,69 @@ def extract_html(data: bytes) -> Extracted:
 
 # What separates a page's title from the site's and the column's names in a <title>.
 TITLE_PARTS_RE = re.compile(r"\s*(?:[_|｜]|\s[-—–]+\s|-{1,3}|—{1,2})\s*")
+# The separators a title itself never holds ("标题_站名", "标题 | 站名", "标题---站名", "标题 - 站名"): a
+# single "-" or a "——" may be the title's own ("2018—2035年", "破解难题——某市的做法").
+SITE_SEPARATOR_RE = re.compile(r"\s*(?:[_|｜]|\s[-—–]+\s|-{2,3})\s*")
+# A site's name: "南昌文明网", "中国政府网", "北京市人民政府门户网站", "www.gov.cn".
+SITE_NAME_RE = re.compile(r"(?:网|网站|门户|官网|人民政府|政府|客户端|频道)$|www\.|\.(?:gov|com|cn|net|org)\b", re.I)
 
 
 def shown_title(title: str, lines: list[str]) -> str:
     """A <title>'s own part ("标题 - 栏目 - 站名", "站名-栏目-标题"): the longest part the page shows as a
-    line of its own near the top; the title as it is when it is shown whole, or no part is."""
+    line of its own near the top; the title as it is when it is shown whole; when no part is shown,
+    the title without the site's name that opens or closes it ("标题---南昌文明网")."""
     compact = {"".join(line.split()) for line in lines[:15]}
     if not title or "".join(title.split()) in compact:
         return title
     parts = [part for part in TITLE_PARTS_RE.split(title) if len(part) >= 4]
     shown = [part for part in parts if "".join(part.split()) in compact]
-    return max(shown, key=len) if len(parts) > 1 and shown else title
+    if len(parts) > 1 and shown:
+        return max(shown, key=len)
+    return without_site_name(title)
+
+
+def without_site_name(title: str) -> str:
+    """A <title> without the site's name before or after it ("标题---南昌文明网" → "标题"); as it is when
+    nothing of it is a site's name, or the name is all there is."""
+    parts = [part for part in SITE_SEPARATOR_RE.split(title) if part]
+    while len(parts) > 1 and SITE_NAME_RE.search(parts[-1]):
+        parts.pop()
+    while len(parts) > 1 and SITE_NAME_RE.search(parts[0]):
+        parts.pop(0)
+    if len(parts) == len(SITE_SEPARATOR_RE.split(title)):
+        return title
+    # what is left is a run of the title; cut it out of the title as written (its separators kept)
+    start = title.index(parts[0])
+    return title[start : title.index(parts[-1], start) + len(parts[-1])].strip()
+
+
+def join_wrapped_title(title: str, lines: list[str]) -> None:
+    """Join the lines a title is wrapped over near the top ("国务院关于在市场监管领域全面推行" /
+    "部门联合“双随机、一公开”监管的意见") into one, written as the page's title names it.
+
+    Only spaces differ between the lines joined and the title: no character is dropped.
+    """
+    target = "".join(title.split())
+    if not target:
+        return
+    for start in range(min(8, len(lines))):
+        joined = ""
+        for end in range(start, min(start + 4, len(lines))):
+            joined += "".join(lines[end].split())
+            if not target.startswith(joined):
+                break
+            if joined == target:
+                if end > start:
+                    lines[start : end + 1] = [" ".join(title.split())]
+                return
 
 
 # The text a browser would show, read from the source without a parser: comments, scripts and
 # styles out, then every tag; "<" not followed by a tag's first character is text in HTML.
 SOURCE_HIDDEN_RE = re.compile(r"<!--.*?(?:-->|$)|<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.S | re.I)
-SOURCE_TAG_RE = re.compile(r"<[A-Za-z/!?][^>]*>?")
+# A tag ends at the first ">" outside its quoted attribute values: onclick="…indexOf(x)>=0?…",
+# v-if="list.length>2" hold one.
+SOURCE_TAG_RE = re.compile(r"""<[A-Za-z/!?](?:=\s*"[^"]*"|=\s*'[^']*'|[^>])*>?""")
 # Characters the parser may lose before a document fails: a few for markup it had to repair
 # (an entity it reads otherwise, a stray "<"), never a paragraph.
 LOST_TEXT_ALLOWED = 50
@@ -367,15 +417,26 @@ def check_parsed_text(text: str, root) -> None:
 
 
 def page_title(root) -> str:
-    """The article's title: <meta name="ArticleTitle">, else the first <h1>, else <title>."""
-    for meta in root.iter("meta"):
-        if (meta.get("name") or "").lower() == "articletitle" and (meta.get("content") or "").strip():
-            return " ".join(meta.get("content").split())
-    for tag in ("h1", "title"):
-        element = next(root.iter(tag), None)
-        if element is not None and element.text_content().strip():
-            return " ".join(element.text_content().split())
-    return ""
+    """The article's title as the page names it: <meta name="ArticleTitle">, a metadata table's labelled
+    row (标　　题：…), the <h1> its <title> repeats, og:title, the first <h1>, else the <title>.
+
+    The first <h1> of a page may be a menu's ("全部导航"): one the <title> repeats comes before it.
+    """
+    metas = {
+        (meta.get("name") or meta.get("property") or "").strip().lower(): " ".join((meta.get("content") or "").split())
+        for meta in root.iter("meta")
+    }
+    if metas.get("articletitle"):
+        return metas["articletitle"]
+    body = root.find("body")
+    labelled = labelled_title(block_text(body if body is not None else root))
+    if labelled:
+        return " ".join(labelled.split())
+    head = next((" ".join(e.text_content().split()) for e in root.iter("title") if e.text_content().strip()), "")
+    headings = [" ".join(h.text_content().split()) for h in root.iter("h1")]
+    headings = [h for h in headings if h]
+    repeated = next((h for h in headings if len(h) >= 4 and "".join(h.split()) in "".join(head.split())), None)
+    return repeated or metas.get("og:title") or (headings[0] if headings else head)
 
 
 def content_roots(root) -> list:
@@ -388,10 +449,17 @@ def content_roots(root) -> list:
         else:
             found = root.xpath("//*[contains(concat(' ', normalize-space(@class), ' '), $name)]", name=f" {name} ")
         outermost = [e for e in found if not any(a in found for a in e.iterancestors())]
+        if (kind == "tag" or name in GENERIC_CONTAINERS) and not any(_is_prose(e.text_content()) for e in outermost):
+            continue  # a name any widget may carry (a login box's .content): it counts only when one holds prose
         if any(e.text_content().strip() for e in outermost):
             return outermost
     body = root.find("body")
     return [body if body is not None else root]
+
+
+def _is_prose(text: str) -> bool:
+    """Whether a container's text reads as an article: two sentences or 200 characters (as `parse_article`)."""
+    return text.count("。") >= 2 or len("".join(text.split())) >= 200
 
 
 def _drop_furniture(root) -> None:

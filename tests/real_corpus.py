@@ -98,6 +98,32 @@ def read_with_casewatch(html: str, url: str):
     return page.title, page.published, page.issuer, page.body, getattr(page, "no_text", False)
 
 
+def ingested_pages() -> list[tuple[dict, list]]:
+    """Each article page of the corpus ingested as a saved file (`parse_document`, the inbox's and
+    `casewatch ingest`'s path), with the articles that came out of it."""
+    from scrapers.documents import parse_document
+
+    found = []
+    for record in load_gold():
+        if record["kind"] != "article":
+            continue
+        path = REAL / record["file"]
+        articles, _ = parse_document(path.read_bytes(), path.name, f"file:{path.name}", "files")
+        found.append((record, articles))
+    return found
+
+
+def ingested_titles() -> list[tuple[dict, str | None]]:
+    """Each article page of the corpus ingested as a saved file, with the title of its first article
+    (None when no article came out)."""
+    return [(record, articles[0].title if articles else None) for record, articles in ingested_pages()]
+
+
+def title_is_gold(record: dict, title: str | None) -> bool:
+    """Whether an ingested title is the page's gold title (spaces aside)."""
+    return title is not None and _norm(title) == _norm(record["title"])
+
+
 def score_columns(parse=None) -> list[dict]:
     """Each column page of the corpus read by `parse(html, url) -> Listing`: its links, pages and script notice against the gold.
 

@@ -131,8 +131,10 @@ def test_an_ingested_page_under_a_breadcrumb_is_titled_by_its_own_title(name):
 
 
 def test_ingested_article_pages_keep_their_titles():
-    """The title an ingested saved page gets, against the gold of 70 article pages: 45 before issue 25
-    (4 of them a breadcrumb), 59 after; no breadcrumb ever."""
+    """The title an ingested saved page gets, against the gold of the article pages: 45 before issue 25
+    (4 of them a breadcrumb), 60 of 71 read after; 73 of 73 since a title wrapped over two lines is
+    joined, a menu's <h1> loses to the one the <title> repeats, a site's name leaves the <title> and
+    no page is refused for a ">" in an attribute (tests/test_ingested_titles.py); no breadcrumb ever."""
     equal = 0
     for gold in ARTICLES:
         path = FIXTURES / "real" / gold["file"]
@@ -141,7 +143,7 @@ def test_ingested_article_pages_keep_their_titles():
             continue
         assert not is_breadcrumb(articles[0].title), gold["file"]
         equal += compact(articles[0].title) == compact(gold["title"])
-    assert equal >= 59
+    assert equal >= 73
 
 
 def test_a_page_titled_only_by_its_breadcrumb_takes_its_last_segment():
