@@ -14,6 +14,7 @@ rowid. It is written with each batch of articles (`index_articles`) and caught u
 
 from __future__ import annotations
 
+import operator
 import re
 
 import sqlite_utils
@@ -42,7 +43,7 @@ def index_text(text: str | None) -> str:
         if i % 2 == 0:
             parts.append(piece)  # not Chinese: unicode61 splits it into words itself
         else:
-            parts.append(" ".join([piece[j : j + 2] for j in range(len(piece) - 1)] + [piece[-1]]))
+            parts.append(" ".join([*map(operator.add, piece, piece[1:]), piece[-1]]))  # bigrams, last character
     return " ".join(parts)
 
 

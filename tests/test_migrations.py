@@ -181,6 +181,12 @@ def test_queries_become_bigram_phrases(query, expression):
 
 def test_index_text_holds_bigrams_and_each_runs_last_character():
     assert search.index_text("推行納稅，5G网").split() == ["推行", "行纳", "纳税", "税", "，5G", "网"]
+    assert search.index_text("税").split() == ["税"] and search.index_text("") == "" and search.index_text("ab 12") == "ab 12"
+    body = Path("data/samples").glob("*.txt").__next__().read_text(encoding="utf-8")
+    runs = search._RUN_RE.split(search.to_simplified(body))  # the index's definition, spelled out
+    assert search.index_text(body) == " ".join(
+        run if i % 2 == 0 else " ".join([run[j : j + 2] for j in range(len(run) - 1)] + [run[-1]]) for i, run in enumerate(runs)
+    )
     with sqlite3.connect(":memory:") as conn:
         conn.execute("create virtual table t using fts5(x)")
         conn.execute("insert into t values (?)", [search.index_text("全面推行“一网通办”改革")])
