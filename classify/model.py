@@ -257,7 +257,7 @@ class Classifier:
         scores, shares, X = self.score_many(items)
         X = X.tocsr() if X is not None else X
         decisions = [
-            self._decide(scores[i], shares[i], X.indices[X.indptr[i] : X.indptr[i + 1]], X.data[X.indptr[i] : X.indptr[i + 1]])
+            self.decide(scores[i], shares[i], X.indices[X.indptr[i] : X.indptr[i + 1]], X.data[X.indptr[i] : X.indptr[i + 1]])
             for i in range(len(scores))
         ]
         if getattr(self, "gate", None) is not None and decisions:
@@ -313,13 +313,9 @@ class Classifier:
         """Number of feature columns."""
         return self.features.n_words + len(self.features.chars.vocabulary_)
 
-    def decide(self, scores: np.ndarray, share: np.ndarray, x: Any) -> Decision:
-        """Turn combined scores into primary, secondary, abstention and terms."""
-        x = x.tocsr()
-        return self._decide(scores, share, x.indices, x.data)
-
-    def _decide(self, scores: np.ndarray, share: np.ndarray, indices: np.ndarray, values: np.ndarray) -> Decision:
-        """`decide` on an article's vector given as its column indices and values."""
+    def decide(self, scores: np.ndarray, share: np.ndarray, indices: np.ndarray, values: np.ndarray) -> Decision:
+        """Turn combined scores into primary, secondary, abstention and terms (the article's vector given as
+        its column indices and values)."""
         s = self.settings
         top = int(scores.argmax())
         confidence = float(scores[top])
@@ -330,7 +326,7 @@ class Classifier:
             confidence=confidence,
             scores={slug: float(v) for slug, v in zip(SLUGS, scores)},
             secondary=secondary,
-            terms=self._explain(indices, values, top),
+            terms=self.explain(indices, values, top),
         )
 
     def _weights(self, row: int) -> np.ndarray:
@@ -340,18 +336,14 @@ class Classifier:
         n = self.features.n_words
         return coef[col, :n] if col >= 0 else np.zeros(n, dtype=np.float32)
 
-    def explain(self, x: Any, row: int) -> list[str]:
-        """Words of one vectorised article that pushed it most towards indicator `row`.
+    def explain(self, indices: np.ndarray, values: np.ndarray, row: int) -> list[str]:
+        """Words of one vectorised article (its column indices and values) that pushed it most towards
+        indicator `row`.
 
         A word's push is its TF-IDF value times how much more indicator `row` weighs it
         than the average indicator does, so words every indicator uses drop out; stop
         words and place names are never shown.
         """
-        x = x.tocsr()
-        return self._explain(x.indices, x.data, row)
-
-    def _explain(self, indices: np.ndarray, values: np.ndarray, row: int) -> list[str]:
-        """`explain` on an article's vector given as its column indices and values."""
         n = self.features.n_words
         keep = indices < n
         keep[keep] = self._explaining[indices[keep]]

@@ -61,8 +61,9 @@ SPACES_RE = re.compile(r"[ \t\u3000\u00a0\u200b\ufeff]+")
 # A breadcrumb: "当前位置：首页 > 新闻动态 > 地方工作", "首页 > 新闻动态 > …", "网站首页 >> 政务公开 >> 综合信息".
 # It names where a page sits, never what it says: it is no title.
 CRUMB_SEPARATOR = r"(?:>>?|＞＞?|»|›|→)"
+CRUMB_PLACE = r"(?:当前|您的|您现在的|您当前所在的?|您当前的|所在)位置\s*[:：]?"  # "当前位置：" before the trail
 BREADCRUMB_RE = re.compile(
-    r"^(?:(?:当前|您的|您现在的|您当前所在的?|您当前的|所在)位置\s*[:：]?|(?:网站)?首页\s*" + CRUMB_SEPARATOR + r"|"
+    r"^(?:" + CRUMB_PLACE + r"|(?:网站)?首页\s*" + CRUMB_SEPARATOR + r"|"
     r"[^>＞»›→。，]{1,16}\s*" + CRUMB_SEPARATOR + r"\s*[^>＞»›→。，]{1,16}\s*" + CRUMB_SEPARATOR + r")"
 )
 
@@ -102,7 +103,7 @@ def is_breadcrumb(line: str) -> bool:
 
 def breadcrumb_tail(line: str) -> str:
     """The last segment of a breadcrumb: the column a page sits in ("首页 > 新闻动态 > 地方工作" → "地方工作")."""
-    line = re.sub(r"^(?:(?:当前|您的|您现在的|您当前所在的?|您当前的|所在)位置\s*[:：]?)", "", clean_line(line))
+    line = re.sub("^" + CRUMB_PLACE, "", clean_line(line))
     parts = [part.strip() for part in re.split(CRUMB_SEPARATOR, line) if part.strip()]
     return parts[-1] if parts else ""
 
