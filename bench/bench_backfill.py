@@ -114,7 +114,7 @@ def backfill_plain(files: list[Path], folder: Path, batch: int, overlap: bool) -
     db_path, digest_dir = folder / "cw.db", folder / "out"
     started = time.perf_counter()
     groups = list(pipeline.batches([str(p) for p in files], batch))
-    with pipeline.Run(db_path, week_of()) as run, ThreadPoolExecutor(1) as reader:
+    with pipeline.Run(db_path, week_of()) as run, ThreadPoolExecutor(1) as reader, run.score_ahead(MODEL, int(overlap)) as scoring:
         pending = reader.submit(pipeline.read_documents, groups[0], db_path)
         for number in range(1, len(groups) + 1):
             if overlap:
@@ -124,9 +124,10 @@ def backfill_plain(files: list[Path], folder: Path, batch: int, overlap: bool) -
             else:
                 result = pending.result() if number == 1 else pipeline.read_documents(groups[number - 1], db_path)
             run.save(result, pipeline.BACKFILL_SOURCE, week=pipeline.publication_weeks(run.week))
-            run.classify(MODEL)
+            scoring.step()
+        scoring.finish()
         weeks = pipeline.stale_weeks(db_path)
-        pipeline.write_digests(db_path, weeks, digest_dir)
+        pipeline.write_digests(db_path, weeks, digest_dir, workers=int(overlap))
     return {"seconds": time.perf_counter() - started, "articles": run.new_articles, "digests": len(weeks)}
 
 

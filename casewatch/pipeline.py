@@ -11,7 +11,6 @@ import contextlib
 import functools
 import os
 import signal
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -21,7 +20,6 @@ from types import TracebackType
 import classify
 import digests
 import store
-from classify.text import remembering
 from scrapers import Article, SourceResult, collect_file, collect_source
 from scrapers.feed import collect_feed
 from scrapers.mailbox import collect_mailbox
@@ -37,6 +35,8 @@ from scrapers.site import Backfill, backfill_site, collect_site, start_backfill
 from store import reports
 
 from .config import HttpSettings
+from .cores import a_core_is_idle
+from .scoring import ScoreAhead, classify_pending, human_examples, load_classifier
 from .week_digests import digest_basis, write_digest, write_digests
 
 # What the flows and the CLI need from the stages below, handed over here so that they import
@@ -51,12 +51,6 @@ __all__ = [
 ]
 from .errors import RunFailed
 from .logs import install_redaction
-
-BATCH = 256
-# Cases scored together: each case's decision is its own (1,200 cases scored in batches of 200 and
-# in parts of 64: every field equal), and the part's arrays peak at 23 MiB instead of 60 for 200
-# (tracemalloc); the claim and the decisions' saving (with their reform grouping) stay a BATCH.
-PREDICT_PART = 64
 
 
 def prepare_store(db_path: Path) -> None:
@@ -201,14 +195,6 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
-def human_examples(db_path: Path) -> list[classify.Example]:
-    """The analysts' labels in the store, as training examples (none if there is no store yet)."""
-    if not Path(db_path).exists():
-        return []
-    labels = store.human_labels(store.open_db(db_path))
-    return [classify.Example(text=r["body"], primary=r["indicator"], title=r["title"]) for r in labels]
-
-
 def retrain_model(db_path: Path, model_path: Path) -> classify.Classifier:
     """Train the model on the corpus and the analysts' labels in the store, and save it."""
     return classify.train_model(model_path, human_examples(db_path))
@@ -265,11 +251,6 @@ def render_training_summary(model: classify.Classifier) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load_classifier(db_path: Path, model_path: Path) -> classify.Classifier:
-    """The model, retrained first if the corpus, the code or the analysts' labels changed."""
-    return classify.load_model(model_path, human_examples(db_path))
-
-
 def read_corrections(path: Path) -> list[tuple[str, str]]:
     """(article id, indicator slug) pairs from a JSONL or CSV file of corrections."""
     import csv
@@ -310,49 +291,6 @@ def save_labels(db_path: Path, pairs: Sequence[tuple[str, str]], note: str | Non
     for key, slug in pairs:
         store.save_label(db, key, slug, note)
     return len(pairs)
-
-
-def classify_pending(
-    db_path: Path,
-    model_path: Path,
-    progress: Callable[[int, int], None] | None = None,
-    run: str | None = None,
-    poll: float = 0.5,
-    wait: float = 1800.0,
-) -> int:
-    """Score every article the model has not seen, a claimed batch at a time; return how many this call scored.
-
-    Another run scoring at the same time claims its own batches: none is scored twice, and this
-    call returns once those are scored too (or their run has died), so the digest that follows
-    lists every article classified; after `wait` seconds of waiting on a run that is alive but
-    stuck, it returns and leaves them to that run.
-    """
-    db = store.open_db(db_path)
-    claimer = run or f"classify-{uuid.uuid4().hex[:12]}"  # without a run the claim holds only for this call
-    total = len(store.unclassified(db))
-    model = None
-    scored = 0
-    deadline = time.monotonic() + wait
-    while True:
-        batch = store.claim_unclassified(db, claimer, BATCH)
-        if not batch:
-            if store.mark_interrupted_runs(db):
-                continue  # a run that died while scoring: its claim is free now
-            if not store.claimed_elsewhere(db, claimer) or time.monotonic() > deadline:
-                return scored
-            time.sleep(poll)
-            continue
-        model = model or load_classifier(db_path, model_path)
-        decisions = []
-        with remembering():  # a body normalised for the model is not normalised again for its reform's signals
-            for start in range(0, len(batch), PREDICT_PART):
-                decisions += model.predict_many([(row["title"], row["body"]) for row in batch[start : start + PREDICT_PART]])
-            store.save_decisions(
-                db, {row["id"]: d.as_json(row["id"]) | {"confidence": d.confidence} for row, d in zip(batch, decisions)}, claimer
-            )
-        scored += len(batch)  # scored, even if someone wrote a decision first: the count shows double work
-        if progress:
-            progress(scored, max(total, scored))
 
 
 def send_digest(db_path: Path, week: str, settings: digests.MailSettings, resend: bool = False) -> digests.SendOutcome:
@@ -716,6 +654,10 @@ class Run:
         self.classified += count
         return count
 
+    def score_ahead(self, model_path: Path, workers: int | None = None) -> RunScoring:
+        """Scoring of the run's batches in a worker process while the next is saved (`scoring.ScoreAhead`)."""
+        return RunScoring(self, model_path, workers)
+
     def write_digest(
         self, digest_dir: Path, *, simplified: bool = False, tz: str = "Asia/Shanghai", base_url: str | None = None
     ) -> Path:
@@ -792,6 +734,24 @@ class Run:
             "deliveries": [[name, outcome.status, outcome.message] for name, outcome in self.deliveries],
             "reader_digests": [str(part.path) for part in self.readers],
         }
+
+
+class RunScoring(ScoreAhead):
+    """`ScoreAhead` for a run: its claims are the run's, and what it stores is counted in the run."""
+
+    def __init__(self, run: Run, model_path: Path, workers: int | None = None) -> None:
+        super().__init__(run.db_path, model_path, run.id, workers)
+        self.owner = run
+
+    def step(self) -> int:
+        count = super().step()
+        self.owner.classified += count
+        return count
+
+    def finish(self) -> int:
+        count = super().finish()
+        self.owner.classified += count
+        return count
 
 
 def check_source(url: str, kind: str, settings: HttpSettings, articles: int = 3, source: dict | None = None) -> dict:

@@ -8,7 +8,6 @@ and the CLI call them there.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +17,8 @@ import digests
 import store
 from digests.build import previous_weeks
 from store import reports
+
+from .cores import a_core_is_idle
 
 DIGEST_WORKERS = 1  # worker processes writing digests beside the calling process (a backfill's second core), when a core is free
 DIGESTS_FOR_A_WORKER = 8  # fewer weeks than this are written in-process: a worker's start-up would cost more
@@ -82,7 +83,7 @@ def write_digests(
     if not weeks:
         return []
     if workers is None:
-        workers = DIGEST_WORKERS if len(os.sched_getaffinity(0)) - os.getloadavg()[0] >= 1 else 0
+        workers = DIGEST_WORKERS if a_core_is_idle() else 0
     options = {"simplified": simplified, "tz": tz, "base_url": base_url}
     # This process opens the store and reads the weeks' states once: read before any digest below
     # is written, the states are as old as write_digest's own would be, or older (then stale, not wrong).

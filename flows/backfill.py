@@ -50,20 +50,31 @@ def collect_pages(source: dict, session: Session, db_path: Path, backfill: Backf
 
 
 @task(name="save", cache_policy=NO_CACHE, task_run_name="save-{number}")
-def save(run: pipeline.Run, result: SourceResult, source: dict, model_path: Path, number: int) -> int:
-    """Save one batch, each case under the week it was published in; classify what it added."""
+def save(run: pipeline.Run, result: SourceResult, source: dict, scoring: pipeline.RunScoring, number: int) -> int:
+    """Save one batch, each case under the week it was published in; classify what it added (with a
+    scoring worker: store the last batch's decisions and hand this one to the worker)."""
     new = run.save(result, source, week=pipeline.publication_weeks(run.week))
-    classified = run.classify(model_path)
+    classified = scoring.step()
     get_run_logger().info("batch %d: %d article(s) stored as new, %d classified", number, len(new), classified)
     return len(new)
 
 
+@task(name="classify", cache_policy=NO_CACHE)
+def classify_rest(scoring: pipeline.RunScoring) -> int:
+    """Store the decisions of the last batch handed to the scoring worker; score whatever is left."""
+    classified = scoring.finish()
+    get_run_logger().info("%d article(s) classified after the last batch", classified)
+    return classified
+
+
 @task(name="digests", cache_policy=NO_CACHE)
-def write_digests(run: pipeline.Run, digest_dir: Path, simplified: bool, tz: str, base_url: str | None = None) -> list[Path]:
+def write_digests(
+    run: pipeline.Run, digest_dir: Path, simplified: bool, tz: str, base_url: str | None = None, workers: int | None = None
+) -> list[Path]:
     """Write the digest of every week whose cases changed since its digest was written; list them as an artifact."""
     logger = get_run_logger()
     weeks = pipeline.stale_weeks(run.db_path)
-    paths = pipeline.write_digests(run.db_path, weeks, digest_dir, simplified=simplified, tz=tz, base_url=base_url)
+    paths = pipeline.write_digests(run.db_path, weeks, digest_dir, simplified=simplified, tz=tz, base_url=base_url, workers=workers)
     for path in paths:
         logger.info("digest written to %s", path)
     if paths:
@@ -90,13 +101,23 @@ def backfill(
     articles since a date, and write each past week's digest."""
     check_inputs(locations, source, since)
     config = load_config(config_path, db=db, digest_dir=digest_dir)
+    # Whether a second core is free is asked once, before this backfill's own processes load the machine:
+    # then the cases are scored in a worker while the next batch is saved, and the digests written two at a time.
+    workers = int(pipeline.a_core_is_idle())
     with pipeline.Run(config.db, week_of(tz=config.timezone)) as run:
         if source:
             found = pipeline.site_source(config.sources, source)
-            backfill_site(run, found, config, pipeline.start_site_backfill(found, since, until), batch or PAGES_PER_BATCH)
+            with run.score_ahead(config.model, workers) as scoring:
+                backfill_site(run, found, config, pipeline.start_site_backfill(found, since, until), batch or PAGES_PER_BATCH, scoring)
+                classify_rest(scoring)
         else:
-            backfill_documents(run, list(locations or []), config, batch or DOCUMENTS_PER_BATCH)
-        paths = write_digests(run, config.digest_dir, config.simplified, config.timezone, config.digest_base_url)
+            locations = list(locations or [])
+            size = batch or DOCUMENTS_PER_BATCH
+            # One batch has nothing to overlap with: no worker to start.
+            with run.score_ahead(config.model, workers if len(locations) > size else 0) as scoring:
+                backfill_documents(run, locations, config, size, scoring)
+                classify_rest(scoring)
+        paths = write_digests(run, config.digest_dir, config.simplified, config.timezone, config.digest_base_url, workers)
     return run.summary() | {"digests": [str(path) for path in paths]}
 
 
@@ -114,7 +135,7 @@ def check_inputs(locations: list[str] | None, source: str | None, since: date | 
         raise ValueError(f"a site backfill needs since (YYYY-MM-DD); {USAGE}")
 
 
-def backfill_documents(run: pipeline.Run, locations: list[str], config, size: int) -> None:
+def backfill_documents(run: pipeline.Run, locations: list[str], config, size: int, scoring: pipeline.RunScoring) -> None:
     """Read the files a batch at a time; the next batch is read while the last is saved and classified."""
     groups = list(pipeline.batches(locations, size))
     if not groups:
@@ -125,7 +146,7 @@ def backfill_documents(run: pipeline.Run, locations: list[str], config, size: in
         result = pending.result()
         if number < len(groups):
             pending = read_documents.submit(groups[number], config.db, session, config.sources, number + 1)
-        save(run, result, pipeline.BACKFILL_SOURCE, config.model, number)
+        save(run, result, pipeline.BACKFILL_SOURCE, scoring, number)
         release(result)
         run.check_stopped()
 
@@ -138,7 +159,7 @@ def release(result: SourceResult) -> None:
     pipeline.return_free_memory()
 
 
-def backfill_site(run: pipeline.Run, source: dict, config, cursor: Backfill, pages: int) -> None:
+def backfill_site(run: pipeline.Run, source: dict, config, cursor: Backfill, pages: int, scoring: pipeline.RunScoring) -> None:
     """Page back through a site a batch of listing pages at a time, saving each batch before the next is read."""
     session = run.open_session(config.http, validators=False)  # a 304 on page 1 says nothing about older pages
     number, started = 0, time.monotonic()
@@ -154,6 +175,6 @@ def backfill_site(run: pipeline.Run, source: dict, config, cursor: Backfill, pag
         number += 1
         pages = min(pages, config.backfill_max_pages - cursor.pages)
         result = collect_pages(source, session, config.db, cursor, pages, number)
-        save(run, result, source, config.model, number)
+        save(run, result, source, scoring, number)
         release(result)
         run.check_stopped()

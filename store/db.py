@@ -423,13 +423,14 @@ def claimed_elsewhere(db: sqlite_utils.Database, run: str) -> int:
     ).fetchone()[0]
 
 
-def save_decisions(db: sqlite_utils.Database, decisions: dict[str, dict], run: str | None = None) -> int:
+def save_decisions(db: sqlite_utils.Database, decisions: dict[str, dict], run: str | None = None, signals: dict | None = None) -> int:
     """Store the model's decisions, keyed by article id, for articles still unscored; return how many were written.
 
     A decision is a `Decision.as_json` (plus its confidence): a case gets its indicator,
     scores, secondaries and terms; a non-case gets `is_case` 0, its reason in `relevance`,
     no indicator, and as confidence the gate's certainty that it is not a case.
     An article another process scored (or an analyst labelled) meanwhile keeps that decision.
+    `signals`: the cases' reform signals worked out already, by id (`reforms.save_reforms`).
     """
     at = now()
     written = 0
@@ -458,7 +459,7 @@ def save_decisions(db: sqlite_utils.Database, decisions: dict[str, dict], run: s
         # Reforms follow the decisions in the same transaction (imported here: it loads the tokenizer).
         from .reforms import save_reforms
 
-        save_reforms(db, list(decisions))
+        save_reforms(db, list(decisions), signals)
     return written
 
 

@@ -39,10 +39,12 @@ def _ids(values: Sequence[str]) -> str:
     return ",".join("?" for _ in values)
 
 
-def save_reforms(db: sqlite_utils.Database, article_ids: Sequence[str]) -> set[str]:
+def save_reforms(db: sqlite_utils.Database, article_ids: Sequence[str], known: dict | None = None) -> set[str]:
     """Assign these cases (their decisions just stored) to reforms; return the ids of the reforms changed.
 
-    Cases are taken oldest first, so that a reform's first case is the earliest one seen.
+    Cases are taken oldest first, so that a reform's first case is the earliest one seen. `known`
+    holds cases' `classify.reforms.signals` worked out already (by the process that scored them),
+    by article id: a stored case's title and body never change.
     """
     from classify.reforms import signals  # the tokenizer loads only when cases are decided
 
@@ -67,7 +69,7 @@ def save_reforms(db: sqlite_utils.Database, article_ids: Sequence[str]) -> set[s
     for row in rows:
         if row["is_case"] == 0:
             continue
-        found = signals(row["title"] or "", row["body"] or "")
+        found = (known or {}).get(row["id"]) or signals(row["title"] or "", row["body"] or "")
         records.append(
             {
                 "article_id": row["id"],

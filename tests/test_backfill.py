@@ -77,9 +77,11 @@ def stored(project: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory, model_path, prefect_harness) -> Path:
-    """One uninterrupted backfill of the dated compilations, two documents a batch."""
+    """One uninterrupted backfill of the dated compilations, two documents a batch, every case scored in its own process."""
     project = make_project(tmp_path_factory.mktemp("reference"), model_path)
-    result = backfill(project, *history(project), "--batch", "2")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "a_core_is_idle", lambda: False)
+        result = backfill(project, *history(project), "--batch", "2")
     assert "backfill: 79 new article(s), 79 classified, 0 error(s)" in result.output
     return project
 
@@ -123,6 +125,20 @@ def artifacts(key: str) -> list:
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), flow_run_filter=FlowRunFilter(),
             task_run_filter=TaskRunFilter(), sort=ArtifactSort.CREATED_DESC, limit=50, offset=0,
         )
+
+
+def test_backfill_with_a_core_free_scores_in_a_worker_and_stores_the_same(reference, tmp_path, model_path, monkeypatch):
+    project = make_project(tmp_path / "two", model_path)
+    monkeypatch.setattr(pipeline, "a_core_is_idle", lambda: True)
+    workers = []
+    step = pipeline.RunScoring.step
+    monkeypatch.setattr(pipeline.RunScoring, "step", lambda self: workers.append(self.pool is not None) or step(self))
+    result = backfill(project, *history(project), "--batch", "2")
+    assert "backfill: 79 new article(s), 79 classified, 0 error(s)" in result.output
+    assert workers == [True, True]
+    assert stored(project) == stored(reference)
+    for path in (reference / "out").iterdir():
+        assert (project / "out" / path.name).read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
 
 
 def test_readme_shows_the_backfill_summary_of_these_files(reference):

@@ -283,7 +283,7 @@ def test_reforms_are_written_with_the_decisions_or_not_at_all(spread, tmp_path, 
     key = db.execute("select id from articles where title like '%两不见面%'").fetchone()[0]
     db.execute("update articles set classified_at = null, indicator = null where id = ?", [key])
 
-    def broken(db, ids):
+    def broken(db, ids, known=None):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(store.reforms, "save_reforms", broken)

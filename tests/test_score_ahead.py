@@ -1,0 +1,90 @@
+"""A backfill's cases scored in a worker process while the next batch is saved (`Run.score_ahead`).
+
+The bundled compilations are backfilled one document a batch through the pipeline's steps, as
+the backfill flow calls them: with every batch scored in the run's own process, with a real
+worker process (spawned, loading the model itself), and with that worker killed while it holds
+a batch. The store must end the same every time: the decisions in every field, the reforms
+grouped from them, the run's count.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+import sqlite_utils
+
+from casewatch import pipeline
+from conftest import sample
+
+DOCUMENTS = ["001", "002", "003", "004"]
+
+
+def backfill(db_path, model_path, workers: int, kill: bool = False) -> pipeline.Run:
+    handed = []
+    with pipeline.Run(db_path, "2026-W01") as run, run.score_ahead(model_path, workers) as scoring:
+        for prefix in DOCUMENTS:
+            result = pipeline.read_documents([str(sample(prefix))], db_path)
+            run.save(result, pipeline.BACKFILL_SOURCE, week=pipeline.publication_weeks(run.week))
+            scoring.step()
+            handed.append(sum(len(batch) for batch, _ in scoring.pending))
+            if kill and scoring.pool is not None:
+                for process in list(scoring.pool._processes.values()):
+                    process._popen.kill() if process._popen else None
+                    process.join()
+        scoring.finish()
+        run.handed = handed
+        run.loaded_here = scoring.model is not None
+    return run
+
+
+def outcome(db_path) -> dict:
+    db = sqlite_utils.Database(db_path)
+    return {
+        "articles": db.execute(
+            "select id, indicator, confidence, is_case, relevance, secondary, terms, scores, label_source "
+            "from articles order by id"
+        ).fetchall(),
+        "unscored": db.execute("select count(*) from articles where classified_at is null").fetchone()[0],
+        "reform_cases": db.execute("select reform, article_id from reform_cases order by 1, 2").fetchall(),
+        "reforms": db.execute("select id, name, indicator, cases from reforms order by id").fetchall(),
+        "signatures": db.execute("select article_id, names, keys, terms from reform_signatures order by 1").fetchall(),
+    }
+
+
+@pytest.fixture(scope="module")
+def in_process(tmp_path_factory, model_path) -> dict:
+    db_path = tmp_path_factory.mktemp("one") / "cw.db"
+    run = backfill(db_path, model_path, workers=0)
+    assert run.classified == 79 and run.handed == [0, 0, 0, 0]
+    return outcome(db_path)
+
+
+def test_a_worker_scores_each_batch_and_the_store_ends_as_without_one(in_process, tmp_path, model_path):
+    run = backfill(tmp_path / "cw.db", model_path, workers=1)
+    assert run.handed == [30, 38, 1, 10]  # each document's cases went to the worker
+    assert not run.loaded_here  # the run's own process never loaded the model
+    assert run.classified == 79
+    got = outcome(tmp_path / "cw.db")
+    assert got["unscored"] == 0 and len(got["articles"]) == 79
+    assert got == in_process
+    assert len(got["reforms"]) > 0
+
+
+def test_a_worker_killed_holding_a_batch_costs_only_time(in_process, tmp_path, model_path):
+    run = backfill(tmp_path / "cw.db", model_path, workers=1, kill=True)
+    assert run.handed[0] == 30
+    assert run.loaded_here  # its batch was scored here instead
+    assert run.classified == 79
+    assert outcome(tmp_path / "cw.db") == in_process
+
+
+def test_the_worker_ignores_ctrl_c_and_finishes_its_batch():
+    from casewatch import scoring
+
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        scoring._ignore_interrupts()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
