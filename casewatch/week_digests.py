@@ -71,7 +71,7 @@ def write_digests(
     fresh, importing this module only) take the next week one at a time. A week's digest reads the
     store's cases and writes its own files and row only, so the digests do not depend on which
     process writes them, nor in what order. By default (`workers` None) a worker is started only when
-    a core is idle (the load average at least one below the CPUs): on 2 cores kept busy by other
+    a core is idle (`cores.a_core_is_idle`): on 2 cores kept busy by other
     jobs (load average 5), 83 weeks took 39-43 s with a worker against 33-39 s without
     (bench/README.md), the worker's start-up and a process more to share the cores for nothing.
     """
@@ -83,7 +83,7 @@ def write_digests(
     if not weeks:
         return []
     if workers is None:
-        workers = DIGEST_WORKERS if a_core_is_idle() else 0
+        workers = DIGEST_WORKERS if len(weeks) >= DIGESTS_FOR_A_WORKER and a_core_is_idle() else 0
     options = {"simplified": simplified, "tz": tz, "base_url": base_url}
     # This process opens the store and reads the weeks' states once: read before any digest below
     # is written, the states are as old as write_digest's own would be, or older (then stale, not wrong).

@@ -88,3 +88,27 @@ def test_the_worker_ignores_ctrl_c_and_finishes_its_batch():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_no_core_is_idle_while_every_cpu_runs_a_busy_process():
+    import os
+    import subprocess
+    import sys
+
+    from casewatch import cores
+
+    busy = [
+        subprocess.Popen(["taskset", "-c", str(cpu), sys.executable, "-c", "while True: pass"])
+        for cpu in sorted(os.sched_getaffinity(0))
+    ]
+    try:
+        import time
+
+        time.sleep(0.3)  # the interpreters are up and spinning
+        assert cores.a_core_is_idle(window=0.5) is False
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+    idle, total = cores._idle_and_total(os.sched_getaffinity(0))
+    assert 0 < idle < total
