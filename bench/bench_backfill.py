@@ -13,9 +13,11 @@ duplicates and the store keeps nearly every one), each file dated by its name
   imports jieba, loads its dictionary and tokenises): the reference;
 - `casewatch backfill FILE…` as a user runs it, start-up included (a fresh process: imports,
   Prefect's temporary server, the flow, the digests), from its start to its exit; and the peak
-  resident memory of its whole process tree (the command, Prefect's server, the forkserver and
-  reader workers), sampled every 0.2 s from /proc, for the first N cases for each N of `--rss`
-  and for all of them;
+  resident memory of its whole process tree (the command, Prefect's server, the forkserver,
+  reader, scoring and digest workers), sampled every 0.2 s from /proc, for the first N cases for
+  each N of `--rss` and for all of them. Its Prefect home is a copy of one whose database
+  Prefect's server created and migrated once, at the start, timed apart (a user's first command
+  does that once: 10 s of a 15 s start here); `--fresh-prefect` gives each backfill a new one;
 - with `--plain`: the backfill through the plain pipeline functions on one core (the process
   and its reader workers pinned to one CPU), then on two (the next batch read while the last is
   saved and classified, as the flow does), and through the flow called in-process with the
@@ -214,12 +216,38 @@ def jieba_process(files: list[Path], folder: Path) -> float:
     return run_watched(["taskset", "-c", cpu, sys.executable, "-c", JIEBA_SCRIPT, str(listing)], folder)["seconds"]
 
 
-def backfill_command(files: list[Path], folder: Path, batch: int) -> dict:
-    """`casewatch backfill FILE…` in a fresh process with its own store and digests, start-up included."""
+PREFECT_START = """
+import sys, time
+from flows.serve import TemporaryServer
+started = time.perf_counter()
+server = TemporaryServer().start()
+server.wait(300)
+print(time.perf_counter() - started)
+server.stop()
+"""
+
+
+def prefect_home(folder: Path) -> tuple[Path, float]:
+    """A Prefect home whose database Prefect's temporary server has created and migrated; the seconds that took."""
+    home = folder / "prefect-home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")} | {"PREFECT_HOME": str(home)}
+    done = subprocess.run([sys.executable, "-c", PREFECT_START], env=env, capture_output=True, text=True, check=True)
+    return home, float(done.stdout.split()[-1])
+
+
+def backfill_command(files: list[Path], folder: Path, batch: int, home: Path | None = None) -> dict:
+    """`casewatch backfill FILE…` in a fresh process with its own store and digests, start-up included.
+
+    `home`: a Prefect home to start from (copied: its database migrated, as on any run after a user's
+    first); without it a fresh one, so Prefect's server creates and migrates its database first."""
+    import shutil
+
     project = Path(tempfile.mkdtemp(dir=folder))
     (project / "casewatch.toml").write_text(
         f'[store]\ndb = "cw.db"\n[digest]\ndir = "out"\n[classify]\nmodel = "{MODEL}"\n', encoding="utf-8"
     )
+    if home is not None:
+        shutil.copytree(home, project / ".prefect")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")} | {"PREFECT_HOME": str(project / ".prefect")}
     command = [str(Path(sys.executable).with_name("casewatch")), "backfill", "--config", str(project / "casewatch.toml"),
                "--batch", str(batch), *map(str, files)]  # fmt: skip
@@ -268,6 +296,8 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=100)
     parser.add_argument("--batch", type=int, default=8, help="documents per batch")
     parser.add_argument("--rss", default="2500,10000", help="smaller case counts measured too ('' for none)")
+    parser.add_argument("--fresh-prefect", action="store_true",
+                        help="each backfill with a fresh Prefect home (its server migrates a new database first, as on a first run)")
     parser.add_argument("--plain", action="store_true", help="also the plain pipeline functions and the flow in-process")
     parser.add_argument("--skip-prefect", action="store_true", help="with --plain: not the flow in-process")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -289,10 +319,16 @@ def main() -> None:
         report = {"files": len(files), "cases": args.cases, "kchars": round(kchars), "weeks": args.weeks, "cpus": cpus, "load_start": load}
         sizes = sorted({int(n) for n in args.rss.split(",") if n and int(n) < args.cases}) + [args.cases]
         report["sizes"] = {}
+        home = None
+        if not args.fresh_prefect:
+            home, seconds = prefect_home(folder)
+            report["prefect_first_start_s"] = round(seconds, 2)
+            print(f"  Prefect's temporary server, first start in a fresh home (creates and migrates its database): {seconds:.1f} s, "
+                  "apart; each backfill below starts from a copy of that home")
         for size in sizes:
             chosen = files[: -(-size // args.per_file)]
             reference = jieba_process(chosen, folder)
-            command = backfill_command(chosen, folder, args.batch)
+            command = backfill_command(chosen, folder, args.batch, home)
             ratio = command["seconds"] / reference
             report["sizes"][size] = {"jieba_s": round(reference, 2), "backfill_s": round(command["seconds"], 2), "ratio": round(ratio, 3),
                                      "tree_rss_mib": command["tree_rss_mib"], "largest_rss_mib": command["largest_rss_mib"],
