@@ -97,6 +97,7 @@ class Config:
     schedule: Schedule = field(default_factory=Schedule)
     backfill_max_pages: int = 1000
     backfill_max_seconds: float = 21600.0
+    backfill_second_core: bool = True  # a scoring and a digest worker when a core is free (flows/backfill.py)
     # [[readers]]: each gets their part of the digest (digests.readers); none: `email_to` gets the whole.
     readers: list[dict] = field(default_factory=list)
 
@@ -348,6 +349,7 @@ def load_config(
         schedule=check_schedule(data["schedule"]["cron"], data["schedule"]["timezone"], f"{where}: [schedule]"),
         backfill_max_pages=_bounded(data["backfill"], "max_pages", BACKFILL_MAX_PAGES, f"{where}: [backfill]"),
         backfill_max_seconds=_bounded(data["backfill"], "max_seconds", BACKFILL_MAX_SECONDS, f"{where}: [backfill]"),
+        backfill_second_core=_check_flag(data["backfill"], "second_core", f"{where}: [backfill]"),
         readers=_check_readers(data.get("readers", []), data.get("email", {}), where),
     )
 

@@ -103,7 +103,7 @@ def backfill(
     config = load_config(config_path, db=db, digest_dir=digest_dir)
     # Whether a second core is free is asked once, before this backfill's own processes load the machine:
     # then the cases are scored in a worker while the next batch is saved, and the digests written two at a time.
-    workers = int(pipeline.a_core_is_idle())
+    workers = int(config.backfill_second_core and pipeline.a_core_is_idle())
     with pipeline.Run(config.db, week_of(tz=config.timezone)) as run:
         if source:
             found = pipeline.site_source(config.sources, source)

@@ -141,6 +141,20 @@ def test_backfill_with_a_core_free_scores_in_a_worker_and_stores_the_same(refere
         assert (project / "out" / path.name).read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
 
 
+def test_backfill_told_to_keep_to_one_core_starts_no_worker_with_a_core_free(reference, tmp_path, model_path, monkeypatch):
+    project = make_project(tmp_path / "one", model_path, extra="[backfill]\nsecond_core = false\n")
+    monkeypatch.setattr(pipeline, "a_core_is_idle", lambda: True)
+    workers = []
+    step = pipeline.RunScoring.step
+    monkeypatch.setattr(pipeline.RunScoring, "step", lambda self: workers.append(self.pool is not None) or step(self))
+    backfill(project, *history(project), "--batch", "2")
+    assert workers == [False, False]
+    assert stored(project) == stored(reference)
+    (project / "casewatch.toml").write_text(CONFIG + "[backfill]\nsecond_core = 2\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["backfill", "--config", str(project / "casewatch.toml"), *history(project)])
+    assert result.exit_code != 0 and "[backfill]: second_core must be true or false" in result.output
+
+
 def test_readme_shows_the_backfill_summary_of_these_files(reference):
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for week in WEEKS:
