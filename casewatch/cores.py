@@ -1,8 +1,10 @@
-"""Whether a worker process beside this one would get a core of its own."""
+"""Worker processes beside this one: whether one would get a core of its own, and that none outlives it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import time
 
 WINDOW = 0.5  # seconds of the CPUs' own accounting looked at
@@ -42,3 +44,23 @@ def _idle_and_total(cpus: set[int]) -> tuple[int, int] | None:
             idle += ticks[3] + ticks[4]
             total += sum(ticks)
     return (idle, total) if total else None
+
+
+def die_with_parent() -> None:
+    """In a child process before it runs: be sent SIGTERM when the parent dies (Linux's
+    PR_SET_PDEATHSIG), so that a process casewatch started never outlives a killed casewatch."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+
+
+def start_worker(parent: int) -> None:
+    """A worker process's first step (a pool's initializer, given the parent's pid): it dies with the parent,
+    even a parent killed outright, and it ignores Ctrl-C, which the terminal sends to the whole process group:
+    the parent stops the work itself and shuts its workers down."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.getppid() != parent:  # the parent died before the line above could tell the kernel
+        os._exit(1)

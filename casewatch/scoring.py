@@ -14,7 +14,7 @@ only (spawned, not forked from a process holding threads and Prefect).
 from __future__ import annotations
 
 import multiprocessing
-import signal
+import os
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -26,7 +26,7 @@ import classify
 import store
 from classify.text import remembering
 
-from .cores import a_core_is_idle
+from .cores import a_core_is_idle, start_worker
 
 BATCH = 256
 # Cases scored together: each case's decision is its own (1,200 cases scored in batches of 200 and
@@ -98,11 +98,6 @@ def classify_pending(
 _WORKER: dict = {}
 
 
-def _ignore_interrupts() -> None:
-    """A worker finishes the batch it holds: Ctrl-C reaches the whole process group, and the run stops itself."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _score_in_worker(db_path: Path, model_path: Path, rows: list[dict]) -> tuple[dict[str, dict], dict]:
     """The rows' decisions, and the reform signals of those that are cases (their grouping needs them next)."""
     from classify.reforms import signals
@@ -142,7 +137,7 @@ class ScoreAhead:
     def __enter__(self) -> ScoreAhead:
         if self.workers > 0:
             context = multiprocessing.get_context("spawn")  # not forked from a process holding the flow's threads
-            self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=_ignore_interrupts)
+            self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=start_worker, initargs=(os.getpid(),))
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -8,6 +8,7 @@ and the CLI call them there.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import store
 from digests.build import previous_weeks
 from store import reports
 
-from .cores import a_core_is_idle
+from .cores import a_core_is_idle, start_worker
 
 DIGEST_WORKERS = 1  # worker processes writing digests beside the calling process (a backfill's second core), when a core is free
 DIGESTS_FOR_A_WORKER = 8  # fewer weeks than this are written in-process: a worker's start-up would cost more
@@ -95,7 +96,7 @@ def write_digests(
     paths: dict[str, Path] = {}
     take = functools.partial(next, iter(weeks), None)  # next() of a list iterator is atomic under the GIL
     context = multiprocessing.get_context("spawn")  # not forked from a process holding the classifier and threads
-    with ProcessPoolExecutor(workers, mp_context=context) as pool, ThreadPoolExecutor(workers) as feeders:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)) as pool, ThreadPoolExecutor(workers) as feeders:
 
         def feed() -> None:
             while (week := take()) is not None:

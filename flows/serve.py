@@ -26,20 +26,11 @@ from uuid import UUID
 import httpx
 
 from casewatch.config import ConfigError
+from casewatch.cores import die_with_parent
 
 STARTUP_TIMEOUT = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 # How long to wait for the server's scheduler to create the first runs before saying so.
 SCHEDULE_WAIT = 60.0
-
-
-def die_with_parent() -> None:
-    """In a child process before it runs: be sent SIGTERM when the parent dies (Linux's
-    PR_SET_PDEATHSIG), so that a server casewatch started never outlives a killed casewatch."""
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
 
 
 class TemporaryServer:
@@ -70,9 +61,13 @@ class TemporaryServer:
             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
             "--log-level", "error", "--lifespan", "on",
         ]
+        # Its own session: a Ctrl-C in the terminal reaches casewatch only, which ends its run and then
+        # stops the server (`stop`); killed by the same Ctrl-C, the server left the run's last logs
+        # nowhere to go, and casewatch waited minutes on them before it could exit.
         self.process = subprocess.Popen(
-            command, env=env, preexec_fn=die_with_parent if sys.platform.startswith("linux") else None
-        )
+            command, env=env, start_new_session=True,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
+        )  # fmt: skip
         return self
 
     def wait(self, timeout: float) -> str:

@@ -106,3 +106,26 @@ def search_index_problems(path: Path) -> list[str]:
     if set(indexed) != set(rowids):
         problems.append(f"index rows {len(indexed)} vs articles {len(rowids)}")
     return problems
+
+
+def running(pid: int) -> bool:
+    """Whether the process runs (not gone, and not a zombie: an orphan's parent here, PID 1, may never reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def running_in_group(group: int) -> list[str]:
+    """The command lines of the processes of that process group still running."""
+    import subprocess
+
+    pids = subprocess.run(["pgrep", "-g", str(group)], capture_output=True, text=True).stdout.split()
+    commands = []
+    for pid in pids:
+        if running(int(pid)):
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                shown = cmdline.read().replace(bytes(1), b" ").decode(errors="replace")
+            commands.append(f"{pid}: {shown[:150]}")
+    return commands

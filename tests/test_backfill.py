@@ -8,6 +8,7 @@ SIGKILL once its first batch is in the store, then started again.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -28,6 +29,7 @@ from casewatch.cli import cli
 from conftest import sample
 from digests import week_of
 from model_files import install_model
+from processes import running_in_group
 from scrapers import Article
 from scrapers.http import Session
 from sites import FakeClock, FixtureServer, Reply, trs_routes
@@ -243,6 +245,39 @@ def test_backfill_killed_after_its_first_batch_goes_on_where_it_stopped(referenc
     assert f"backfill: {79 - kept} new article(s)" in result.output  # nothing stored twice
     assert stored(project) == stored(reference)
     assert sorted(p.name for p in (project / "out").iterdir()) == sorted(p.name for p in (reference / "out").iterdir())
+
+
+def test_backfill_stopped_by_ctrl_c_ends_at_once_with_all_it_started_and_goes_on_next_time(reference, tmp_path, migrated_prefect_home):
+    """Ctrl-C in a terminal signals the whole process group: the command, Prefect's temporary server,
+    the workers. The server used to die with it and leave the run's last logs nowhere to go, so the
+    command waited minutes before exiting."""
+    project = make_project(tmp_path / "stopped", reference / "models" / "indicators.pkl")
+    migrated_prefect_home(project / ".prefect-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CASEWATCH_"))}
+    env |= {"PREFECT_HOME": str(project / ".prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    with open(project / "child.log", "wb") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "casewatch.cli", "backfill", *history(project), "--batch", "1"],
+            cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_for_documents(project / "cw.db", child)
+            os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C does
+            code = child.wait(timeout=60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+    output = (project / "child.log").read_text(encoding="utf-8", errors="replace")
+    assert code == 1, output[-3000:]
+    assert "stopped by SIGINT" in output
+    time.sleep(1)
+    assert running_in_group(child.pid) == []  # the server and the workers stopped with it
+    [run] = sqlite_utils.Database(project / "cw.db")["runs"].rows
+    assert run["status"] == "failed" and "SIGINT" in run["error"]
+
+    result = backfill(project, *history(project))
+    assert "backfill: 0 new article(s)" not in result.output
+    assert stored(project) == stored(reference)
 
 
 def wait_for_documents(path: Path, child: subprocess.Popen) -> int:

@@ -9,13 +9,13 @@ grouped from them, the run's count.
 
 from __future__ import annotations
 
-import signal
 
 import pytest
 import sqlite_utils
 
 from casewatch import pipeline
 from conftest import sample
+from processes import running
 
 DOCUMENTS = ["001", "002", "003", "004"]
 
@@ -79,15 +79,36 @@ def test_a_worker_killed_holding_a_batch_costs_only_time(in_process, tmp_path, m
     assert outcome(tmp_path / "cw.db") == in_process
 
 
-def test_the_worker_ignores_ctrl_c_and_finishes_its_batch():
-    from casewatch import scoring
+WORKER_PARENT = """
+import sys
+from pathlib import Path
+from casewatch.scoring import ScoreAhead
 
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        scoring._ignore_interrupts()
-        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    finally:
-        signal.signal(signal.SIGINT, previous)
+if __name__ == "__main__":
+    scoring = ScoreAhead(Path(sys.argv[1]), Path(sys.argv[2]), "run", workers=1).__enter__()
+    import os
+    print(scoring.pool.submit(os.getpid).result(), flush=True)
+    import time
+    time.sleep(600)
+"""
+
+
+def test_the_scoring_worker_dies_with_a_parent_killed_outright(tmp_path, model_path):
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", WORKER_PARENT, str(tmp_path / "cw.db"), str(model_path)], stdout=subprocess.PIPE, text=True
+    )
+    worker = int(parent.stdout.readline())
+    assert running(worker)
+    parent.kill()  # SIGKILL: no clean-up of its own runs
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while running(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running(worker), "the scoring worker outlived its killed parent"
 
 
 def test_no_core_is_idle_while_every_cpu_runs_a_busy_process():
