@@ -1,4 +1,5 @@
-"""Logging with the secrets of source URLs redacted from every record, whoever logs it.
+"""Logging with the secrets of source URLs redacted from every record, whoever logs it (and a stopped
+run's traceback left out).
 
 casewatch's own messages are built from redacted URLs already; this guards the lines of
 the libraries under it: urllib3's debug lines (`"GET /feed.xml?token=… HTTP/1.1" 200`),
@@ -14,6 +15,8 @@ import traceback
 
 from scrapers.redact import redact_text
 
+from .errors import stopped
+
 __all__ = ["install_redaction", "redact_text", "redacted_record_factory"]
 
 
@@ -26,6 +29,10 @@ def redacted_record_factory(factory):
             message = record.getMessage()
         except Exception:  # a bad format string: logging reports it itself when it formats the record
             return record
+        if record.exc_info and stopped(record.exc_info[1]):
+            # A run stopped by the user (Ctrl-C, SIGTERM): Prefect logs the flow's exception with its
+            # traceback, 30 lines for what the message says in one.
+            record.exc_info, record.exc_text = None, None
         redacted = redact_text(message)
         if redacted != message:
             record.msg, record.args = redacted, ()

@@ -49,17 +49,13 @@ mail_settings = digests.mail_settings
 __all__ = [
     "Backfill", "Classifier", "Run", "RunStopped", "Session", "SourceResult", "mail_settings", "parse_week", "week_of",
 ]
-from .errors import RunFailed
+from .errors import RunFailed, RunStopped
 from .logs import install_redaction
 
 
 def prepare_store(db_path: Path) -> None:
     """Create the store's tables and the indicator lookup table."""
     store.save_indicators(store.open_db(db_path), classify.INDICATORS)
-
-
-class RunStopped(Exception):
-    """A run ended early because it was asked to stop (SIGTERM, SIGINT)."""
 
 
 @contextlib.contextmanager
