@@ -129,7 +129,7 @@ def artifacts(key: str) -> list:
         )
 
 
-def test_backfill_with_a_core_free_scores_in_a_worker_and_stores_the_same(reference, tmp_path, model_path, monkeypatch):
+def test_backfill_with_a_core_free_scores_in_a_worker_and_stores_the_same(reference, tmp_path, model_path, monkeypatch, caplog):
     project = make_project(tmp_path / "two", model_path)
     monkeypatch.setattr(pipeline, "a_core_is_idle", lambda: True)
     workers = []
@@ -138,12 +138,13 @@ def test_backfill_with_a_core_free_scores_in_a_worker_and_stores_the_same(refere
     result = backfill(project, *history(project), "--batch", "2")
     assert "backfill: 79 new article(s), 79 classified, 0 error(s)" in result.output
     assert workers == [True, True]
+    assert "a core is free: cases are scored in a worker process" in caplog.text
     assert stored(project) == stored(reference)
     for path in (reference / "out").iterdir():
         assert (project / "out" / path.name).read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
 
 
-def test_backfill_told_to_keep_to_one_core_starts_no_worker_with_a_core_free(reference, tmp_path, model_path, monkeypatch):
+def test_backfill_told_to_keep_to_one_core_starts_no_worker_with_a_core_free(reference, tmp_path, model_path, monkeypatch, caplog):
     project = make_project(tmp_path / "one", model_path, extra="[backfill]\nsecond_core = false\n")
     monkeypatch.setattr(pipeline, "a_core_is_idle", lambda: True)
     workers = []
@@ -151,6 +152,7 @@ def test_backfill_told_to_keep_to_one_core_starts_no_worker_with_a_core_free(ref
     monkeypatch.setattr(pipeline.RunScoring, "step", lambda self: workers.append(self.pool is not None) or step(self))
     backfill(project, *history(project), "--batch", "2")
     assert workers == [False, False]
+    assert "the backfill runs in one process ([backfill] second_core = false)" in caplog.text
     assert stored(project) == stored(reference)
     (project / "casewatch.toml").write_text(CONFIG + "[backfill]\nsecond_core = 2\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["backfill", "--config", str(project / "casewatch.toml"), *history(project)])
