@@ -134,14 +134,16 @@ def source_outcomes(db: sqlite_utils.Database, week: str, since: str) -> list[di
     before = Counter(dict(db.execute("select source, count(*) from articles where week < ? group by source", [week]).fetchall()))
     errors: dict[str, dict] = {}
     for row in db.query(
-        "select e.source, e.error, e.at from fetch_errors e join runs r on r.id = e.run where r.week = ? order by e.at, e.id",
+        "select e.source, e.run, e.error, e.at from fetch_errors e join runs r on r.id = e.run where r.week = ? order by e.at, e.id",
         [week],
     ):
+        # A save's errors share its run and its second; the rows come in the order they were written, so
+        # another save's errors replace the earlier one's, even within the same second (two quick runs).
         latest = errors.get(row["source"])
         error = redact_text(row["error"])
-        if latest is None or row["at"] > latest["at"]:
-            errors[row["source"]] = {"at": row["at"], "errors": [error]}
-        elif row["at"] == latest["at"] and error not in latest["errors"]:
+        if latest is None or (row["run"], row["at"]) != latest["save"]:
+            errors[row["source"]] = {"at": row["at"], "save": (row["run"], row["at"]), "errors": [error]}
+        elif error not in latest["errors"]:
             latest["errors"].append(error)
     failed_documents: dict[str, list[dict]] = {}
     for row in db.query("select source, name, error, error_type from documents where status = 'failed' order by name"):

@@ -162,3 +162,16 @@ def test_an_older_store_gets_the_missing_columns_and_keeps_its_rows(tmp_path):
     assert db["documents"].get("a" * 64)["articles"] == 3
     store.finish_run(db, "r1", status="failed", error="RuntimeError: boom")
     assert db["runs"].get("r1")["error"] == "RuntimeError: boom"
+
+
+def test_a_sources_errors_in_the_digest_are_its_latest_runs_even_within_the_same_second(db, monkeypatch):
+    """Two quick runs can save a source's errors within one second (the store's clock): the second
+    run's errors must replace the first's, not be listed with them (seen once in CI)."""
+    from store import reports
+
+    monkeypatch.setattr(store.db, "now", lambda: "2026-11-24T08:00:00+00:00")
+    for run, error in (("r1", "1004.pdf: corrupt or unreadable PDF: EOF marker not found"), ("r2", "no article links found on http://x/list")):
+        store.start_run(db, run, "2026-W48")
+        store.save_source_result(db, SourceResult("nb", "site", errors=[error]), "http://x/list", run, "2026-W48")
+    [outcome] = reports.source_outcomes(db, "2026-W48", since="2026-11-23T00:00:00+00:00")
+    assert outcome["errors"] == ["no article links found on http://x/list"]
