@@ -227,10 +227,35 @@ def is_listing(text: str) -> bool:
     return items >= MIN_LISTING_ITEMS and items >= MIN_LISTING_SHARE * len(words)
 
 
+# A page in another language (an English blog, a software page saved beside Chinese ones): the gate's model
+# knows Chinese words only, and such a page used to pass as a case of no indicator. Chinese text quoting
+# English names or URLs stays well above the share.
+NOT_CHINESE = "非中文页面"
+CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
+MIN_LATIN_LETTERS = 200  # fewer: too little text to say
+MIN_CHINESE_SHARE = 0.2  # of the Chinese characters and Latin letters of a page's head
+
+
+def is_not_chinese(title: str | None, text: str) -> bool:
+    """Whether a page is in another language: a title with no Chinese, and a head of mostly Latin letters.
+    (A Chinese page's head can be mostly Latin letters: the menus and scripts of gov.cn's leaders' pages.)"""
+    if len(CJK_CHAR.findall(title or "")) >= 2:
+        return False
+    head = (text or "")[:GATE_CHARS]
+    latin = len(LATIN_LETTER.findall(head))
+    if latin < MIN_LATIN_LETTERS:
+        return False
+    cjk = len(CJK_CHAR.findall(head))
+    return cjk < MIN_CHINESE_SHARE * (cjk + latin)
+
+
 def strong_reason(title: str | None, text: str = "") -> str | None:
     """The kind of non-case a page is beyond doubt, from its title or its body's form, else None."""
     if is_listing(text):
         return LISTING  # first: a listing's link texts name meetings and penalties of the articles it lists
+    if is_not_chinese(title, text):
+        return NOT_CHINESE
     head = _title_head(title)
     for reason, pattern in REASONS:
         if reason in STRONG_REASONS and head and pattern.search(BRIEFING.sub("", head)):
