@@ -171,18 +171,23 @@ class ScoreAhead:
         db = store.open_db(self.db_path)
         stored = 0
         for batch, future in self.pending:
-            try:
-                if future is None:
-                    raise BrokenProcessPool("no worker")
-                decisions, signals = future.result()
-            except Exception as exc:  # the worker died or failed: the same batch, scored here
-                if isinstance(exc, BrokenProcessPool) and self.pool is not None:
-                    self.pool.shutdown(wait=False, cancel_futures=True)  # no further batch is handed to a dead worker
-                    self.pool = None
-                self.model = self.model or load_classifier(self.db_path, self.model_path)
-                with remembering():
-                    decisions, signals = score(self.model, batch), None
+            decisions, signals = self._scored(batch, future)
             store.save_decisions(db, decisions, self.run, signals)
             stored += len(batch)
         self.pending = []
         return stored
+
+    def _scored(self, batch: list[dict], future: Future | None) -> tuple[dict[str, dict], dict | None]:
+        """The batch's decisions and reform signals from the worker; from this process if the worker died or failed."""
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                if self.pool is not None:
+                    self.pool.shutdown(wait=False, cancel_futures=True)  # no further batch is handed to a dead worker
+                    self.pool = None
+            except Exception:  # a failure of the worker's own: the same batch scored here says so, or scores it
+                pass
+        self.model = self.model or load_classifier(self.db_path, self.model_path)
+        with remembering():
+            return score(self.model, batch), None

@@ -104,10 +104,13 @@ def backfill(
     # Whether a second core is free is asked once, before this backfill's own processes load the machine:
     # then the cases are scored in a worker while the next batch is saved, and the digests written two at a time.
     workers = int(config.backfill_second_core and pipeline.a_core_is_idle())
-    get_run_logger().info(
-        "a core is free: cases are scored in a worker process, digests written two at a time" if workers
-        else "the backfill runs in one process (%s)" % ("[backfill] second_core = false" if not config.backfill_second_core else "no core is free")
-    )
+    logger = get_run_logger()
+    if workers:
+        logger.info("a core is free: cases are scored in a worker process, digests written two at a time")
+    elif not config.backfill_second_core:
+        logger.info("the backfill runs in one process ([backfill] second_core = false)")
+    else:
+        logger.info("the backfill runs in one process (no core is free)")
     with pipeline.Run(config.db, week_of(tz=config.timezone)) as run:
         if source:
             found = pipeline.site_source(config.sources, source)

@@ -30,7 +30,7 @@ def backfill(db_path, model_path, workers: int, kill: bool = False) -> pipeline.
             handed.append(sum(len(batch) for batch, _ in scoring.pending))
             if kill and scoring.pool is not None:
                 for process in list(scoring.pool._processes.values()):
-                    process._popen.kill() if process._popen else None
+                    process.kill()
                     process.join()
         scoring.finish()
         run.handed = handed
