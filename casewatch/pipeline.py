@@ -55,7 +55,8 @@ from .logs import install_redaction
 
 def prepare_store(db_path: Path) -> None:
     """Create the store's tables and the indicator lookup table."""
-    store.save_indicators(store.open_db(db_path), classify.INDICATORS)
+    with store.open_db(db_path) as db:
+        store.save_indicators(db, classify.INDICATORS)
 
 
 @contextlib.contextmanager
@@ -108,34 +109,34 @@ def open_session(settings: HttpSettings, validators: dict | None = None) -> Sess
 
 def collect(source: dict, db_path: Path, session: Session | None = None) -> SourceResult:
     """Collect one source, skipping documents and article URLs the store has already read."""
-    db = store.open_db(db_path)
-    if source.get("kind") == "mailbox":  # messages are known by their IMAP URL, documents by content
-        if session is None:  # links to compilations are listed, not fetched
-            return redact_result(collect_mailbox(source, store.known_documents(db), store.known_urls(db)))
-        # Linked compilations through the polite session; private addresses only if the mail server is on one.
-        view = session.for_source(f"imap://{source['host']}/")
-        try:
-            result = collect_mailbox(source, store.known_documents(db), store.known_urls(db), fetch=view.fetch_file)
-        finally:
-            view.close()
-        result.fetch_log = view.log
-        return redact_result(result)
-    if source.get("kind") in WEB_COLLECTORS:
-        if session is None:
-            raise ValueError(f"source {source['name']!r} is a {source['kind']} and needs the run's HTTP session")
-        # URLs that answered 404 lately wait their turn (backoff), as known ones do
-        # the lines this site was found to repeat on its pages come back as furniture to remove
-        source = dict(source, furniture_lines=store.site_furniture(db, source["name"]))
-        return collect_web(source, session, store.known_urls(db) | store.waiting_urls(db))
-    if source.get("url") and session is not None:  # a document on the web: through the polite session
-        view = session.for_source(source["url"], None)
-        try:
-            result = collect_source(source, store.known_documents(db), fetch=view.fetch_file)
-        finally:
-            view.close()
-        result.fetch_log = redact_result(SourceResult(source["name"], "document", fetch_log=view.log)).fetch_log
-        return result
-    return collect_source(source, store.known_documents(db))
+    with store.open_db(db_path) as db:
+        if source.get("kind") == "mailbox":  # messages are known by their IMAP URL, documents by content
+            if session is None:  # links to compilations are listed, not fetched
+                return redact_result(collect_mailbox(source, store.known_documents(db), store.known_urls(db)))
+            # Linked compilations through the polite session; private addresses only if the mail server is on one.
+            view = session.for_source(f"imap://{source['host']}/")
+            try:
+                result = collect_mailbox(source, store.known_documents(db), store.known_urls(db), fetch=view.fetch_file)
+            finally:
+                view.close()
+            result.fetch_log = view.log
+            return redact_result(result)
+        if source.get("kind") in WEB_COLLECTORS:
+            if session is None:
+                raise ValueError(f"source {source['name']!r} is a {source['kind']} and needs the run's HTTP session")
+            # URLs that answered 404 lately wait their turn (backoff), as known ones do
+            # the lines this site was found to repeat on its pages come back as furniture to remove
+            source = dict(source, furniture_lines=store.site_furniture(db, source["name"]))
+            return collect_web(source, session, store.known_urls(db) | store.waiting_urls(db))
+        if source.get("url") and session is not None:  # a document on the web: through the polite session
+            view = session.for_source(source["url"], None)
+            try:
+                result = collect_source(source, store.known_documents(db), fetch=view.fetch_file)
+            finally:
+                view.close()
+            result.fetch_log = redact_result(SourceResult(source["name"], "document", fetch_log=view.log)).fetch_log
+            return result
+        return collect_source(source, store.known_documents(db))
 
 
 def collect_web(source: dict, session: Session, known_urls: set[str]) -> SourceResult:
@@ -169,7 +170,20 @@ def save(db_path: Path, result: SourceResult, source: dict, run: str, week: stor
     """Save a source's result; return the ids of the new articles (`week`: one for all, or a function of each)."""
     # The configured URL may carry credentials or a token: only the configuration keeps them.
     location = redact_url(str(source.get("url") or source.get("path") or ""))
-    return store.save_source_result(store.open_db(db_path), result, location, run, week, source.get("title"))
+    with store.open_db(db_path) as db:
+        return store.save_source_result(db, result, location, run, week, source.get("title"))
+
+
+def known_documents(db_path: Path) -> set[str]:
+    """The hashes of the documents the store has read (`store.known_documents`), the store closed after."""
+    with store.open_db(db_path) as db:
+        return store.known_documents(db)
+
+
+def known_urls(db_path: Path) -> set[str]:
+    """The canonical URLs the store has read (`store.known_urls`), the store closed after."""
+    with store.open_db(db_path) as db:
+        return store.known_urls(db)
 
 
 def failures(result: SourceResult) -> list[tuple[str, str]]:
@@ -274,24 +288,25 @@ def read_corrections(path: Path) -> list[tuple[str, str]]:
 
 def save_labels(db_path: Path, pairs: Sequence[tuple[str, str]], note: str | None = None) -> int:
     """Record human labels after checking every slug and id; return how many were saved."""
-    db = store.open_db(db_path)
-    resolved = []
-    for key, slug in pairs:
-        if slug not in classify.SLUGS:
-            raise ValueError(f"unknown indicator {slug!r}; expected one of: {', '.join(classify.SLUGS)}")
-        # The digest shows ids shortened to 8 characters: a prefix that names one article is enough.
-        resolved.append((store.find_article_id(db, key) or key, slug))
-        if not db["articles"].count_where("id = ?", [resolved[-1][0]]):
-            raise KeyError(f"no article with id {key!r} in {db_path}")
-    pairs = resolved
-    for key, slug in pairs:
-        store.save_label(db, key, slug, note)
-    return len(pairs)
+    with store.open_db(db_path) as db:
+        resolved = []
+        for key, slug in pairs:
+            if slug not in classify.SLUGS:
+                raise ValueError(f"unknown indicator {slug!r}; expected one of: {', '.join(classify.SLUGS)}")
+            # The digest shows ids shortened to 8 characters: a prefix that names one article is enough.
+            resolved.append((store.find_article_id(db, key) or key, slug))
+            if not db["articles"].count_where("id = ?", [resolved[-1][0]]):
+                raise KeyError(f"no article with id {key!r} in {db_path}")
+        pairs = resolved
+        for key, slug in pairs:
+            store.save_label(db, key, slug, note)
+        return len(pairs)
 
 
 def send_digest(db_path: Path, week: str, settings: digests.MailSettings, resend: bool = False) -> digests.SendOutcome:
     """E-mail the week's stored digest once (it retries by itself; a failure is kept for the next run)."""
-    return digests.send_digest(store.open_db(db_path), week, settings, resend=resend)
+    with store.open_db(db_path) as db:
+        return digests.send_digest(db, week, settings, resend=resend)
 
 
 def readers(configured: Sequence[dict]) -> list[digests.Reader]:
@@ -311,31 +326,32 @@ def write_reader_digests(
     tz: str = "Asia/Shanghai", base_url: str | None = None,
 ) -> list[digests.ReaderDigest]:
     """Each reader's part of the week's digest, written to `<digest_dir>/readers/<name>/<week>.md` and `.html`."""
-    return digests.write_reader_digests(
-        store.open_db(db_path), week, readers(configured), digest_dir, simplified=simplified, tz=tz, base_url=base_url
-    )
+    with store.open_db(db_path) as db:
+        return digests.write_reader_digests(
+            db, week, readers(configured), digest_dir, simplified=simplified, tz=tz, base_url=base_url
+        )
 
 
 def send_reader_digests(
     db_path: Path, week: str, written: Sequence[digests.ReaderDigest], settings: digests.MailSettings, resend: bool = False
 ) -> list[tuple[str, digests.SendOutcome]]:
     """E-mail each reader their part once; a reader whose send fails (whatever the reason) is recorded and the others go on."""
-    db = store.open_db(db_path)
-    outcomes = []
-    for part in written:
-        try:
-            outcome = digests.send_reader_digest(
-                db, week, part.reader.name, part.reader.to, part.rendered, part.articles, settings, resend=resend
-            )
-        except Exception as exc:  # not the mail server's answer (that is recorded by the send): this reader's failure alone
-            outcome = digests.SendOutcome("failed", f"e-mail to {part.reader.name} not sent: {describe(exc)}")
-        outcomes.append((part.reader.name, outcome))
-    return outcomes
+    with store.open_db(db_path) as db:
+        outcomes = []
+        for part in written:
+            try:
+                outcome = digests.send_reader_digest(
+                    db, week, part.reader.name, part.reader.to, part.rendered, part.articles, settings, resend=resend
+                )
+            except Exception as exc:  # not the mail server's answer (that is recorded by the send): this reader's failure alone
+                outcome = digests.SendOutcome("failed", f"e-mail to {part.reader.name} not sent: {describe(exc)}")
+            outcomes.append((part.reader.name, outcome))
+        return outcomes
 
 
 def ingest_files(paths: Sequence[Path], db_path: Path, source: str = "manual") -> tuple[SourceResult, list[Path]]:
     """Read compilation files given by hand; return the result and the files already read before."""
-    seen = store.known_documents(store.open_db(db_path))
+    seen = known_documents(db_path)
     result = SourceResult(source, "document")
     skipped = []
     with one_worker():
@@ -450,7 +466,7 @@ def read_documents(
 ) -> SourceResult:
     """Read compilation files or URLs not read before (by content hash), each in a worker process;
     URLs through the polite `session` when there is one."""
-    seen = store.known_documents(store.open_db(db_path))
+    seen = known_documents(db_path)
     result = SourceResult(source, "document")
     with one_worker():  # the batch's documents share a worker process, each still timed and failed alone
         _read_each(locations, result, seen, session, sources)
@@ -501,7 +517,7 @@ def collect_site_batch(source: dict, session: Session, db_path: Path, backfill: 
     """The next `pages` listing pages of a site backfill and their new articles in its date range."""
     view = session.for_source(source["url"])  # a log of this batch's requests only
     try:
-        collected = backfill_site(source, view, store.known_urls(store.open_db(db_path)), backfill, pages)
+        collected = backfill_site(source, view, known_urls(db_path), backfill, pages)
     finally:
         view.close()
     return collected.source_result()
@@ -513,7 +529,8 @@ def reforms(db_path: Path, since: date | None = None, indicator: str | None = No
         raise FileNotFoundError(f"no database at {db_path}: run `casewatch run` first")
     if indicator is not None and indicator not in classify.SLUGS:
         raise ValueError(f"unknown indicator {indicator!r}; expected one of: {', '.join(classify.SLUGS)}")
-    return store.reform_list(store.open_db(db_path), since.isoformat() if since else None, indicator, min_cases)
+    with store.open_db(db_path) as db:
+        return store.reform_list(db, since.isoformat() if since else None, indicator, min_cases)
 
 
 def render_reforms(found: list[dict]) -> str:
@@ -533,7 +550,7 @@ def render_reforms(found: list[dict]) -> str:
 def unread_locations(db_path: Path, locations: Sequence[str], sources: Sequence[dict] = ()) -> list[str]:
     """The backfill locations whose content the store has not read: URLs (known only once fetched), files
     whose content hash is not a stored document's, and paths that cannot be read (their reader records why)."""
-    seen = store.known_documents(store.open_db(db_path)) if Path(db_path).exists() else set()
+    seen = known_documents(db_path) if Path(db_path).exists() else set()
     unread = []
     for location in locations:
         path = resolve_location(str(location), sources)
@@ -561,8 +578,8 @@ def stale_weeks(db_path: Path) -> list[str]:
     Found from the store, not from what one run did, so that a backfill interrupted and started
     again writes the digests of the weeks its first part filled.
     """
-    db = store.open_db(db_path)
-    states, bases = reports.week_states(db), reports.digest_bases(db)
+    with store.open_db(db_path) as db:
+        states, bases = reports.week_states(db), reports.digest_bases(db)
     return [week for week in states if bases.get(week) is None or bases[week] != digest_basis(states, week)]
 
 
@@ -571,11 +588,11 @@ def weeks(db_path: Path) -> list[dict]:
     `readers`: each reader's delivery of the week (`reader`, `status`, `sent_at`)."""
     if not Path(db_path).exists():
         raise FileNotFoundError(f"no database at {db_path}: run `casewatch run` first")
-    db = store.open_db(db_path)
-    sends: dict[str, list[dict]] = {}
-    for row in reports.deliveries(db):
-        sends.setdefault(row["week"], []).append({k: row[k] for k in ("reader", "status", "sent_at")})
-    return [row | {"readers": sends.get(row["week"], [])} for row in reports.case_weeks(db)]
+    with store.open_db(db_path) as db:
+        sends: dict[str, list[dict]] = {}
+        for row in reports.deliveries(db):
+            sends.setdefault(row["week"], []).append({k: row[k] for k in ("reader", "status", "sent_at")})
+        return [row | {"readers": sends.get(row["week"], [])} for row in reports.case_weeks(db)]
 
 
 class Run:
@@ -611,7 +628,8 @@ class Run:
     def __enter__(self) -> Run:
         install_redaction()  # a flow run served by Prefect starts in a process of its own, without the CLI
         prepare_store(self.db_path)
-        store.start_run(store.open_db(self.db_path), self.id, self.week)
+        with store.open_db(self.db_path) as db:
+            store.start_run(db, self.id, self.week)
         self._signals = stop_on_signals()
         self._signals.__enter__()
         return self
@@ -624,7 +642,8 @@ class Run:
 
     def open_session(self, settings: HttpSettings, validators: bool = True) -> Session:
         """The run's polite HTTP session, with the validators the store kept (unless not wanted); closed when the run ends."""
-        self.session = open_session(settings, store.http_cache(store.open_db(self.db_path)) if validators else None)
+        with store.open_db(self.db_path) as db:
+            self.session = open_session(settings, store.http_cache(db) if validators else None)
         return self.session
 
     def save(self, result: SourceResult, source: dict, week: store.db.Week | None = None) -> list[str]:
@@ -695,16 +714,17 @@ class Run:
             self.error = "\n".join(self.errors) or None
         else:
             self.status, self.error = "failed", redact_text(describe(exc))
-        store.finish_run(
-            store.open_db(self.db_path),
-            self.id,
-            status=self.status,
-            new_articles=self.new_articles,
-            classified=self.classified,
-            errors=len(self.errors),
-            digest=str(self.digest) if self.digest else None,
-            error=self.error,
-        )
+        with store.open_db(self.db_path) as db:
+            store.finish_run(
+                db,
+                self.id,
+                status=self.status,
+                new_articles=self.new_articles,
+                classified=self.classified,
+                errors=len(self.errors),
+                digest=str(self.digest) if self.digest else None,
+                error=self.error,
+            )
         reset_stop()
         if isinstance(exc, Exception):  # KeyboardInterrupt and the like go on as they are
             raise RunFailed(f"run {self.id} failed: {self.error}") from exc

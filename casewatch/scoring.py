@@ -39,7 +39,8 @@ def human_examples(db_path: Path) -> list[classify.Example]:
     """The analysts' labels in the store, as training examples (none if there is no store yet)."""
     if not Path(db_path).exists():
         return []
-    labels = store.human_labels(store.open_db(db_path))
+    with store.open_db(db_path) as db:
+        labels = store.human_labels(db)
     return [classify.Example(text=r["body"], primary=r["indicator"], title=r["title"]) for r in labels]
 
 
@@ -71,27 +72,27 @@ def classify_pending(
     lists every article classified; after `wait` seconds of waiting on a run that is alive but
     stuck, it returns and leaves them to that run.
     """
-    db = store.open_db(db_path)
-    claimer = run or f"classify-{uuid.uuid4().hex[:12]}"  # without a run the claim holds only for this call
-    total = len(store.unclassified(db))
-    model = None
-    scored = 0
-    deadline = time.monotonic() + wait
-    while True:
-        batch = store.claim_unclassified(db, claimer, BATCH)
-        if not batch:
-            if store.mark_interrupted_runs(db):
-                continue  # a run that died while scoring: its claim is free now
-            if not store.claimed_elsewhere(db, claimer) or time.monotonic() > deadline:
-                return scored
-            time.sleep(poll)
-            continue
-        model = model or load_classifier(db_path, model_path)
-        with remembering():  # a body normalised for the model is not normalised again for its reform's signals
-            store.save_decisions(db, score(model, batch), claimer)
-        scored += len(batch)  # scored, even if someone wrote a decision first: the count shows double work
-        if progress:
-            progress(scored, max(total, scored))
+    with store.open_db(db_path) as db:
+        claimer = run or f"classify-{uuid.uuid4().hex[:12]}"  # without a run the claim holds only for this call
+        total = len(store.unclassified(db))
+        model = None
+        scored = 0
+        deadline = time.monotonic() + wait
+        while True:
+            batch = store.claim_unclassified(db, claimer, BATCH)
+            if not batch:
+                if store.mark_interrupted_runs(db):
+                    continue  # a run that died while scoring: its claim is free now
+                if not store.claimed_elsewhere(db, claimer) or time.monotonic() > deadline:
+                    return scored
+                time.sleep(poll)
+                continue
+            model = model or load_classifier(db_path, model_path)
+            with remembering():  # a body normalised for the model is not normalised again for its reform's signals
+                store.save_decisions(db, score(model, batch), claimer)
+            scored += len(batch)  # scored, even if someone wrote a decision first: the count shows double work
+            if progress:
+                progress(scored, max(total, scored))
 
 
 # The worker's model, loaded at its first batch (the pool lives for one ScoreAhead).
@@ -150,13 +151,13 @@ class ScoreAhead:
         stored = self._store_pending()
         if self.pool is None:  # no worker (or it died): score here, as a run without one does
             return stored + classify_pending(self.db_path, self.model_path, run=self.run)
-        db = store.open_db(self.db_path)
-        while batch := store.claim_unclassified(db, self.run, BATCH):
-            try:
-                future = self.pool.submit(_score_in_worker, self.db_path, self.model_path, batch)
-            except BrokenProcessPool:  # the worker died with an earlier batch: this one is scored here
-                future = None
-            self.pending.append((batch, future))
+        with store.open_db(self.db_path) as db:
+            while batch := store.claim_unclassified(db, self.run, BATCH):
+                try:
+                    future = self.pool.submit(_score_in_worker, self.db_path, self.model_path, batch)
+                except BrokenProcessPool:  # the worker died with an earlier batch: this one is scored here
+                    future = None
+                self.pending.append((batch, future))
         return stored
 
     def finish(self) -> int:
@@ -168,12 +169,12 @@ class ScoreAhead:
         return stored + classify_pending(self.db_path, self.model_path, run=self.run)
 
     def _store_pending(self) -> int:
-        db = store.open_db(self.db_path)
         stored = 0
-        for batch, future in self.pending:
-            decisions, signals = self._scored(batch, future)
-            store.save_decisions(db, decisions, self.run, signals)
-            stored += len(batch)
+        with store.open_db(self.db_path) as db:
+            for batch, future in self.pending:
+                decisions, signals = self._scored(batch, future)
+                store.save_decisions(db, decisions, self.run, signals)
+                stored += len(batch)
         self.pending = []
         return stored
 

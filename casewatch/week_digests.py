@@ -41,7 +41,10 @@ def write_digest(
     check, and reading every week's state took 19 ms a week under the profiler: 1.5 s for 80 weeks);
     `earlier` the store's cases, read once (`digests.EarlierCases`).
     """
-    db = store.open_db(db_path) if db is None else db
+    if db is None:
+        with store.open_db(db_path) as db:
+            return write_digest(db_path, week, digest_dir, simplified=simplified, tz=tz, base_url=base_url, db=db,
+                                states=states, earlier=earlier)  # fmt: skip
     # Read before writing: a case added meanwhile makes the digest stale.
     basis = digest_basis(reports.week_states(db) if states is None else states, week)
     path = digests.write_digest(db, week, digest_dir, simplified=simplified, tz=tz, base_url=base_url, earlier=earlier)
@@ -76,10 +79,6 @@ def write_digests(
     jobs (load average 5), 83 weeks took 39-43 s with a worker against 33-39 s without
     (bench/README.md), the worker's start-up and a process more to share the cores for nothing.
     """
-    import functools
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-
     weeks = list(weeks)
     if not weeks:
         return []
@@ -88,11 +87,20 @@ def write_digests(
     options = {"simplified": simplified, "tz": tz, "base_url": base_url}
     # This process opens the store and reads the weeks' states once: read before any digest below
     # is written, the states are as old as write_digest's own would be, or older (then stale, not wrong).
-    db = store.open_db(db_path)
-    mine = {**options, "db": db, "states": reports.week_states(db)}
-    mine["earlier"] = digests.EarlierCases(db)  # read after the states: a case stored between is in it, its digest stale
-    if workers < 1 or len(weeks) < DIGESTS_FOR_A_WORKER:
-        return [write_digest(db_path, week, digest_dir, **mine) for week in weeks]
+    with store.open_db(db_path) as db:
+        mine = {**options, "db": db, "states": reports.week_states(db)}
+        mine["earlier"] = digests.EarlierCases(db)  # read after the states: a case stored between is in it, its digest stale
+        if workers < 1 or len(weeks) < DIGESTS_FOR_A_WORKER:
+            return [write_digest(db_path, week, digest_dir, **mine) for week in weeks]
+        return _write_shared(db_path, weeks, digest_dir, workers, options, mine)
+
+
+def _write_shared(db_path: Path, weeks: list[str], digest_dir: Path, workers: int, options: dict, mine: dict) -> list[Path]:
+    """`write_digests` with `workers` worker processes beside this one, each taking the next week."""
+    import functools
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
     paths: dict[str, Path] = {}
     take = functools.partial(next, iter(weeks), None)  # next() of a list iterator is atomic under the GIL
     context = multiprocessing.get_context("spawn")  # not forked from a process holding the classifier and threads
