@@ -64,3 +64,26 @@ def start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.getppid() != parent:  # the parent died before the line above could tell the kernel
         os._exit(1)
+
+
+@contextlib.contextmanager
+def deaf_to_ctrl_c():
+    """Processes started in this block ignore Ctrl-C from their first instruction.
+
+    `start_worker` runs only once a spawned worker has imported what it needs (about 3 s for the
+    scoring worker): a Ctrl-C before then, which the terminal sends to the whole process group,
+    printed a KeyboardInterrupt traceback from the worker under the run's one-line stop. An ignored
+    SIGINT is the one disposition a new program inherits, and Python keeps it ignored, so the
+    parent ignores SIGINT while it starts them: a few milliseconds in which a Ctrl-C is lost.
+    Only the main thread can change a handler; elsewhere nothing changes.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)

@@ -26,7 +26,7 @@ import classify
 import store
 from classify.text import remembering
 
-from .cores import a_core_is_idle, start_worker
+from .cores import a_core_is_idle, deaf_to_ctrl_c, start_worker
 
 BATCH = 256
 # Cases scored together: each case's decision is its own (1,200 cases scored in batches of 200 and
@@ -154,7 +154,8 @@ class ScoreAhead:
         with store.open_db(self.db_path) as db:
             while batch := store.claim_unclassified(db, self.run, BATCH):
                 try:
-                    future = self.pool.submit(_score_in_worker, self.db_path, self.model_path, batch)
+                    with deaf_to_ctrl_c():  # the first batch starts the worker
+                        future = self.pool.submit(_score_in_worker, self.db_path, self.model_path, batch)
                 except BrokenProcessPool:  # the worker died with an earlier batch: this one is scored here
                     future = None
                 self.pending.append((batch, future))

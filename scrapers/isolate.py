@@ -194,7 +194,7 @@ def _serve(connection, memory: int | None) -> None:
     while True:
         try:
             parse, args = connection.recv()
-        except (EOFError, OSError):
+        except (EOFError, OSError, KeyboardInterrupt):  # closed, or a Ctrl-C to the process group: the parent stops the run
             return
         connection.send(_parse_here(parse, args, memory))
 

@@ -133,3 +133,29 @@ def test_no_core_is_idle_while_every_cpu_runs_a_busy_process():
             process.wait()
     idle, total = cores._idle_and_total(os.sched_getaffinity(0))
     assert 0 < idle < total
+
+
+def _sigint_disposition() -> str:
+    import signal
+
+    return {signal.SIG_IGN: "ignored", signal.default_int_handler: "KeyboardInterrupt"}.get(signal.getsignal(signal.SIGINT), "other")
+
+
+def test_workers_started_deaf_to_ctrl_c_ignore_it_before_their_first_import():
+    """A spawned worker runs its pool's initializer (which ignores SIGINT) only after its imports: a
+    Ctrl-C before then printed a KeyboardInterrupt traceback under the run's one-line stop."""
+    import multiprocessing
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+
+    from casewatch.cores import deaf_to_ctrl_c
+
+    spawn = multiprocessing.get_context("spawn")
+    handler = signal.getsignal(signal.SIGINT)
+    with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        with deaf_to_ctrl_c():
+            started = pool.submit(_sigint_disposition)
+        assert signal.getsignal(signal.SIGINT) is handler  # the parent's own handler is back
+        assert started.result() == "ignored"
+    with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        assert pool.submit(_sigint_disposition).result() == "KeyboardInterrupt"  # what it guards against
