@@ -70,12 +70,15 @@ def start_worker(parent: int) -> None:
 def deaf_to_ctrl_c():
     """Processes started in this block ignore Ctrl-C from their first instruction.
 
-    `start_worker` runs only once a spawned worker has imported what it needs (about 3 s for the
-    scoring worker): a Ctrl-C before then, which the terminal sends to the whole process group,
-    printed a KeyboardInterrupt traceback from the worker under the run's one-line stop. An ignored
-    SIGINT is the one disposition a new program inherits, and Python keeps it ignored, so the
-    parent ignores SIGINT while it starts them: a few milliseconds in which a Ctrl-C is lost.
-    Only the main thread can change a handler; elsewhere nothing changes.
+    A spawned worker runs `start_worker` (which ignores SIGINT) only after its start-up has
+    imported the parent's main module and the pool's code: a Ctrl-C then, which the terminal sends
+    to the whole process group, printed a KeyboardInterrupt traceback from the worker under the
+    run's one-line stop. An ignored SIGINT is the one disposition a new program inherits, and Python
+    keeps it ignored, so the parent ignores SIGINT while it starts them: the milliseconds of a fork
+    and exec, in which a Ctrl-C is lost. So start workers here before the work starts, not in its
+    midst: a worker started at the first batch's hand-over took the Ctrl-C meant for the run, whose
+    reader then failed its document with a KeyboardInterrupt. Only the main thread can change a
+    handler; elsewhere nothing changes.
     """
     import threading
 

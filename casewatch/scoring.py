@@ -139,6 +139,8 @@ class ScoreAhead:
         if self.workers > 0:
             context = multiprocessing.get_context("spawn")  # not forked from a process holding the flow's threads
             self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=start_worker, initargs=(os.getpid(),))
+            with deaf_to_ctrl_c():  # started now, before the run reads anything, so a Ctrl-C then is not lost midway
+                self.pool.submit(int)
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -154,8 +156,7 @@ class ScoreAhead:
         with store.open_db(self.db_path) as db:
             while batch := store.claim_unclassified(db, self.run, BATCH):
                 try:
-                    with deaf_to_ctrl_c():  # the first batch starts the worker
-                        future = self.pool.submit(_score_in_worker, self.db_path, self.model_path, batch)
+                    future = self.pool.submit(_score_in_worker, self.db_path, self.model_path, batch)
                 except BrokenProcessPool:  # the worker died with an earlier batch: this one is scored here
                     future = None
                 self.pending.append((batch, future))
