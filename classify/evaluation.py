@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from sklearn.svm import LinearSVC
 from wcwidth import wcswidth
 
 from .corpus import section_units
@@ -326,6 +325,8 @@ class Baseline:
         units = [u for u in data.units() if not u.real]
         texts = [article_text(None, u.body, 1) for u in units]
         self.features = Features().fit(texts)
+        from sklearn.svm import LinearSVC
+
         self.svm = LinearSVC().fit(self.features.transform(texts), [u.slug for u in units])
         return self
 

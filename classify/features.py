@@ -11,8 +11,6 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.preprocessing import normalize
 
 from .text import COUNTERS, TOKENIZERS, is_filler, remembering
 
@@ -109,10 +107,12 @@ def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     np.log(out.data, out=out.data)
     out.data += 1.0
     out = out @ sp.diags(idf) if out.nnz else out
+    from sklearn.preprocessing import normalize  # here: a process that never classifies needs no scikit-learn (75 MiB)
+
     return normalize(out, copy=False)
 
 
-class CharNgrams(TransformerMixin, BaseEstimator):
+class CharNgrams:
     """TF-IDF of character n-grams; the same figures as TfidfVectorizer(analyzer="char",
     sublinear_tf=True), counted with numpy instead of a Python loop (about 20x faster)."""
 
@@ -188,7 +188,7 @@ class CharNgrams(TransformerMixin, BaseEstimator):
         return np.array([decode(int(c)) for c in self.vocabulary_], dtype=object)
 
 
-class Words(TransformerMixin, BaseEstimator):
+class Words:
     """TF-IDF of jieba words (unigrams): a dict lookup per token, no n-gram machinery.
 
     `tokenizer` names a function in text.TOKENIZERS, so the fitted object pickles.

@@ -10,13 +10,13 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-import sklearn
-from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted or loaded, not by every command
+    from sklearn.svm import LinearSVC
 
 from .features import Features, shared_tokens
 from .taxonomy import SLUGS
@@ -155,6 +155,8 @@ class TemperedSVM:
         self.c, self.folds = c, folds
 
     def _svm(self) -> LinearSVC:
+        from sklearn.svm import LinearSVC
+
         # tol 1e-2: the same decisions as the default 1e-4 here, in a quarter of the time.
         return LinearSVC(C=self.c, tol=1e-2, random_state=0)
 
@@ -166,6 +168,8 @@ class TemperedSVM:
         self.temperature_ = 1.0
         if self.folds < 2:
             return self
+        from sklearn.model_selection import StratifiedKFold
+
         margins = np.zeros((len(y), len(self.classes_)))
         split = StratifiedKFold(self.folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y)
         for train, test in split:
@@ -447,6 +451,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 def new_metadata(settings: Settings, **hashes: Any) -> dict[str, Any]:
     """Metadata recorded with a trained model."""
+    import sklearn
+
     return {
         **hashes,
         "code_version": code_version(),

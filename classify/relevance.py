@@ -18,15 +18,16 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.svm import LinearSVC
 
 from .features import Features
 from .model import split_chunks
 from .text import DATA_DIR, normalise
+
+if TYPE_CHECKING:  # scikit-learn is imported where the gate is fitted or loaded
+    from sklearn.calibration import CalibratedClassifierCV
 
 NEGATIVES = DATA_DIR / "relevance" / "negatives.jsonl"
 POLICY_SAMPLE = DATA_DIR / "samples"  # seed 003: a policy document, a gate positive
@@ -404,6 +405,9 @@ class RelevanceGate:
 
     def _estimator(self, folds: int) -> CalibratedClassifierCV:
         """A Platt-calibrated, class-balanced linear SVM."""
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.svm import LinearSVC
+
         svm = LinearSVC(C=self.c, class_weight="balanced", tol=1e-3, random_state=0)
         return CalibratedClassifierCV(svm, method="sigmoid", cv=folds)
 
