@@ -139,8 +139,12 @@ class ScoreAhead:
         if self.workers > 0:
             context = multiprocessing.get_context("spawn")  # not forked from a process holding the flow's threads
             self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=start_worker, initargs=(os.getpid(),))
-            with deaf_to_ctrl_c():  # started now, before the run reads anything, so a Ctrl-C then is not lost midway
-                self.pool.submit(int)
+            try:
+                with deaf_to_ctrl_c():  # started now, before the run reads anything, so a Ctrl-C then is not lost midway
+                    self.pool.submit(int)
+            except Exception:  # no process could be started (a limit, a sandbox): every batch is scored here
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = None
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -79,6 +79,18 @@ def test_a_worker_killed_holding_a_batch_costs_only_time(in_process, tmp_path, m
     assert outcome(tmp_path / "cw.db") == in_process
 
 
+def test_a_worker_that_cannot_start_leaves_every_batch_to_the_run(in_process, tmp_path, model_path, monkeypatch):
+    import multiprocessing.context
+
+    def refuse(self):
+        raise OSError(11, "Resource temporarily unavailable")  # what fork says at a process limit
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", refuse)
+    run = backfill(tmp_path / "cw.db", model_path, workers=1)
+    assert run.handed == [0, 0, 0, 0]  # nothing went to a worker
+    assert outcome(tmp_path / "cw.db") == in_process
+
+
 WORKER_PARENT = """
 import sys
 from pathlib import Path
