@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+from scipy.special import expit
 
 from .features import Features
 from .model import split_chunks
@@ -387,6 +388,37 @@ def gate_text(title: str | None, text: str) -> str:
     return f"{title}\n{body}" if title else body
 
 
+@dataclass
+class SigmoidFolds:
+    """A fitted CalibratedClassifierCV of sigmoid-calibrated linear folds, as its numbers: each fold's
+    coefficients and intercept, and its calibrator's a and b. Its probability is scikit-learn's, bit for
+    bit; the gate keeps it in place of the fitted estimator when it is pickled, so that a loaded model
+    imports no scikit-learn."""
+
+    coef: np.ndarray  # (folds, features)
+    intercept: np.ndarray  # (folds,)
+    a: np.ndarray
+    b: np.ndarray
+
+    @classmethod
+    def of(cls, calibrated: CalibratedClassifierCV) -> SigmoidFolds | None:
+        """The numbers of a fitted binary, sigmoid-calibrated estimator (None for any other)."""
+        folds = calibrated.calibrated_classifiers_
+        if list(calibrated.classes_) != [False, True] or any(f.method != "sigmoid" for f in folds):
+            return None
+        return cls(np.vstack([f.estimator.coef_ for f in folds]), np.concatenate([f.estimator.intercept_ for f in folds]),
+                   np.array([f.calibrators[0].a_ for f in folds]), np.array([f.calibrators[0].b_ for f in folds]))  # fmt: skip
+
+    def probability(self, X) -> np.ndarray:
+        """The mean of the folds' calibrated probabilities (`predict_proba(X)[:, True]`), the folds'
+        margins taken in one product."""
+        margins = X @ self.coef.T + self.intercept
+        p = np.zeros(X.shape[0])
+        for k in range(len(self.a)):
+            p += expit(-(self.a[k] * margins[:, k] + self.b[k]))
+        return p / len(self.a)
+
+
 class RelevanceGate:
     """A calibrated linear model of "reform case or not", with a threshold chosen for recall.
 
@@ -457,14 +489,17 @@ class RelevanceGate:
         with the folds' margins taken in one product (the mean of each fold's calibrated
         probability, as scikit-learn takes it)."""
         X = self.features.transform(texts)
-        folds = self.estimator.calibrated_classifiers_
-        if list(self.estimator.classes_) != [False, True] or any(f.method != "sigmoid" for f in folds):
+        folds = self.estimator if isinstance(self.estimator, SigmoidFolds) else SigmoidFolds.of(self.estimator)
+        if folds is None:
             return self.estimator.predict_proba(X)[:, list(self.estimator.classes_).index(True)]
-        margins = X @ np.vstack([f.estimator.coef_ for f in folds]).T + np.concatenate([f.estimator.intercept_ for f in folds])
-        p = np.zeros(X.shape[0])
-        for k, fold in enumerate(folds):
-            p += fold.calibrators[0].predict(margins[:, k])
-        return p / len(folds)
+        return folds.probability(X)
+
+    def __getstate__(self) -> dict:
+        """Pickled with the fitted estimator's numbers only (`SigmoidFolds`), where it has them."""
+        state = dict(self.__dict__)
+        if not isinstance(self.estimator, SigmoidFolds):
+            state["estimator"] = SigmoidFolds.of(self.estimator) or self.estimator
+        return state
 
     def probability(self, items: Sequence[tuple[str | None, str]]) -> np.ndarray:
         """Probability that each (title, text) is a reform case: the mean of the head's and the

@@ -138,14 +138,56 @@ def test_counting_words_skips_the_filter_and_counts_what_the_filter_keeps(clf):
     np.testing.assert_array_equal(words.counts(texts).toarray(), expected)
 
 
-def test_the_gates_probability_in_one_product_is_scikit_learns(clf):
-    from classify.relevance import gate_text
+def test_a_pickled_gate_gives_scikit_learns_probability_without_it():
+    """The gate is pickled with its folds' numbers (`SigmoidFolds`), not scikit-learn's estimator:
+    its probability must stay scikit-learn's, bit for bit."""
+    import pickle
 
+    from classify.data import TrainingSet
+    from classify.relevance import SigmoidFolds, gate_text
+    from classify.train import fit_gate
+
+    fitted = fit_gate(TrainingSet.build())
+    loaded = pickle.loads(pickle.dumps(fitted))
+    assert isinstance(loaded.estimator, SigmoidFolds) and not isinstance(fitted.estimator, SigmoidFolds)
     items = [("优化营商环境 企业开办一日办结", "某市推行企业开办“一网通办”，办理时间压减至1个工作日。"),
              ("国务院常务会议", "会议听取了关于…的汇报。"), (None, "")]
     texts = [gate_text(t, x) for t, x in items]
-    X = clf.gate.features.transform(texts)
-    np.testing.assert_array_equal(clf.gate._p(texts), clf.gate.estimator.predict_proba(X)[:, 1])
+    expected = fitted.estimator.predict_proba(fitted.features.transform(texts))[:, 1]
+    np.testing.assert_array_equal(fitted._p(texts), expected)
+    np.testing.assert_array_equal(loaded._p(texts), expected)
+
+
+def test_a_pickled_svm_gives_scikit_learns_margins_without_it():
+    import pickle
+
+    import scipy.sparse as sp
+    from sklearn.svm import LinearSVC
+
+    from classify.model import LinearMargins, TemperedSVM
+
+    rng = np.random.default_rng(0)
+    X = sp.random(90, 40, density=0.2, format="csr", random_state=1)
+    y = np.array(["a", "b", "c"] * 30)
+    svm = TemperedSVM(0.5).fit(X, y, np.ones(90))
+    loaded = pickle.loads(pickle.dumps(svm))
+    assert isinstance(loaded.estimator, LinearMargins)
+    np.testing.assert_array_equal(loaded.decision_function(X), svm.decision_function(X))
+    np.testing.assert_array_equal(loaded.predict_proba(X), svm.predict_proba(X))
+    binary = LinearSVC().fit(X, rng.integers(0, 2, 90))  # one column of margins, as scikit-learn gives it
+    np.testing.assert_array_equal(LinearMargins.of(binary).decision_function(X), binary.decision_function(X))
+
+
+def test_rows_scaled_to_unit_length_bit_for_bit_as_scikit_learn_does():
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    from classify.features import unit_rows
+
+    for seed in range(20):
+        m = sp.random(30, 200, density=0.05 + seed / 40, format="csr", random_state=seed)
+        m.data = np.log(m.data * 50 + 1) + 1
+        np.testing.assert_array_equal(unit_rows(m.copy()).toarray(), normalize(m.copy(), copy=False).toarray())
 
 
 def test_char_ngram_counts_by_length_equal_one_search_over_the_whole_vocabulary():

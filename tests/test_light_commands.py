@@ -67,13 +67,13 @@ def stored(project) -> tuple[Path, str]:
     return project, key
 
 
-def check_light(done: subprocess.CompletedProcess, model: bool = False) -> None:
-    """No Prefect, no chatter; and unless the command uses the model (`model`), no scikit-learn, whose
-    import alone took 75 MiB and most of a second."""
+def check_light(done: subprocess.CompletedProcess) -> None:
+    """No Prefect, no chatter, and no scikit-learn (its import alone took 75 MiB and most of a second):
+    a loaded model holds its numbers only, scikit-learn is imported to fit one."""
     modules = imported(done.stderr)
     assert "casewatch" in modules  # the listing is real
     assert "prefect" not in modules and "flows" not in modules
-    assert ("sklearn" in modules) == model
+    assert "sklearn" not in modules
     lines = output_lines(done)
     assert not [line for line in lines if any(c in line for c in CHATTER)], lines
 
@@ -81,7 +81,7 @@ def check_light(done: subprocess.CompletedProcess, model: bool = False) -> None:
 def test_classify_imports_no_prefect(project):
     done = casewatch(project, "classify", stdin="推行电子税务局，出口退税全程网上办理。")
     assert json.loads(done.stdout)["primary"] == "taxes"
-    check_light(done, model=True)
+    check_light(done)
 
 
 def test_label_imports_no_prefect(stored):
@@ -108,7 +108,7 @@ def test_evaluate_imports_no_prefect(project):
     )
     done = casewatch(project, "evaluate", "--data", str(data))
     assert "labelled cases: 2" in done.stdout
-    check_light(done, model=True)
+    check_light(done)
 
 
 def test_reforms_imports_no_prefect(stored):
