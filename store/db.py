@@ -271,6 +271,7 @@ def save_source_result(
                 "kind": result.kind,
                 "location": redact_url(location),
                 "last_run": seen_at,
+                "last_run_id": run,
                 "last_status": result.status,
                 "last_error": redact_text(result.errors[-1]) if result.errors else None,
             },

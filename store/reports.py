@@ -126,9 +126,10 @@ def case_weeks(db: sqlite_utils.Database) -> list[dict]:
 def source_outcomes(db: sqlite_utils.Database, week: str, since: str) -> list[dict]:
     """Each source that ran since `since` (UTC ISO) or has articles this week: its latest outcome this week.
 
-    `errors` holds the source's errors from its latest failing save in the week's runs,
-    and only while they still hold: a later successful run clears them. `failed_documents`
-    are its documents that could not be read (with their `error_type`).
+    `errors` holds the source's errors from its latest failing run of the week (every save of that
+    run: a backfill saves a source once a batch), and only while they still hold: a successful save
+    by a later run clears them. `failed_documents` are its documents that could not be read (with
+    their `error_type`).
     """
     new = Counter(dict(db.execute("select source, count(*) from articles where week = ? group by source", [week]).fetchall()))
     before = Counter(dict(db.execute("select source, count(*) from articles where week < ? group by source", [week]).fetchall()))
@@ -137,14 +138,16 @@ def source_outcomes(db: sqlite_utils.Database, week: str, since: str) -> list[di
         "select e.source, e.run, e.error, e.at from fetch_errors e join runs r on r.id = e.run where r.week = ? order by e.at, e.id",
         [week],
     ):
-        # A save's errors share its run and its second; the rows come in the order they were written, so
-        # another save's errors replace the earlier one's, even within the same second (two quick runs).
+        # The rows come in the order they were written, so another run's errors replace the earlier
+        # run's, even within the same second (two quick runs); a run's own saves add up.
         latest = errors.get(row["source"])
         error = redact_text(row["error"])
-        if latest is None or (row["run"], row["at"]) != latest["save"]:
-            errors[row["source"]] = {"at": row["at"], "save": (row["run"], row["at"]), "errors": [error]}
-        elif error not in latest["errors"]:
-            latest["errors"].append(error)
+        if latest is None or row["run"] != latest["run"]:
+            errors[row["source"]] = {"at": row["at"], "run": row["run"], "errors": [error]}
+        else:
+            latest["at"] = row["at"]
+            if error not in latest["errors"]:
+                latest["errors"].append(error)
     failed_documents: dict[str, list[dict]] = {}
     for row in db.query("select source, name, error, error_type from documents where status = 'failed' order by name"):
         failed_documents.setdefault(row["source"], []).append(dict(row, name=redact_text(row["name"]), error=redact_text(row["error"])))
@@ -154,7 +157,10 @@ def source_outcomes(db: sqlite_utils.Database, week: str, since: str) -> list[di
         if not new[name] and (source["last_run"] or "") < since and name not in errors:
             continue
         latest = errors.get(name)
-        cleared = latest and source["last_status"] == "ok" and (source["last_run"] or "") > latest["at"]
+        # A later batch of the same run that read well clears nothing (a store from before the run was
+        # recorded with the save: by time alone).
+        cleared = (latest and source["last_status"] == "ok" and (source["last_run"] or "") > latest["at"]
+                   and source.get("last_run_id") != latest["run"])
         outcomes.append(
             {
                 "name": name,

@@ -26,6 +26,7 @@ TABLES: dict[str, dict] = {
             "kind": str,
             "location": str,
             "last_run": str,
+            "last_run_id": str,  # the run of that save: a backfill saves a source once a batch, all in one run
             "last_status": str,
             "last_error": str,
         },

@@ -175,3 +175,24 @@ def test_a_sources_errors_in_the_digest_are_its_latest_runs_even_within_the_same
         store.save_source_result(db, SourceResult("nb", "site", errors=[error]), "http://x/list", run, "2026-W48")
     [outcome] = reports.source_outcomes(db, "2026-W48", since="2026-11-23T00:00:00+00:00")
     assert outcome["errors"] == ["no article links found on http://x/list"]
+
+
+def test_a_sources_errors_in_the_digest_are_all_its_runs_saves_and_a_later_run_clears_them(db, monkeypatch):
+    """A backfill saves its source once a batch, in one run: every batch's failed files are the run's
+    outcome, whatever second each was saved in, and a later batch that read well clears none of them (a
+    backfill of 13 real files listed 2 of its 5 failed files with a scoring worker, all 5 without one)."""
+    from itertools import count
+
+    from store import reports
+
+    clock = count()
+    monkeypatch.setattr(store.db, "now", lambda: f"2026-11-24T08:00:{next(clock):02d}+00:00")
+    store.start_run(db, "r1", "2026-W48")
+    for errors in (["a.pdf: corrupt or unreadable PDF"], ["b.docx: corrupt or unreadable DOCX"], []):
+        store.save_source_result(db, SourceResult("backfill", "document", errors=errors), "", "r1", "2026-W48")
+    [outcome] = reports.source_outcomes(db, "2026-W48", since="2026-11-23T00:00:00+00:00")
+    assert outcome["errors"] == ["a.pdf: corrupt or unreadable PDF", "b.docx: corrupt or unreadable DOCX"]
+    store.start_run(db, "r2", "2026-W48")
+    store.save_source_result(db, SourceResult("backfill", "document"), "", "r2", "2026-W48")
+    [outcome] = reports.source_outcomes(db, "2026-W48", since="2026-11-23T00:00:00+00:00")
+    assert outcome["errors"] == []  # read well by a later run
