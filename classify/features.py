@@ -122,6 +122,71 @@ def unit_rows(m: sp.csr_matrix) -> sp.csr_matrix:
     return m
 
 
+def count_matrix(row: np.ndarray, col: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """How often each (row, col) pair occurs, as a CSR matrix with sorted, unique indices.
+
+    The same matrix as scipy's `csr_matrix((ones, (row, col)))`, built from one sort of the
+    pairs' keys instead of its per-row sort of each row's indices (about half the time).
+    """
+    key = row * shape[1] + col
+    key.sort()
+    first = np.empty(len(key), dtype=bool)
+    first[:1] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, len(key))).astype(np.float64)
+    unique = key[starts]
+    rows = unique // shape[1]
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+    return sp.csr_matrix((counts, unique - rows * shape[1], indptr), shape=shape)
+
+
+class CodeTable:
+    """A set of n-gram codes as an open-addressing hash table: the index of each code in one lookup.
+
+    Looking up every n-gram of a batch by binary search in the sorted vocabulary took a quarter of
+    the classification's time; here each code is a multiply, a shift and (mostly) one probe, done for
+    all codes at once with numpy. The table is at most half full: about 24 bytes per code.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: 2^64 / the golden ratio
+
+    def __init__(self, codes: np.ndarray) -> None:
+        codes = np.asarray(codes, dtype=np.int64)
+        bits = max(4, (2 * len(codes) - 1).bit_length())
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._keys = np.full(1 << bits, -1, dtype=np.int64)  # -1: an empty slot (no code is negative)
+        self._values = np.full(1 << bits, -1, dtype=np.int64)
+        pending, slot = np.arange(len(codes)), self._slots(codes)
+        while len(pending):  # linear probing: the first code to claim an empty slot takes it
+            empty = np.flatnonzero(self._keys[slot] == -1)
+            taken, first = np.unique(slot[empty], return_index=True)
+            won = pending[empty[first]]
+            self._keys[taken], self._values[taken] = codes[won], won
+            left = np.ones(len(pending), dtype=bool)
+            left[empty[first]] = False
+            pending, slot = pending[left], (slot[left] + 1) & self._mask
+
+    def _slots(self, codes: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return ((codes.view(np.uint64) * self._MULTIPLIER) >> self._shift).astype(np.int64)
+
+    def columns(self, codes: np.ndarray) -> np.ndarray:
+        """Index of each code among the table's codes, -1 where it is not one of them."""
+        codes = np.ascontiguousarray(codes, dtype=np.int64)
+        out = np.full(len(codes), -1, dtype=np.int64)
+        active, slot = np.arange(len(codes)), self._slots(codes)
+        while len(active):
+            key = self._keys[slot]
+            found = key == codes[active]
+            out[active[found]] = self._values[slot[found]]
+            go = ~found & (key != -1)  # an occupied slot of another code: probe the next
+            active, slot = active[go], (slot[go] + 1) & self._mask
+        return out
+
+
 class CharNgrams:
     """TF-IDF of character n-grams; the same figures as TfidfVectorizer(analyzer="char",
     sublinear_tf=True), counted with numpy instead of a Python loop (about 20x faster)."""
@@ -132,33 +197,21 @@ class CharNgrams:
 
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Raw n-gram counts of `texts` over the fitted vocabulary."""
-        vocabulary, columns, rows = self.vocabulary_, [], []
+        columns, rows = [], []
         for n, codes, owners in char_code_blocks(texts, tuple(self.ngram_range)):
             if n == 1:  # a character's column straight from a table of the BMP's code points
                 col = self._characters()[np.minimum(codes, _BMP - 1)]
                 astral = codes >= _BMP
                 if astral.any():
-                    col[astral] = self._search(vocabulary, codes[astral])
-            else:  # a binary search in the run of n-grams of this length only
-                start, end = np.searchsorted(vocabulary, [1 << (_BITS * (n - 1)), 1 << (_BITS * n)])
-                col = self._search(vocabulary[start:end], codes)
-                col[col >= 0] += start
+                    col[astral] = self._table().columns(codes[astral])
+            else:
+                col = self._table().columns(codes)
             hit = col >= 0
             columns.append(col[hit])
             rows.append(owners[hit])
         col = np.concatenate(columns) if columns else np.zeros(0, np.int64)
         row = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-        shape = (len(texts), len(vocabulary))
-        return sp.csr_matrix((np.ones(len(col), dtype=np.float64), (row, col)), shape=shape)
-
-    @staticmethod
-    def _search(vocabulary: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """Column of each code in a sorted vocabulary, -1 where it is not there."""
-        if not len(vocabulary):
-            return np.full(len(codes), -1, dtype=np.int64)
-        col = np.searchsorted(vocabulary, codes)
-        col[col == len(vocabulary)] = 0
-        return np.where(vocabulary[col] == codes, col, -1)
+        return count_matrix(row, col, (len(texts), len(self.vocabulary_)))
 
     def _characters(self) -> np.ndarray:
         """Column of each BMP code point's 1-gram, -1 where none (built once per process, not pickled)."""
@@ -170,10 +223,17 @@ class CharNgrams:
             self._bmp = bmp
         return self._bmp
 
+    def _table(self) -> "CodeTable":
+        """The vocabulary as a hash table (built once per process, not pickled)."""
+        if getattr(self, "_codes", None) is None:
+            self._codes = CodeTable(self.vocabulary_)
+        return self._codes
+
     def __getstate__(self) -> dict:
-        """Pickled without the character table."""
+        """Pickled without the lookup tables."""
         state = super().__getstate__()
         state.pop("_bmp", None)
+        state.pop("_codes", None)
         return state
 
     def fit(self, texts: Sequence[str], y: Iterable | None = None) -> "CharNgrams":
@@ -185,7 +245,7 @@ class CharNgrams:
         df = np.bincount(pairs % len(vocabulary), minlength=len(vocabulary))
         keep = df >= self.min_df
         self.vocabulary_ = vocabulary[keep]
-        self._bmp = None  # the character table of `counts`, built on first use
+        self._bmp = self._codes = None  # the lookup tables of `counts`, built on first use
         self.idf_ = np.log((1 + len(texts)) / (1 + df[keep])) + 1.0
         return self
 
@@ -218,11 +278,7 @@ class Words:
         col = np.asarray(cols, dtype=np.int64)
         known = col >= 0
         row = np.repeat(np.arange(len(texts)), lengths)[known]
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=len(texts)))])
-        matrix = sp.csr_matrix((np.ones(int(known.sum()), dtype=np.float64), col[known], indptr),
-                               shape=(len(texts), len(vocab)))
-        matrix.sum_duplicates()
-        return matrix
+        return count_matrix(row, col[known], (len(texts), len(vocab)))
 
     def fit(self, texts: Sequence[str], y: Iterable | None = None) -> "Words":
         """Learn the vocabulary (sorted, as scikit-learn's) and the smoothed IDF."""

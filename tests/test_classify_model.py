@@ -204,3 +204,37 @@ def test_char_ngram_counts_by_length_equal_one_search_over_the_whole_vocabulary(
     np.add.at(expected, (owners[hit], col[hit]), 1)
     assert expected[4].sum() > 0 and (expected[:, ours.vocabulary_ >= 1 << 16].sum() > 0)  # astral characters counted
     np.testing.assert_array_equal(ours.counts(texts).toarray(), expected)
+
+
+def test_code_table_finds_each_code_as_a_sorted_search_does_colliding_or_not():
+    from classify.features import CodeTable
+
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 5, 1000, 50_000):
+        vocabulary = np.unique(rng.integers(1, 1 << 62, size, dtype=np.int64))
+        queries = np.concatenate([vocabulary, rng.integers(1, 1 << 62, 3 * size + 10, dtype=np.int64), vocabulary[::-3]])
+        expected = np.searchsorted(vocabulary, queries)
+        expected[expected == len(vocabulary)] = 0
+        expected = np.where(vocabulary[expected] == queries, expected, -1) if size else np.full(len(queries), -1)
+        np.testing.assert_array_equal(CodeTable(vocabulary).columns(queries), expected)
+    # Codes that all hash to slot 0 (k / the multiplier, mod 2^64) probe past each other; each is still found.
+    inverse = pow(int(CodeTable._MULTIPLIER), -1, 1 << 64)
+    crowded = np.array(sorted({c for k in range(1, 400) if (c := k * inverse % (1 << 64)) < 1 << 63}), dtype=np.int64)
+    table = CodeTable(crowded)
+    assert len(crowded) > 100 and (table._slots(crowded) == 0).all()
+    np.testing.assert_array_equal(table.columns(crowded[::-1]), np.arange(len(crowded))[::-1])
+    assert (table.columns(crowded + 1) == -1).all()
+
+
+def test_count_matrix_is_scipys_sum_of_duplicate_pairs():
+    import scipy.sparse as sp
+
+    from classify.features import count_matrix
+
+    rng = np.random.default_rng(3)
+    for rows, columns, pairs in ((1, 1, 0), (3, 5, 40), (40, 700, 5000), (200, 30, 100)):
+        row, col = rng.integers(0, rows, pairs), rng.integers(0, columns, pairs)
+        ours = count_matrix(row, col, (rows, columns))
+        theirs = sp.csr_matrix((np.ones(pairs), (row, col)), shape=(rows, columns))
+        assert ours.has_canonical_format and ours.shape == theirs.shape
+        np.testing.assert_array_equal(ours.toarray(), theirs.toarray())
