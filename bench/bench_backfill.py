@@ -1,6 +1,6 @@
 """Benchmark: a backfill of compilation files (split → classify → store → digest) against jieba on the same text.
 
-Run: python bench/bench_backfill.py [--cases 20000] [--per-file 25] [--weeks 100] [--batch 8]
+Run: python bench/bench_backfill.py [--cases 20000] [--per-file 25] [--weeks 100] [--batch 16]
                                     [--rss 2500,10000] [--plain] [--skip-prefect]
 
 Compilation files are written to a temporary folder: `--per-file` cases each, headed
@@ -294,7 +294,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20000)
     parser.add_argument("--per-file", type=int, default=25)
     parser.add_argument("--weeks", type=int, default=100)
-    parser.add_argument("--batch", type=int, default=8, help="documents per batch")
+    parser.add_argument("--batch", type=int, default=16, help="documents per batch (the command's default)")
     parser.add_argument("--rss", default="2500,10000", help="smaller case counts measured too ('' for none)")
     parser.add_argument("--fresh-prefect", action="store_true",
                         help="each backfill with a fresh Prefect home (its server migrates a new database first, as on a first run)")

@@ -206,7 +206,7 @@ def ingest(paths, config_path, db, digest_dir, source, week) -> None:
 @click.option("--source", help="A site source of the configuration, read back to --since instead of files.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="With --source: the oldest publication date (YYYY-MM-DD).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="With --source: the newest publication date (default: today).")
-@click.option("--batch", type=click.IntRange(1), help="Documents (or listing pages) per batch (default: 8 documents, 5 pages).")
+@click.option("--batch", type=click.IntRange(1), help="Documents (or listing pages) per batch (default: 16 documents, 5 pages).")
 @config_option
 @db_option
 @digest_dir_option
