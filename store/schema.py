@@ -320,6 +320,7 @@ TABLES: dict[str, dict] = {
 
 INDEXES: list[tuple[str, list[str]]] = [
     ("articles", ["week"]),
+    ("articles", ["week", "source"]),  # a digest's count of each source's earlier cases, from the index alone
     ("articles", ["indicator"]),
     ("articles", ["source"]),
     ("articles", ["region"]),

@@ -196,3 +196,17 @@ def test_a_sources_errors_in_the_digest_are_all_its_runs_saves_and_a_later_run_c
     store.save_source_result(db, SourceResult("backfill", "document"), "", "r2", "2026-W48")
     [outcome] = reports.source_outcomes(db, "2026-W48", since="2026-11-23T00:00:00+00:00")
     assert outcome["errors"] == []  # read well by a later run
+
+
+def test_a_digests_count_of_earlier_cases_by_source_reads_an_index_not_every_article(db):
+    """A backfill writes a digest per week, and each counts every source's cases of the weeks before: walking
+    every article's row for it made the digests of a 20,000-case backfill read each article 50 times."""
+    from store.reports import BEFORE_WEEK_BY_SOURCE
+
+    db["articles"].insert_all(
+        [{"id": f"a{n}", "title": "t", "body": "正文" * 500, "source": f"s{n % 3}", "week": f"2024-W{n % 50 + 1:02d}"} for n in range(300)]
+    )
+    db.execute("analyze")
+    plan = " ".join(row[-1] for row in db.execute("explain query plan " + BEFORE_WEEK_BY_SOURCE, ["2024-W30"]).fetchall())
+    assert "COVERING INDEX" in plan and "(week<?)" in plan, plan
+    assert dict(db.execute(BEFORE_WEEK_BY_SOURCE, ["2024-W03"]).fetchall()) == {"s0": 4, "s1": 4, "s2": 4}
