@@ -147,7 +147,8 @@ class CodeTable:
 
     Looking up every n-gram of a batch by binary search in the sorted vocabulary took a quarter of
     the classification's time; here each code is a multiply, a shift and (mostly) one probe, done for
-    all codes at once with numpy. The table is at most half full: about 24 bytes per code.
+    all codes at once with numpy. The table is at most half full: 24-48 bytes per code (9 MiB for the
+    gate's and the model's vocabularies together).
     """
 
     _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: 2^64 / the golden ratio
@@ -158,7 +159,7 @@ class CodeTable:
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
         self._keys = np.full(1 << bits, -1, dtype=np.int64)  # -1: an empty slot (no code is negative)
-        self._values = np.full(1 << bits, -1, dtype=np.int64)
+        self._values = np.full(1 << bits, -1, dtype=np.int32)
         pending, slot = np.arange(len(codes)), self._slots(codes)
         while len(pending):  # linear probing: the first code to claim an empty slot takes it
             empty = np.flatnonzero(self._keys[slot] == -1)
