@@ -163,11 +163,16 @@ def test_workers_started_deaf_to_ctrl_c_ignore_it_before_their_first_import():
     from casewatch.cores import deaf_to_ctrl_c
 
     spawn = multiprocessing.get_context("spawn")
-    handler = signal.getsignal(signal.SIGINT)
-    with ProcessPoolExecutor(1, mp_context=spawn) as pool:
-        with deaf_to_ctrl_c():
-            started = pool.submit(_sigint_disposition)
-        assert signal.getsignal(signal.SIGINT) is handler  # the parent's own handler is back
-        assert started.result() == "ignored"
-    with ProcessPoolExecutor(1, mp_context=spawn) as pool:
-        assert pool.submit(_sigint_disposition).result() == "KeyboardInterrupt"  # what it guards against
+    # Python's own handler, whatever this test run inherited: a shell starts a background job with
+    # SIGINT ignored, and every worker would then ignore it without deaf_to_ctrl_c.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            with deaf_to_ctrl_c():
+                started = pool.submit(_sigint_disposition)
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the parent's own handler is back
+            assert started.result() == "ignored"
+        with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            assert pool.submit(_sigint_disposition).result() == "KeyboardInterrupt"  # what it guards against
+    finally:
+        signal.signal(signal.SIGINT, inherited)
