@@ -27,13 +27,24 @@ def body_fingerprint(body: str) -> bytes | None:
 
 
 class Signatures:
-    """The stored articles' signatures as one matrix, grown as a save stores new articles."""
+    """The stored articles' signatures as one matrix, grown as a save stores new articles.
+
+    Beside it, each signature's values cut to their low byte: two values that are equal have equal low
+    bytes, so a row whose low bytes agree with a signature's in fewer than the threshold's positions
+    cannot agree in more of its full values. Each new article is compared with every stored one (a
+    backfill of 20,000 cases compares 200 million pairs): the low bytes are a quarter of the memory to
+    read, and only the rows they let through (near duplicates, and about 1 in 10,000 other rows) are
+    compared in full. The rows found and their order are the same as comparing every row in full.
+    """
 
     def __init__(self, ids: list[str], rows: list[bytes]) -> None:
         self.ids = list(ids)
-        self.matrix = np.zeros((max(64, 2 * len(rows)), PERMUTATIONS), dtype=np.uint32)
-        for n, row in enumerate(rows):
-            self.matrix[n] = signature(row)
+        capacity = max(64, 2 * len(rows))
+        self.matrix = np.zeros((capacity, PERMUTATIONS), dtype=np.uint32)
+        self.low = np.zeros((capacity, PERMUTATIONS), dtype=np.uint8)
+        if rows:
+            self.matrix[: len(rows)] = np.frombuffer(b"".join(rows), dtype="<u4").reshape(len(rows), PERMUTATIONS)
+            self.low[: len(rows)] = self.matrix[: len(rows)]  # the low byte of each value (a cast keeps it)
 
     @classmethod
     def load(cls, db: sqlite_utils.Database) -> Signatures:
@@ -50,24 +61,25 @@ class Signatures:
         """Ids of the stored articles whose signatures are near duplicates of `value`, most alike first."""
         if not self.ids:
             return []
-        # One comparison against the whole matrix: a store of 100,000 cases is ~50 MB and a few ms.
-        equal = self.matrix[: len(self.ids)] == signature(value)
-        # The count of agreeing positions per row, without a float per position: the row's
-        # PERMUTATIONS bytes (0 or 1) added as 8-byte words (each byte then at most
-        # PERMUTATIONS / 8), whose bytes one multiplication adds into the top byte.
-        words = equal.view(np.uint64).sum(axis=1, dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            counts = (words * _BYTES) >> np.uint64(56)
+        wanted = signature(value)
+        need = int(np.ceil(THRESHOLD * PERMUTATIONS))
+        # An upper bound of each row's agreement from the low bytes, then the exact count of the rows it lets through.
+        maybe = np.flatnonzero(_agreements(self.low[: len(self.ids)] == wanted.astype(np.uint8)) >= need)
+        if not len(maybe):
+            return []
+        counts = _agreements(self.matrix[maybe] == wanted)
+        keep = counts >= need
         # The same decision as the mean: count / PERMUTATIONS is that mean exactly.
-        counts = counts.astype(np.int64)
-        above = np.flatnonzero(counts >= int(np.ceil(THRESHOLD * PERMUTATIONS)))
-        ranked = above[np.argsort(-counts[above], kind="stable")][:limit]
+        above, counts = maybe[keep], counts[keep]
+        ranked = above[np.argsort(-counts, kind="stable")][:limit]
         return [self.ids[int(i)] for i in ranked]
 
     def replace(self, key: str, value: bytes | None) -> None:
         """A revised article's new signature (or none, when its text is now too short to compare)."""
         if key in self.ids:
-            self.matrix[self.ids.index(key)] = signature(value) if value else 0
+            row = self.ids.index(key)
+            self.matrix[row] = signature(value) if value else 0
+            self.low[row] = self.matrix[row]
         elif value:
             self.add(key, value)
 
@@ -75,8 +87,19 @@ class Signatures:
         """Remember a newly stored article's signature."""
         if len(self.ids) == len(self.matrix):
             self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
+            self.low = np.vstack([self.low, np.zeros_like(self.low)])
         self.matrix[len(self.ids)] = signature(value)
+        self.low[len(self.ids)] = self.matrix[len(self.ids)]
         self.ids.append(key)
+
+
+def _agreements(equal: np.ndarray) -> np.ndarray:
+    """Each row's count of True among its PERMUTATIONS positions, without a float per position: the row's
+    bytes (0 or 1) added as 8-byte words (each byte then at most PERMUTATIONS / 8), whose bytes one
+    multiplication adds into the top byte."""
+    words = equal.view(np.uint64).sum(axis=1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return ((words * _BYTES) >> np.uint64(56)).astype(np.int64)
 
 
 def same_stored_case(

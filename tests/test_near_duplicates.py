@@ -75,3 +75,31 @@ def test_a_copy_naming_another_amount_is_not_folded(db):
     assert not same_case(title, body, title, other)
     store.save_articles(db, articles_of([(title, body), (title, other)]), WEEK, "2026-11-23T00:00:00+00:00")
     assert len(stored(db)) == 2
+
+
+def test_the_low_byte_prefilter_finds_the_same_rows_in_the_same_order_as_comparing_every_row_in_full():
+    """Signatures.candidates reads each row's low bytes first; its answer must be the full comparison's."""
+    import numpy as np
+
+    from scrapers.fingerprint import PERMUTATIONS, THRESHOLD
+    from store.dedup import Signatures
+
+    rng = np.random.default_rng(11)
+    stored = rng.integers(0, 1 << 32, (3000, PERMUTATIONS), dtype=np.uint32)
+    # Near duplicates of a few rows at agreements around the threshold, and rows whose values differ from
+    # a query's only above their low byte (their low bytes all agree: only the full comparison tells).
+    for row, agree in zip(range(0, 300, 10), range(20, 50)):
+        stored[row + 1] = np.where(np.arange(PERMUTATIONS) < agree, stored[row], stored[row + 1])
+    stored[2000:2010] = stored[5] ^ np.uint32(1 << 8)
+    signatures = Signatures([f"a{n}" for n in range(len(stored))], [r.astype("<u4").tobytes() for r in stored[:1500]])
+    for n in range(1500, len(stored)):
+        signatures.add(f"a{n}", stored[n].astype("<u4").tobytes())
+    need = int(np.ceil(THRESHOLD * PERMUTATIONS))
+    found = 0
+    for query in [*range(0, 300, 5), 5, 2000, 2999]:
+        counts = (stored == stored[query]).sum(axis=1)
+        expected = [f"a{i}" for i in sorted(np.flatnonzero(counts >= need), key=lambda i: (-counts[i], i))]
+        assert signatures.candidates(stored[query].astype("<u4").tobytes(), limit=10_000) == expected
+        assert signatures.candidates(stored[query].astype("<u4").tobytes(), limit=2) == expected[:2]
+        found += len(expected) > 1
+    assert found > 10  # the queries did find near duplicates besides themselves
