@@ -380,7 +380,7 @@ def ingest(
     read before. The digest is not e-mailed again (`digest --resend` does that)."""
     with Run(db_path, week) as run:
         result, skipped = ingest_files(paths, db_path, source)
-        run.save(result, {"name": source})
+        run.save(result, MANUAL_SOURCE if source == MANUAL_SOURCE["name"] else {"name": source})
         run.classify(model_path)
         run.write_digest(digest_dir, simplified=simplified, tz=tz, base_url=base_url)
     return run, result, skipped
@@ -388,6 +388,7 @@ def ingest(
 
 # Backfill: history in batches, each article under the week it was published in.
 BACKFILL_SOURCE = {"name": "backfill", "title": "历史汇编"}  # where files given to `casewatch backfill` are recorded
+MANUAL_SOURCE = {"name": "manual", "title": "手动导入"}  # files given to `casewatch ingest` (unless named otherwise)
 
 
 def publication_week(article: Article, fallback: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import sqlite_utils
 from click.testing import CliRunner
@@ -78,6 +79,10 @@ def test_ingest_of_a_broken_file_fails_with_one_line(project, monkeypatch):
     assert [(d["name"], d["status"]) for d in db["documents"].rows] == [("broken.pdf", "failed")]
     assert db["fetch_errors"].count == 1
     assert [(r["status"], r["errors"]) for r in db["runs"].rows] == [("partial", 1)]
+    # The digest names the files given by hand in Chinese, as it does a backfill's (历史汇编).
+    digest = Path(lines[2].removeprefix("digest: ")).read_text(encoding="utf-8")
+    assert "- 手动导入：1 个文件未能读取\n\n" in digest and "- broken.pdf（手动导入）：文件损坏" in digest
+    assert "manual" not in digest
 
 
 def test_ingest_keeps_the_good_files_and_lists_the_bad_ones(project, samples_dir, monkeypatch):
