@@ -90,3 +90,12 @@ def deaf_to_ctrl_c():
         yield
     finally:
         signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+
+
+def start_workers(pool, count: int = 1) -> None:
+    """Start `count` of the pool's worker processes now, deaf to Ctrl-C from their first instruction
+    (`deaf_to_ctrl_c`): a pool otherwise starts a worker at the first task handed to it, in the midst
+    of the work."""
+    with deaf_to_ctrl_c():
+        for _ in range(count):
+            pool.submit(int)

@@ -26,7 +26,7 @@ import classify
 import store
 from classify.text import remembering
 
-from .cores import a_core_is_idle, deaf_to_ctrl_c, start_worker
+from .cores import a_core_is_idle, start_worker, start_workers
 
 BATCH = 256
 # Cases scored together: each case's decision is its own (1,200 cases scored in batches of 200 and
@@ -140,8 +140,7 @@ class ScoreAhead:
             context = multiprocessing.get_context("spawn")  # not forked from a process holding the flow's threads
             self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=start_worker, initargs=(os.getpid(),))
             try:
-                with deaf_to_ctrl_c():  # started now, before the run reads anything, so a Ctrl-C then is not lost midway
-                    self.pool.submit(int)
+                start_workers(self.pool)  # now, before the run reads anything, so a Ctrl-C then is not lost midway
             except Exception:  # no process could be started (a limit, a sandbox): every batch is scored here
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 self.pool = None

@@ -19,7 +19,7 @@ import store
 from digests.build import previous_weeks
 from store import reports
 
-from .cores import a_core_is_idle, deaf_to_ctrl_c, start_worker
+from .cores import a_core_is_idle, start_worker, start_workers
 
 DIGEST_WORKERS = 1  # worker processes writing digests beside the calling process (a backfill's second core), when a core is free
 DIGESTS_FOR_A_WORKER = 8  # fewer weeks than this are written in-process: a worker's start-up would cost more
@@ -105,9 +105,7 @@ def _write_shared(db_path: Path, weeks: list[str], digest_dir: Path, workers: in
     take = functools.partial(next, iter(weeks), None)  # next() of a list iterator is atomic under the GIL
     context = multiprocessing.get_context("spawn")  # not forked from a process holding the classifier and threads
     with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)) as pool, ThreadPoolExecutor(workers) as feeders:
-        with deaf_to_ctrl_c():  # the workers started here, not by the feeders' first weeks
-            for _ in range(workers):
-                pool.submit(int)
+        start_workers(pool, workers)  # here, not by the feeders' first weeks
 
         def feed() -> None:
             while (week := take()) is not None:

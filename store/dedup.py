@@ -33,8 +33,9 @@ class Signatures:
     bytes, so a row whose low bytes agree with a signature's in fewer than the threshold's positions
     cannot agree in more of its full values. Each new article is compared with every stored one (a
     backfill of 20,000 cases compares 200 million pairs): the low bytes are a quarter of the memory to
-    read, and only the rows they let through (near duplicates, and about 1 in 10,000 other rows) are
-    compared in full. The rows found and their order are the same as comparing every row in full.
+    read, and only the rows they let through are compared in full (of 6 million pairs of different
+    generated cases in a 20,000-case store, none was let through). The rows found and their order are
+    the same as comparing every row in full.
     """
 
     def __init__(self, ids: list[str], rows: list[bytes]) -> None:
@@ -43,8 +44,7 @@ class Signatures:
         self.matrix = np.zeros((capacity, PERMUTATIONS), dtype=np.uint32)
         self.low = np.zeros((capacity, PERMUTATIONS), dtype=np.uint8)
         if rows:
-            self.matrix[: len(rows)] = np.frombuffer(b"".join(rows), dtype="<u4").reshape(len(rows), PERMUTATIONS)
-            self.low[: len(rows)] = self.matrix[: len(rows)]  # the low byte of each value (a cast keeps it)
+            self._set(slice(0, len(rows)), np.frombuffer(b"".join(rows), dtype="<u4").reshape(len(rows), PERMUTATIONS))
 
     @classmethod
     def load(cls, db: sqlite_utils.Database) -> Signatures:
@@ -77,9 +77,7 @@ class Signatures:
     def replace(self, key: str, value: bytes | None) -> None:
         """A revised article's new signature (or none, when its text is now too short to compare)."""
         if key in self.ids:
-            row = self.ids.index(key)
-            self.matrix[row] = signature(value) if value else 0
-            self.low[row] = self.matrix[row]
+            self._set(self.ids.index(key), signature(value) if value else 0)
         elif value:
             self.add(key, value)
 
@@ -88,9 +86,13 @@ class Signatures:
         if len(self.ids) == len(self.matrix):
             self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
             self.low = np.vstack([self.low, np.zeros_like(self.low)])
-        self.matrix[len(self.ids)] = signature(value)
-        self.low[len(self.ids)] = self.matrix[len(self.ids)]
+        self._set(len(self.ids), signature(value))
         self.ids.append(key)
+
+    def _set(self, rows: int | slice, values) -> None:
+        """Store signatures at `rows`, and their values' low bytes beside them (a cast to uint8 keeps the low byte)."""
+        self.matrix[rows] = values
+        self.low[rows] = self.matrix[rows]
 
 
 def _agreements(equal: np.ndarray) -> np.ndarray:
